@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type ParsedConfig, type PlanConfig, type ServiceConfig } from './schema.js';
+import { resolveSecret, SecretResolutionError } from './secret.js';
+
+/** The configuration with every secret resolved to its value. Never log it whole. */
+export interface Config extends Omit<ParsedConfig, 'auth' | 'broker' | 'aws'> {
+  auth: { credentials: Array<{ username: string; password: string }>; failedAttemptsPerMinute: number };
+  broker: Omit<ParsedConfig['broker'], 'derivationSecrets'> & { derivationSecrets: Array<{ id: string; value: string }> };
+  aws: Omit<ParsedConfig['aws'], 'credentials'> & { credentials?: { accessKeyId: string; secretAccessKey: string } };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '') || '(root)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`).join('\n  - ');
+  }
+  return `${formatPath(issue.path)}: ${issue.message}`;
+}
+
+/** Checks that span several fields, which a per-field schema cannot express. */
+function crossCheck(config: ParsedConfig): string[] {
+  const problems: string[] = [];
+  const seenIds = new Map<string, string>();
+  const claim = (id: string, where: string) => {
+    const previous = seenIds.get(id);
+    if (previous) problems.push(`${where}: id ${JSON.stringify(id)} is already used by ${previous}`);
+    else seenIds.set(id, where);
+  };
+  const serviceNames = new Set<string>();
+  config.catalog.services.forEach((service: ServiceConfig, s) => {
+    const where = `catalog.services[${s}]`;
+    claim(service.id, `${where}.id`);
+    if (serviceNames.has(service.name)) problems.push(`${where}.name: service name ${JSON.stringify(service.name)} is not unique`);
+    serviceNames.add(service.name);
+    const planNames = new Set<string>();
+    const planIds = new Set(service.plans.map((p) => p.id));
+    service.plans.forEach((plan: PlanConfig, p) => {
+      const planWhere = `${where}.plans[${p}]`;
+      claim(plan.id, `${planWhere}.id`);
+      if (planNames.has(plan.name)) problems.push(`${planWhere}.name: plan name ${JSON.stringify(plan.name)} is not unique in its service`);
+      planNames.add(plan.name);
+      for (const [i, target] of (plan.updatable_to ?? []).entries()) {
+        if (!planIds.has(target)) problems.push(`${planWhere}.updatable_to[${i}]: no plan ${JSON.stringify(target)} in this service`);
+      }
+      for (const [i, name] of plan.extensions.default.entries()) {
+        if (!plan.extensions.allowed.includes(name)) problems.push(`${planWhere}.extensions.default[${i}]: ${name} is not in extensions.allowed`);
+      }
+      if (plan.rds.engine !== 'postgres' && plan.extensions.allowed.length > 0) {
+        problems.push(`${planWhere}.extensions.allowed: extensions exist only for postgres plans`);
+      }
+    });
+  });
+  const secretIds = config.broker.derivationSecrets.map((s) => s.id);
+  secretIds.forEach((id, i) => {
+    if (secretIds.indexOf(id) !== i) problems.push(`broker.derivationSecrets[${i}].id: ${id} is used twice`);
+  });
+  return problems;
+}
+
+/** Validates a parsed document and resolves its secrets; throws ConfigError naming every problem. */
+export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(document);
+  if (!result.success) throw new ConfigError(result.error.issues.map(describeIssue));
+  const parsed = result.data;
+  const problems = crossCheck(parsed);
+  const resolve = (ref: Parameters<typeof resolveSecret>[0], where: string): string => {
+    try {
+      return resolveSecret(ref, env);
+    } catch (error) {
+      if (error instanceof SecretResolutionError) {
+        problems.push(`${where}: ${error.message}`);
+        return '';
+      }
+      throw error;
+    }
+  };
+  const credentials = parsed.auth.credentials.map((pair, i) => ({ username: pair.username, password: resolve(pair.password, `auth.credentials[${i}].password`) }));
+  // BROKER_USERNAME / BROKER_PASSWORD replace the first (current) pair, so a platform's secret store wins over the file.
+  if (env.BROKER_USERNAME) credentials[0]!.username = env.BROKER_USERNAME;
+  if (env.BROKER_PASSWORD) credentials[0]!.password = env.BROKER_PASSWORD;
+  const derivationSecrets = parsed.broker.derivationSecrets.map((s, i) => {
+    const value = resolve(s.value, `broker.derivationSecrets[${i}].value`);
+    if (value && value.length < 16) problems.push(`broker.derivationSecrets[${i}].value: must be at least 16 characters`);
+    return { id: s.id, value };
+  });
+  const awsCredentials = parsed.aws.credentials
+    ? { accessKeyId: parsed.aws.credentials.accessKeyId, secretAccessKey: resolve(parsed.aws.credentials.secretAccessKey, 'aws.credentials.secretAccessKey') }
+    : undefined;
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...parsed,
+    auth: { credentials, failedAttemptsPerMinute: parsed.auth.failedAttemptsPerMinute },
+    broker: { ...parsed.broker, derivationSecrets },
+    aws: { ...parsed.aws, credentials: awsCredentials },
+  };
+}
+
+/** Reads a YAML or JSON configuration file (YAML is a superset of JSON). */
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`]);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([`${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`]);
+  }
+  return buildConfig(document, env);
+}
