@@ -1,0 +1,149 @@
+import { canDeleteNow, classifyStatus, type ObservedInstance } from './observed.js';
+import { isEmptyChange, matchesPlanShape, settingsDiff, type DesiredSettings, type SettingsChange } from './settings.js';
+import { parseStep, pendingSteps, Step, Tag, type OperationKind, type StepTag } from './tags.js';
+import { retryAfterFor, statusDescription } from './timing.js';
+
+/**
+ * The heart of the broker: a pure function from what RDS shows now to what to do next.
+ * Level-based, after controller-runtime's Reconcile: it never trusts what an earlier request did,
+ * only the observation, and returns at most one action. No I/O, no clock (now is passed in).
+ */
+
+export type Action =
+  /** Remove the step's tag: its effect is visible in RDS (synchronous). */
+  | { kind: 'complete-step'; step: StepTag }
+  /** ModifyDBInstance with the changes (asynchronous). */
+  | { kind: 'modify-settings'; step: StepTag; change: SettingsChange }
+  | { kind: 'reboot'; step: StepTag }
+  | { kind: 'reset-master-password'; step: StepTag }
+  /** Log in with the derived master password, to learn whether the reset has taken (synchronous). */
+  | { kind: 'probe-master-login'; step: StepTag }
+  /** Drop the binding users that came with the restored data (synchronous, SQL). */
+  | { kind: 'neutralise-users'; step: StepTag }
+  | { kind: 'ensure-extensions'; step: StepTag }
+  | { kind: 'delete'; step: StepTag }
+  /** A plan change RDS did not carry out: put the plan tag back to the previous plan (synchronous). */
+  | { kind: 'rollback-plan'; step: StepTag };
+
+export const ASYNC_ACTIONS: ReadonlySet<Action['kind']> = new Set(['modify-settings', 'reboot', 'reset-master-password', 'delete']);
+
+export type OperationState = 'in progress' | 'succeeded' | 'failed' | 'gone';
+
+export interface Decision {
+  state: OperationState;
+  description: string;
+  retryAfterSeconds?: number;
+  action?: Action;
+}
+
+export interface ReconcileInput {
+  /** Undefined when RDS no longer knows the instance. */
+  observed: ObservedInstance | undefined;
+  /** Settings of the plan in the plan tag, with the user's recorded parameters. */
+  desired?: DesiredSettings;
+  /** Settings of the plan in the previous-plan tag, during a plan change. */
+  previousDesired?: DesiredSettings;
+  /** The operation the platform is polling, when it said. */
+  operation?: OperationKind;
+  /** Results of synchronous probes made during this poll. */
+  facts: { masterLogin?: 'ok' | 'refused' };
+  /** How long a just-issued asynchronous change may stay invisible before it is issued again. */
+  settleSeconds: number;
+}
+
+const inProgress = (description: string, retryAfterSeconds: number, action?: Action): Decision => ({
+  state: 'in progress',
+  description,
+  retryAfterSeconds,
+  ...(action ? { action } : {}),
+});
+
+function settled(startedAt: Date | undefined, now: Date, settleSeconds: number): boolean {
+  return startedAt === undefined || now.getTime() - startedAt.getTime() >= settleSeconds * 1000;
+}
+
+export function reconcile(input: ReconcileInput, now: Date): Decision {
+  const { observed } = input;
+  if (!observed) {
+    return input.operation === 'deprovision'
+      ? { state: 'gone', description: 'the instance has been deleted' }
+      : { state: 'failed', description: 'the RDS instance no longer exists: it was deleted outside the broker; ask an operator' };
+  }
+  const status = observed.status;
+  const statusClass = classifyStatus(status);
+
+  const pendingDelete = parseStep(Step.delete, observed.tags[Step.delete]);
+  if (pendingDelete || input.operation === 'deprovision') {
+    if (statusClass === 'deleting') return inProgress('deleting the RDS instance', retryAfterFor('deleting'));
+    if (canDeleteNow(status) && settled(pendingDelete?.startedAt, now, input.settleSeconds)) {
+      return inProgress('deleting the RDS instance', retryAfterFor('deleting'), { kind: 'delete', step: Step.delete });
+    }
+    return inProgress(`deletion requested; waiting for RDS to allow it (status: ${status})`, retryAfterFor(status));
+  }
+
+  if (statusClass === 'failed') {
+    return { state: 'failed', description: `RDS reports the instance as ${status}; ask an operator` };
+  }
+  if (statusClass === 'deleting') {
+    return { state: 'failed', description: 'the RDS instance is being deleted outside the broker' };
+  }
+  const steps = pendingSteps(observed.tags);
+  if (statusClass === 'busy') {
+    return inProgress(statusDescription(status, observed.tags, steps[0]?.step), retryAfterFor(status));
+  }
+  if (observed.pendingModifications.length > 0) {
+    return inProgress(`RDS is applying: ${observed.pendingModifications.join(', ')}`, retryAfterFor('modifying'));
+  }
+  const current = steps[0];
+  if (!current) return { state: 'succeeded', description: succeededDescription(input.operation) };
+
+  const isSettled = settled(current.startedAt, now, input.settleSeconds);
+  switch (current.step) {
+    case Step.updateSettings: {
+      if (!input.desired) return { state: 'failed', description: `the plan in tag "${Tag.planId}" is not in the catalog; ask an operator` };
+      const change = settingsDiff(observed, input.desired);
+      if (isEmptyChange(change)) return inProgress('applying settings', 1, { kind: 'complete-step', step: current.step });
+      if (!isSettled) return inProgress('applying settings', retryAfterFor('modifying'));
+      if (current.startedAt && input.previousDesired) {
+        // A plan change RDS accepted but did not carry out.
+        if (matchesPlanShape(observed, input.previousDesired)) {
+          return { state: 'failed', description: 'RDS did not apply the plan change; the instance stays on its previous plan', action: { kind: 'rollback-plan', step: current.step } };
+        }
+        return { state: 'failed', description: 'the instance matches neither the previous nor the requested plan after the plan change; ask an operator' };
+      }
+      return inProgress('applying settings', retryAfterFor('modifying'), { kind: 'modify-settings', step: current.step, change });
+    }
+    case Step.reboot: {
+      const applyStatus = observed.parameterGroups[0]?.applyStatus;
+      if (applyStatus === 'applying') return inProgress('applying the parameter group', retryAfterFor('modifying'));
+      if (applyStatus !== 'pending-reboot') return inProgress('rebooting', 1, { kind: 'complete-step', step: current.step });
+      if (!isSettled) return inProgress('rebooting', retryAfterFor('rebooting'));
+      return inProgress('rebooting', retryAfterFor('rebooting'), { kind: 'reboot', step: current.step });
+    }
+    case Step.resetMasterPassword: {
+      const login = input.facts.masterLogin;
+      if (login === 'ok') return inProgress('resetting the master password', 1, { kind: 'complete-step', step: current.step });
+      if (login === undefined) return inProgress('resetting the master password', 1, { kind: 'probe-master-login', step: current.step });
+      if (!isSettled) return inProgress('resetting the master password', retryAfterFor('resetting-master-credentials'));
+      return inProgress('resetting the master password', retryAfterFor('resetting-master-credentials'), { kind: 'reset-master-password', step: current.step });
+    }
+    case Step.neutraliseUsers:
+      return inProgress("removing the source database's credentials", 1, { kind: 'neutralise-users', step: current.step });
+    case Step.extensions:
+      return inProgress('creating extensions', 1, { kind: 'ensure-extensions', step: current.step });
+    default:
+      return inProgress(`pending step ${current.step}`, 5);
+  }
+}
+
+function succeededDescription(operation: OperationKind | undefined): string {
+  switch (operation) {
+    case 'restore':
+      return 'restored and ready';
+    case 'update':
+    case 'upgrade':
+      return 'updated';
+    default:
+      return 'ready';
+  }
+}

@@ -1,0 +1,66 @@
+import type { ObservedInstance } from './observed.js';
+
+/** The settings a plan (and the user's parameters) ask of an instance, as RDS names them. */
+export interface DesiredSettings {
+  instanceClass: string;
+  allocatedStorage: number;
+  storageType?: string;
+  multiAz: boolean;
+  /** Empty: the broker does not manage security groups (the subnet group's default is kept). */
+  vpcSecurityGroupIds: string[];
+  dbParameterGroupName?: string;
+  backupRetentionPeriod: number;
+  preferredBackupWindow?: string;
+  preferredMaintenanceWindow?: string;
+}
+
+/** The ModifyDBInstance fields that bring the observed instance to the desired settings. */
+export interface SettingsChange {
+  DBInstanceClass?: string;
+  AllocatedStorage?: number;
+  StorageType?: string;
+  MultiAZ?: boolean;
+  VpcSecurityGroupIds?: string[];
+  DBParameterGroupName?: string;
+  BackupRetentionPeriod?: number;
+  PreferredBackupWindow?: string;
+  PreferredMaintenanceWindow?: string;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/** Pure: what differs between observed and desired. Storage only grows: RDS cannot shrink it. */
+export function settingsDiff(observed: ObservedInstance, desired: DesiredSettings): SettingsChange {
+  const change: SettingsChange = {};
+  if (observed.instanceClass !== desired.instanceClass) change.DBInstanceClass = desired.instanceClass;
+  if (observed.allocatedStorage < desired.allocatedStorage) change.AllocatedStorage = desired.allocatedStorage;
+  if (desired.storageType && observed.storageType && observed.storageType !== desired.storageType) change.StorageType = desired.storageType;
+  if (observed.multiAz !== desired.multiAz) change.MultiAZ = desired.multiAz;
+  if (desired.vpcSecurityGroupIds.length > 0 && !sameSet(observed.vpcSecurityGroupIds, desired.vpcSecurityGroupIds)) {
+    change.VpcSecurityGroupIds = [...desired.vpcSecurityGroupIds];
+  }
+  const group = observed.parameterGroups[0]?.name;
+  if (desired.dbParameterGroupName && group !== desired.dbParameterGroupName) change.DBParameterGroupName = desired.dbParameterGroupName;
+  if (observed.backupRetentionPeriod !== desired.backupRetentionPeriod) change.BackupRetentionPeriod = desired.backupRetentionPeriod;
+  if (desired.preferredBackupWindow && observed.preferredBackupWindow !== desired.preferredBackupWindow) {
+    change.PreferredBackupWindow = desired.preferredBackupWindow;
+  }
+  if (desired.preferredMaintenanceWindow && observed.preferredMaintenanceWindow !== desired.preferredMaintenanceWindow) {
+    change.PreferredMaintenanceWindow = desired.preferredMaintenanceWindow;
+  }
+  return change;
+}
+
+export function isEmptyChange(change: SettingsChange): boolean {
+  return Object.keys(change).length === 0;
+}
+
+/** The fields that decide which plan an instance is on (used to tell a failed plan change apart). */
+export function matchesPlanShape(observed: ObservedInstance, desired: DesiredSettings): boolean {
+  return (
+    observed.instanceClass === desired.instanceClass &&
+    observed.allocatedStorage >= desired.allocatedStorage &&
+    observed.multiAz === desired.multiAz &&
+    (!desired.storageType || !observed.storageType || observed.storageType === desired.storageType)
+  );
+}
