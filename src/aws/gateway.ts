@@ -1,0 +1,244 @@
+import {
+  AddTagsToResourceCommand,
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBEngineVersionsCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+  RemoveTagsFromResourceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
+  type CreateDBInstanceCommandInput,
+  type DBInstance,
+  type DBInstanceAutomatedBackup,
+  type DBEngineVersion,
+  type ModifyDBInstanceCommandInput,
+  type RestoreDBInstanceFromDBSnapshotCommandInput,
+  type RestoreDBInstanceToPointInTimeCommandInput,
+} from '@aws-sdk/client-rds';
+import type { ObservedInstance } from '../reconcile/observed.js';
+import { Coalescer } from './coalesce.js';
+import { RdsError } from './errors.js';
+import { observeInstance, observeSnapshot, recordToTags, type ObservedSnapshot } from './observe.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+
+export interface RdsGatewayOptions {
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  retry: RetryPolicy;
+  coalesce: { enabled: boolean; windowMs: number; maxIdentifiers: number };
+  /** Called once per HTTP call made to RDS (retries included), for metrics. */
+  onCall?: (action: string, outcome: 'ok' | 'throttled' | 'error', seconds: number) => void;
+}
+
+export interface DeleteOptions {
+  skipFinalSnapshot: boolean;
+  finalSnapshotIdentifier?: string;
+  deleteAutomatedBackups: boolean;
+}
+
+/**
+ * The only module that talks to RDS. Every call goes through one retry policy and one error
+ * classification; reads of single instances are coalesced into batched describes.
+ */
+export class RdsGateway {
+  readonly client: RDSClient;
+  private readonly coalescer: Coalescer<string, DBInstance> | undefined;
+  private lastSuccess = 0;
+
+  constructor(private readonly options: RdsGatewayOptions) {
+    this.client = new RDSClient({
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      // Retries are ours (withRetry), bounded in count and time; the SDK's own would multiply them.
+      maxAttempts: 1,
+    });
+    if (options.coalesce.enabled) {
+      this.coalescer = new Coalescer((ids) => this.describeBatch(ids), options.coalesce.windowMs, options.coalesce.maxIdentifiers);
+    }
+  }
+
+  /** Milliseconds since RDS last answered successfully (Infinity if never). */
+  sinceLastSuccess(): number {
+    return this.lastSuccess === 0 ? Infinity : Date.now() - this.lastSuccess;
+  }
+
+  private async send<T>(action: string, call: () => Promise<T>): Promise<T> {
+    const result = await withRetry(action, this.options.retry, call, (outcome, seconds) => this.options.onCall?.(action, outcome, seconds));
+    this.lastSuccess = Date.now();
+    return result;
+  }
+
+  private async describeBatch(identifiers: string[]): Promise<Map<string, DBInstance>> {
+    const found = new Map<string, DBInstance>();
+    let marker: string | undefined;
+    do {
+      const page = await this.send('DescribeDBInstances', () =>
+        this.client.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: identifiers }], MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+      );
+      for (const instance of page.DBInstances ?? []) if (instance.DBInstanceIdentifier) found.set(instance.DBInstanceIdentifier, instance);
+      marker = page.Marker;
+    } while (marker);
+    return found;
+  }
+
+  /** One instance with its tags (TagList), or undefined when RDS does not know it. */
+  async describeInstance(identifier: string): Promise<ObservedInstance | undefined> {
+    if (this.coalescer) {
+      const instance = await this.coalescer.get(identifier);
+      return instance ? observeInstance(instance) : undefined;
+    }
+    try {
+      const page = await this.send('DescribeDBInstances', () => this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })));
+      const instance = page.DBInstances?.[0];
+      return instance ? observeInstance(instance) : undefined;
+    } catch (error) {
+      if (error instanceof RdsError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+  }
+
+  /** Every instance in the account and region, page by page (100 a call). */
+  async listInstances(): Promise<ObservedInstance[]> {
+    const out: ObservedInstance[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('DescribeDBInstances', () => this.client.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })));
+      for (const instance of page.DBInstances ?? []) out.push(observeInstance(instance));
+      marker = page.Marker;
+    } while (marker);
+    return out;
+  }
+
+  async createInstance(input: CreateDBInstanceCommandInput): Promise<ObservedInstance> {
+    const result = await this.send('CreateDBInstance', () => this.client.send(new CreateDBInstanceCommand(input)));
+    return observeInstance(result.DBInstance ?? {});
+  }
+
+  async restoreFromSnapshot(input: RestoreDBInstanceFromDBSnapshotCommandInput): Promise<ObservedInstance> {
+    const result = await this.send('RestoreDBInstanceFromDBSnapshot', () => this.client.send(new RestoreDBInstanceFromDBSnapshotCommand(input)));
+    return observeInstance(result.DBInstance ?? {});
+  }
+
+  async restoreToPointInTime(input: RestoreDBInstanceToPointInTimeCommandInput): Promise<ObservedInstance> {
+    const result = await this.send('RestoreDBInstanceToPointInTime', () => this.client.send(new RestoreDBInstanceToPointInTimeCommand(input)));
+    return observeInstance(result.DBInstance ?? {});
+  }
+
+  async modifyInstance(input: ModifyDBInstanceCommandInput): Promise<void> {
+    await this.send('ModifyDBInstance', () => this.client.send(new ModifyDBInstanceCommand(input)));
+  }
+
+  async rebootInstance(identifier: string, forceFailover = false): Promise<void> {
+    await this.send('RebootDBInstance', () => this.client.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: identifier, ...(forceFailover ? { ForceFailover: true } : {}) })));
+  }
+
+  async deleteInstance(identifier: string, options: DeleteOptions): Promise<void> {
+    await this.send('DeleteDBInstance', () =>
+      this.client.send(
+        new DeleteDBInstanceCommand({
+          DBInstanceIdentifier: identifier,
+          SkipFinalSnapshot: options.skipFinalSnapshot,
+          ...(options.skipFinalSnapshot ? {} : { FinalDBSnapshotIdentifier: options.finalSnapshotIdentifier }),
+          DeleteAutomatedBackups: options.deleteAutomatedBackups,
+        }),
+      ),
+    );
+  }
+
+  async addTags(arn: string, tags: Record<string, string>): Promise<void> {
+    if (Object.keys(tags).length === 0) return;
+    await this.send('AddTagsToResource', () => this.client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: recordToTags(tags) })));
+  }
+
+  async removeTags(arn: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.send('RemoveTagsFromResource', () => this.client.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: keys })));
+  }
+
+  /** Snapshots of one instance identifier (the instance may be gone), newest first, with tags. */
+  async listSnapshots(instanceIdentifier: string, snapshotType?: 'manual' | 'automated'): Promise<ObservedSnapshot[]> {
+    const out: ObservedSnapshot[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('DescribeDBSnapshots', () =>
+        this.client.send(
+          new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: instanceIdentifier, MaxRecords: 100, ...(snapshotType ? { SnapshotType: snapshotType } : {}), ...(marker ? { Marker: marker } : {}) }),
+        ),
+      );
+      for (const snapshot of page.DBSnapshots ?? []) out.push(observeSnapshot(snapshot));
+      marker = page.Marker;
+    } while (marker);
+    return out.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+  }
+
+  /** Every manual snapshot in the account, for housekeeping. */
+  async listAllSnapshots(snapshotType: 'manual' | 'automated' = 'manual'): Promise<ObservedSnapshot[]> {
+    const out: ObservedSnapshot[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('DescribeDBSnapshots', () =>
+        this.client.send(new DescribeDBSnapshotsCommand({ SnapshotType: snapshotType, MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+      );
+      for (const snapshot of page.DBSnapshots ?? []) out.push(observeSnapshot(snapshot));
+      marker = page.Marker;
+    } while (marker);
+    return out;
+  }
+
+  async createSnapshot(instanceIdentifier: string, snapshotIdentifier: string, tags: Record<string, string>): Promise<ObservedSnapshot> {
+    const result = await this.send('CreateDBSnapshot', () =>
+      this.client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instanceIdentifier, DBSnapshotIdentifier: snapshotIdentifier, Tags: recordToTags(tags) })),
+    );
+    return observeSnapshot(result.DBSnapshot ?? {});
+  }
+
+  async deleteSnapshot(snapshotIdentifier: string): Promise<void> {
+    await this.send('DeleteDBSnapshot', () => this.client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotIdentifier })));
+  }
+
+  /** Automated backups, retained ones of deleted instances included, of one instance identifier. */
+  async listAutomatedBackups(instanceIdentifier: string): Promise<DBInstanceAutomatedBackup[]> {
+    try {
+      const out: DBInstanceAutomatedBackup[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await this.send('DescribeDBInstanceAutomatedBackups', () =>
+          this.client.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: instanceIdentifier, ...(marker ? { Marker: marker } : {}) })),
+        );
+        out.push(...(page.DBInstanceAutomatedBackups ?? []));
+        marker = page.Marker;
+      } while (marker);
+      return out;
+    } catch (error) {
+      if (error instanceof RdsError && error.kind === 'not-found') return [];
+      throw error;
+    }
+  }
+
+  async describeEngineVersions(engine: string, engineVersion?: string): Promise<DBEngineVersion[]> {
+    const out: DBEngineVersion[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('DescribeDBEngineVersions', () =>
+        this.client.send(new DescribeDBEngineVersionsCommand({ Engine: engine, ...(engineVersion ? { EngineVersion: engineVersion } : {}), ...(marker ? { Marker: marker } : {}) })),
+      );
+      out.push(...(page.DBEngineVersions ?? []));
+      marker = page.Marker;
+    } while (marker);
+    return out;
+  }
+
+  close(): void {
+    this.coalescer?.close();
+    this.client.destroy();
+  }
+}
