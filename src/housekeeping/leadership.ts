@@ -1,0 +1,146 @@
+import type { Config } from '../config/load.js';
+import { LeaderElector, type ElectionLog, type LeaderCallbacks } from './leader.js';
+import type { LeaseTimings } from './leaderDecision.js';
+import { createKubeLeaseStore, type LeaseStore } from './kubeLeaseStore.js';
+import { detectKubeAccess, leaderIdentity, loadKubeConfig, resolveLeaseNamespace, type KubeAccess } from './kubeEnvironment.js';
+import { HousekeepingScheduler, type HousekeepingJob, type JobStats } from './scheduler.js';
+
+export type HousekeepingSettings = Config['housekeeping'];
+export type HousekeepingMode = HousekeepingSettings['mode'];
+
+/** How this replica takes part in housekeeping. */
+export type Participation = 'always' | 'never' | 'elect';
+
+/**
+ * Pure: what the configured mode means here.
+ * - always: this replica runs housekeeping (the one replica named for it outside Kubernetes);
+ * - never: it does not;
+ * - leader: elect through a Lease, and refuse to start without a Kubernetes API to hold one;
+ * - auto: elect when a Kubernetes API is reachable (in a pod, or a kubeconfig configured), else never.
+ */
+export function decideParticipation(mode: HousekeepingMode, access: KubeAccess | undefined): { participation: Participation; reason: string } {
+  switch (mode) {
+    case 'always':
+      return { participation: 'always', reason: 'housekeeping.mode is always' };
+    case 'never':
+      return { participation: 'never', reason: 'housekeeping.mode is never' };
+    case 'leader':
+      if (!access) {
+        throw new Error('housekeeping.mode is leader, but there is no Kubernetes API to elect through: not running in a pod (KUBERNETES_SERVICE_HOST unset) and no housekeeping.lease.kubeconfig');
+      }
+      return { participation: 'elect', reason: `housekeeping.mode is leader (${access.kind})` };
+    case 'auto':
+      return access
+        ? { participation: 'elect', reason: `housekeeping.mode is auto and a Kubernetes API is available (${access.kind})` }
+        : { participation: 'never', reason: 'housekeeping.mode is auto and there is no Kubernetes API (not in a pod, no kubeconfig configured)' };
+  }
+}
+
+export function leaseTimings(settings: HousekeepingSettings): LeaseTimings {
+  return {
+    leaseDurationMs: settings.lease.durationSeconds * 1000,
+    renewDeadlineMs: settings.lease.renewDeadlineSeconds * 1000,
+    retryPeriodMs: settings.lease.retryPeriodSeconds * 1000,
+  };
+}
+
+/** Who runs housekeeping, whatever the mode: the same three calls for an elector or a fixed answer. */
+export interface Leadership {
+  readonly participation: Participation;
+  /** The Lease holder identity when electing; the pod or host name otherwise. */
+  readonly identity: string;
+  start(callbacks: LeaderCallbacks): void;
+  stop(): Promise<void>;
+  isLeader(): boolean;
+}
+
+export interface LeadershipDependencies {
+  env?: NodeJS.ProcessEnv;
+  log?: ElectionLog;
+  /** Replaces the Kubernetes Lease store (tests; other coordination back ends). */
+  store?: LeaseStore;
+}
+
+export function createLeadership(settings: HousekeepingSettings, deps: LeadershipDependencies = {}): Leadership {
+  const env = deps.env ?? process.env;
+  const access = deps.store ? undefined : detectKubeAccess(env, settings.lease.kubeconfig);
+  const { participation, reason } = deps.store ? { participation: 'elect' as const, reason: 'lease store given' } : decideParticipation(settings.mode, access);
+  const identity = leaderIdentity(env);
+  deps.log?.info({ participation, reason, identity }, 'housekeeping participation decided');
+  if (participation === 'elect') {
+    let store = deps.store;
+    if (!store) {
+      const kubeConfig = loadKubeConfig(access!);
+      store = createKubeLeaseStore(kubeConfig, resolveLeaseNamespace(settings.lease.namespace, env, kubeConfig), settings.lease.name);
+    }
+    const electorStore = store;
+    let elector: LeaderElector | undefined;
+    return {
+      participation,
+      identity,
+      start(callbacks) {
+        elector ??= new LeaderElector({ store: electorStore, identity, timings: leaseTimings(settings), log: deps.log }, callbacks);
+        elector.start();
+      },
+      stop: async () => elector?.stop(),
+      isLeader: () => elector?.isLeader() ?? false,
+    };
+  }
+  return fixedLeadership(participation, identity);
+}
+
+/** always: lead from start to stop. never: never lead. */
+function fixedLeadership(participation: 'always' | 'never', identity: string): Leadership {
+  let active: { controller: AbortController; callbacks: LeaderCallbacks } | undefined;
+  return {
+    participation,
+    identity,
+    start(callbacks) {
+      if (participation === 'never' || active) return;
+      active = { controller: new AbortController(), callbacks };
+      callbacks.onStartedLeading(active.controller.signal);
+    },
+    async stop() {
+      if (!active) return;
+      const { controller, callbacks } = active;
+      active = undefined;
+      controller.abort(new Error('stopping'));
+      await callbacks.onStoppedLeading();
+    },
+    isLeader: () => active !== undefined,
+  };
+}
+
+export interface RunningHousekeeping {
+  readonly leadership: Leadership;
+  isLeader(): boolean;
+  jobStats(): Record<string, JobStats>;
+  /** Stops the jobs (waiting for running ones to return), then releases the lease. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires jobs to leadership: the scheduler runs only while this replica leads and is stopped (its
+ * runs' signal aborted, and awaited) before the lease is released or re-acquired.
+ */
+export function startHousekeeping(
+  settings: HousekeepingSettings,
+  jobs: HousekeepingJob[],
+  deps: LeadershipDependencies & { log?: ElectionLog & { error(object: object, message: string): void } } = {},
+): RunningHousekeeping {
+  const scheduler = new HousekeepingScheduler(jobs, { jitterMs: settings.jitterSeconds * 1000, log: deps.log });
+  const leadership = createLeadership(settings, deps);
+  let round: Promise<void> = Promise.resolve();
+  leadership.start({
+    onStartedLeading: (signal) => {
+      round = scheduler.lead(signal);
+    },
+    onStoppedLeading: () => round,
+  });
+  return {
+    leadership,
+    isLeader: () => leadership.isLeader(),
+    jobStats: () => scheduler.jobStats(),
+    stop: () => leadership.stop(),
+  };
+}
