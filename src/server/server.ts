@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Broker } from '../broker/contract.js';
+import type { Config } from '../config/load.js';
+import { createApp } from './app.js';
+
+export interface StartOptions {
+  config: Config;
+  broker: Broker;
+  log: Logger;
+  /** Clock for the failed-authentication limiter; tests pass their own. */
+  now?: () => number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /**
+   * Graceful stop: accept nothing new, let requests in flight finish within
+   * listen.shutdownTimeoutMs, then cut whatever is left. Resolves when the server is closed.
+   */
+  close(): Promise<void>;
+}
+
+/** TLS settings for the listener: the configured certificate and key, TLS 1.2 at least. */
+export function tlsOptions(tls: { certFile: string; keyFile: string }): HttpsOptions {
+  return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: 'TLSv1.2' };
+}
+
+function formatUrl(scheme: string, host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `${scheme}://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+export async function startServer({ config, broker, log, now }: StartOptions): Promise<RunningServer> {
+  const app = createApp({ config, broker, log, ...(now ? { now } : {}) });
+  const handler = app.callback();
+  const server: Server = config.listen.tls ? createHttpsServer(tlsOptions(config.listen.tls), handler) : createHttpServer(handler);
+  // A slow or stalled client must not hold a connection forever (slowloris).
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+
+  // Requests in flight per socket: during shutdown a keep-alive socket is ended as soon as its last
+  // response is out, rather than left open for the client's next request.
+  const inFlight = new Map<Socket, number>();
+  server.on('request', (req, res) => {
+    const socket = req.socket;
+    if (!inFlight.has(socket)) socket.once('close', () => inFlight.delete(socket));
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (closing && left === 0) socket.end();
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    log.debug({ code: error.code }, 'malformed HTTP from a client');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  let closing = false;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = formatUrl(config.listen.tls ? 'https' : 'http', config.listen.host, port);
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= new Promise<void>((resolve) => {
+      closing = true;
+      const timer = setTimeout(() => {
+        log.warn({ timeoutMs: config.listen.shutdownTimeoutMs }, 'shutdown timeout: closing connections with requests still in flight');
+        server.closeAllConnections();
+      }, config.listen.shutdownTimeoutMs);
+      timer.unref();
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      // Idle keep-alive connections would otherwise keep server.close() waiting.
+      server.closeIdleConnections();
+    });
+    return closed;
+  };
+  return { url, port, close };
+}
