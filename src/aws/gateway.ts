@@ -72,9 +72,15 @@ export class RdsGateway {
   }
 
   private async send<T>(action: string, call: () => Promise<T>): Promise<T> {
-    const result = await withRetry(action, this.options.retry, call, (outcome, seconds) => this.options.onCall?.(action, outcome, seconds));
-    this.lastSuccess = Date.now();
-    return result;
+    try {
+      const result = await withRetry(action, this.options.retry, call, (outcome, seconds) => this.options.onCall?.(action, outcome, seconds));
+      this.lastSuccess = Date.now();
+      return result;
+    } catch (error) {
+      // A refusal is still an answer: RDS is reachable and the credentials work.
+      if (error instanceof RdsError && !error.retryable) this.lastSuccess = Date.now();
+      throw error;
+    }
   }
 
   private async describeBatch(identifiers: string[]): Promise<Map<string, DBInstance>> {

@@ -1,28 +1,89 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { BrokerError, type Broker } from './contract.js';
+import { RdsGateway } from '../aws/gateway.js';
+import { recordRdsCall } from '../metrics/metrics.js';
+import { createSqlGateway } from '../sql/index.js';
+import type { SqlGateway } from '../sql/types.js';
+import type { Broker } from './contract.js';
+import type { BrokerDeps } from './deps.js';
+import { bind, bindingLastOperation, fetchBinding, unbind } from './bindings.js';
+import { deprovision, fetchInstance, lastOperation } from './instance-ops.js';
+import { provision } from './provision.js';
+import { update } from './update.js';
 
 export interface RunningBroker extends Broker {
   /** Releases connections and timers; called on shutdown. */
   close(): Promise<void>;
+  /** The wiring, for housekeeping and operator tools that run the same reconcile. */
+  readonly deps: BrokerDeps;
 }
 
-/** Placeholder until the RDS use cases land: every use case answers a clear OSB error. */
-export async function createBroker(_config: Config, _log: Logger): Promise<RunningBroker> {
-  const unavailable = async (): Promise<never> => {
-    throw new BrokerError(501, 'this operation is not available in this version of rds-broker');
-  };
+export interface BrokerOptions {
+  /** Seconds a just-issued asynchronous change may stay invisible before it is issued again (default 60). */
+  settleSeconds?: number;
+  sql?: SqlGateway;
+  now?: () => Date;
+}
+
+/** AWS counts as reachable while it answered within this window (for /readyz). */
+const READY_WINDOW_MS = 5 * 60 * 1000;
+
+export function readDatabaseCa(config: Config, log: Logger): string | undefined {
+  const file = config.database.tls.caBundleFile;
+  if (config.database.tls.allowPlaintext) {
+    log.warn('database.tls.allowPlaintext is set: the broker connects to databases WITHOUT TLS. Use it only where the network itself is trusted.');
+  }
+  if (!file) return undefined;
+  return readFileSync(file, 'utf8');
+}
+
+export function createDeps(config: Config, log: Logger, options: BrokerOptions = {}): BrokerDeps {
+  const rds = new RdsGateway({
+    region: config.aws.region,
+    ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}),
+    ...(config.aws.credentials ? { credentials: config.aws.credentials } : {}),
+    retry: { maxAttempts: config.aws.maxAttempts, budgetMs: config.aws.retryBudgetMs, baseDelayMs: 100, maxDelayMs: 2000 },
+    coalesce: config.aws.coalesce,
+    onCall: recordRdsCall,
+  });
+  const caPem = readDatabaseCa(config, log);
   return {
-    provision: unavailable,
-    update: unavailable,
-    deprovision: unavailable,
-    fetchInstance: unavailable,
-    lastOperation: unavailable,
-    bind: unavailable,
-    unbind: unavailable,
-    fetchBinding: unavailable,
-    bindingLastOperation: unavailable,
-    ready: () => true,
-    close: async () => {},
+    config,
+    rds,
+    sql: options.sql ?? createSqlGateway(),
+    log,
+    now: options.now ?? (() => new Date()),
+    ...(caPem ? { databaseCaPem: caPem } : {}),
+    settleSeconds: options.settleSeconds ?? 60,
+  };
+}
+
+export async function createBroker(config: Config, log: Logger, options: BrokerOptions = {}): Promise<RunningBroker> {
+  const deps = createDeps(config, log, options);
+  let lastProbe = 0;
+  return {
+    deps,
+    provision: (request) => provision(deps, request),
+    update: (request) => update(deps, request),
+    deprovision: (request) => deprovision(deps, request),
+    fetchInstance: (request) => fetchInstance(deps, request),
+    lastOperation: (request) => lastOperation(deps, request),
+    bind: (request) => bind(deps, request),
+    unbind: (request) => unbind(deps, request),
+    fetchBinding: (request) => fetchBinding(deps, request),
+    bindingLastOperation: (request) => bindingLastOperation(deps, request),
+    ready: () => {
+      const fresh = deps.rds.sinceLastSuccess() < READY_WINDOW_MS;
+      // Without recent traffic, readiness asks RDS itself, in the background, at most every 10 s.
+      if (!fresh && Date.now() - lastProbe > 10_000) {
+        lastProbe = Date.now();
+        deps.rds.describeInstance('rds-broker-readiness-probe').catch(() => undefined);
+      }
+      return fresh;
+    },
+    close: async () => {
+      deps.rds.close();
+    },
   };
 }

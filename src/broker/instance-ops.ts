@@ -1,0 +1,119 @@
+import { RdsError } from '../aws/errors.js';
+import { canDeleteNow, classifyStatus } from '../reconcile/observed.js';
+import { decodeOperation, encodeOperation, pendingSteps, startedValue, Step, Tag, type OperationKind } from '../reconcile/tags.js';
+import { gone, notFound, type BrokerResponse, type DeprovisionRequest, type FetchInstanceRequest, type LastOperationRequest, concurrencyError, BrokerError } from './contract.js';
+import { findOwnInstance, identifierOf, ownershipProblem, type BrokerDeps } from './deps.js';
+import { instanceMetadata } from './metadata.js';
+import { reconcileInstance, transientDecision } from './operate.js';
+import { decodeRequested, planById } from './plans.js';
+import { deriveMaintenanceInfo, planMaintenanceInfo } from '../catalog/catalog.js';
+import { snapshotIdentifier } from '../naming/derive.js';
+
+const OPERATIONS: readonly OperationKind[] = ['provision', 'restore', 'update', 'upgrade', 'deprovision', 'context'];
+
+export function parseOperation(value: string | undefined): OperationKind | undefined {
+  return OPERATIONS.find((kind) => kind === value);
+}
+
+export async function lastOperation(deps: BrokerDeps, request: LastOperationRequest): Promise<BrokerResponse> {
+  const operation = parseOperation(request.operation);
+  let observed;
+  try {
+    observed = await deps.rds.describeInstance(identifierOf(deps, request.instanceId));
+  } catch (error) {
+    const transient = transientDecision(error);
+    if (!transient) throw error;
+    return { status: 200, body: { state: transient.state, description: transient.description }, retryAfterSeconds: transient.retryAfterSeconds ?? 15 };
+  }
+  if (!observed) {
+    if (operation === 'deprovision' || operation === undefined) throw gone('the service instance has been deleted');
+  } else {
+    const problem = ownershipProblem(deps, observed, request.instanceId);
+    if (problem) return { status: 200, body: { state: 'failed', description: problem } };
+  }
+  const decision = await reconcileInstance(deps, observed, request.instanceId, operation ? { operation } : {});
+  if (decision.state === 'gone') throw gone(decision.description);
+  return {
+    status: 200,
+    body: { state: decision.state, description: decision.description },
+    ...(decision.state === 'in progress' ? { retryAfterSeconds: decision.retryAfterSeconds ?? 30 } : {}),
+  };
+}
+
+export async function deprovision(deps: BrokerDeps, request: DeprovisionRequest): Promise<BrokerResponse> {
+  const observed = await deps.rds.describeInstance(identifierOf(deps, request.instanceId));
+  if (!observed) throw gone('the service instance does not exist');
+  const problem = ownershipProblem(deps, observed, request.instanceId);
+  if (problem) throw new BrokerError(422, problem);
+  const accepted: BrokerResponse = { status: 202, body: { operation: 'deprovision' } };
+  if (classifyStatus(observed.status) === 'deleting') return accepted;
+  const now = deps.now();
+  // Recorded first, whatever RDS says next: a delete RDS refuses now is performed by a later poll
+  // or the background resync as soon as RDS allows it; every other pending step is abandoned.
+  await deps.rds.addTags(observed.arn, { [Step.delete]: startedValue(now), [Tag.operation]: encodeOperation('deprovision', now), [Tag.deletedAt]: now.toISOString() });
+  if (!canDeleteNow(observed.status)) return accepted;
+  try {
+    const stamp = now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+    await deps.rds.deleteInstance(observed.identifier, {
+      skipFinalSnapshot: observed.tags[Tag.skipFinalSnapshot] === 'true',
+      finalSnapshotIdentifier: snapshotIdentifier(observed.identifier, `final-${stamp}`),
+      deleteAutomatedBackups: observed.tags[Tag.deleteAutomatedBackups] === 'true',
+    });
+  } catch (error) {
+    if (error instanceof RdsError && error.kind === 'not-found') throw gone('the service instance does not exist');
+    if (error instanceof RdsError && (error.kind === 'invalid-state' || error.retryable)) return accepted;
+    throw error;
+  }
+  return accepted;
+}
+
+/** GET instance: everything reconstructed from the instance and its tags. */
+export async function fetchInstance(deps: BrokerDeps, request: FetchInstanceRequest): Promise<BrokerResponse> {
+  let observed;
+  try {
+    observed = await findOwnInstance(deps, request.instanceId);
+  } catch (error) {
+    if (error instanceof BrokerError) throw notFound('the service instance does not exist');
+    throw error;
+  }
+  if (!observed) throw notFound('the service instance does not exist');
+  const tags = observed.tags;
+  const operation = decodeOperation(tags[Tag.operation])?.kind;
+  const busy = classifyStatus(observed.status) !== 'ready' || pendingSteps(tags).length > 0 || observed.pendingModifications.length > 0;
+  if (tags[Step.delete] || classifyStatus(observed.status) === 'deleting') throw notFound('the service instance is being deleted');
+  if (busy && (operation === 'provision' || operation === 'restore' || operation === undefined) && observed.status === 'creating') {
+    throw notFound('the service instance is still being provisioned');
+  }
+  if (busy && (operation === 'provision' || operation === 'restore') && pendingSteps(tags).length > 0) throw notFound('the service instance is still being provisioned');
+  if (busy && (operation === 'update' || operation === 'upgrade')) throw concurrencyError('the service instance is being updated');
+  const requested = decodeRequested(tags[Tag.requestedSettings]);
+  const plan = planById(deps.config, tags[Tag.planId]);
+  const parameters: Record<string, unknown> = {
+    db_name: observed.dbName ?? requested.dbName ?? plan?.plan.rds.databaseName,
+    backup_retention_period: observed.backupRetentionPeriod,
+    ...(observed.preferredBackupWindow ? { preferred_backup_window: observed.preferredBackupWindow } : {}),
+    ...(observed.preferredMaintenanceWindow ? { preferred_maintenance_window: observed.preferredMaintenanceWindow } : {}),
+    skip_final_snapshot: tags[Tag.skipFinalSnapshot] === 'true',
+    delete_automated_backups: tags[Tag.deleteAutomatedBackups] === 'true',
+  };
+  if (tags[Tag.extensions]) parameters.enable_extensions = tags[Tag.extensions]!.split(':').filter(Boolean);
+  if (tags[Tag.restoredFromSnapshot]) {
+    parameters.restored_from_snapshot_of = tags[Tag.restoredFromDatabase];
+    parameters.restored_from_snapshot = tags[Tag.restoredFromSnapshot];
+  }
+  if (tags[Tag.restoredFromPointInTime]) {
+    parameters.restored_from_point_in_time_of = tags[Tag.restoredFromDatabase];
+    parameters.restored_from_point_in_time = tags[Tag.restoredFromPointInTime];
+  }
+  return {
+    status: 200,
+    body: {
+      service_id: tags[Tag.serviceId],
+      plan_id: tags[Tag.planId],
+      parameters,
+      maintenance_info: plan && plan.plan.rds.engineVersion === observed.engineVersion ? planMaintenanceInfo(plan.plan) : deriveMaintenanceInfo(observed.engine, observed.engineVersion),
+      metadata: instanceMetadata(observed),
+    },
+  };
+}
+

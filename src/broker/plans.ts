@@ -1,0 +1,125 @@
+import type { CreateDBInstanceCommandInput } from '@aws-sdk/client-rds';
+import type { ParsedConfig, PlanConfig, ServiceConfig } from '../config/schema.js';
+import type { PlanMatch } from '../catalog/catalog.js';
+import type { DesiredSettings } from '../reconcile/settings.js';
+import { decodePairs, encodePairs } from '../reconcile/tags.js';
+
+/** The plan an instance's tags name, in whichever service holds it. */
+export function planById(config: Pick<ParsedConfig, 'catalog'>, planId: string | undefined): PlanMatch | undefined {
+  if (!planId) return undefined;
+  for (const service of config.catalog.services) {
+    const plan = service.plans.find((p) => p.id === planId);
+    if (plan) return { service, plan };
+  }
+  return undefined;
+}
+
+/**
+ * User parameters that outlive the request that carried them (recorded in the "Requested Settings"
+ * tag): the settings they override must survive every later reconcile of the plan's settings.
+ */
+export interface RequestedSettings {
+  backupRetentionPeriod?: number;
+  preferredBackupWindow?: string;
+  preferredMaintenanceWindow?: string;
+  dbName?: string;
+}
+
+const KEYS = { backupRetentionPeriod: 'brp', preferredBackupWindow: 'pbw', preferredMaintenanceWindow: 'pmw', dbName: 'db' } as const;
+
+export function encodeRequested(settings: RequestedSettings): string {
+  return encodePairs({
+    [KEYS.backupRetentionPeriod]: settings.backupRetentionPeriod,
+    [KEYS.preferredBackupWindow]: settings.preferredBackupWindow,
+    [KEYS.preferredMaintenanceWindow]: settings.preferredMaintenanceWindow,
+    [KEYS.dbName]: settings.dbName,
+  });
+}
+
+export function decodeRequested(value: string | undefined): RequestedSettings {
+  const pairs = decodePairs(value);
+  const out: RequestedSettings = {};
+  const retention = pairs[KEYS.backupRetentionPeriod];
+  if (retention !== undefined && /^\d+$/.test(retention)) out.backupRetentionPeriod = Number(retention);
+  if (pairs[KEYS.preferredBackupWindow]) out.preferredBackupWindow = pairs[KEYS.preferredBackupWindow];
+  if (pairs[KEYS.preferredMaintenanceWindow]) out.preferredMaintenanceWindow = pairs[KEYS.preferredMaintenanceWindow];
+  if (pairs[KEYS.dbName]) out.dbName = pairs[KEYS.dbName];
+  return out;
+}
+
+/** Overlays new user parameters onto what was requested before. */
+export function requestedFromParameters(parameters: Record<string, unknown>, previous: RequestedSettings = {}): RequestedSettings {
+  const next: RequestedSettings = { ...previous };
+  if (typeof parameters.backup_retention_period === 'number') next.backupRetentionPeriod = parameters.backup_retention_period;
+  if (typeof parameters.preferred_backup_window === 'string') next.preferredBackupWindow = parameters.preferred_backup_window;
+  if (typeof parameters.preferred_maintenance_window === 'string') next.preferredMaintenanceWindow = parameters.preferred_maintenance_window;
+  if (typeof parameters.db_name === 'string') next.dbName = parameters.db_name;
+  return next;
+}
+
+export function desiredSettings(plan: PlanConfig, requested: RequestedSettings): DesiredSettings {
+  const rds = plan.rds;
+  const backupWindow = requested.preferredBackupWindow ?? rds.preferredBackupWindow;
+  const maintenanceWindow = requested.preferredMaintenanceWindow ?? rds.preferredMaintenanceWindow;
+  return {
+    instanceClass: rds.instanceClass,
+    allocatedStorage: rds.allocatedStorage,
+    storageType: rds.storageType,
+    multiAz: rds.multiAz,
+    vpcSecurityGroupIds: rds.vpcSecurityGroupIds,
+    ...(rds.dbParameterGroupName ? { dbParameterGroupName: rds.dbParameterGroupName } : {}),
+    backupRetentionPeriod: requested.backupRetentionPeriod ?? rds.backupRetentionPeriod,
+    ...(backupWindow ? { preferredBackupWindow: backupWindow } : {}),
+    ...(maintenanceWindow ? { preferredMaintenanceWindow: maintenanceWindow } : {}),
+  };
+}
+
+export function databaseName(plan: PlanConfig, requested: RequestedSettings): string {
+  return requested.dbName ?? plan.rds.databaseName;
+}
+
+/** The plan's settings as CreateDBInstance fields (identity, password and tags are added by the caller). */
+export function createSettings(plan: PlanConfig, requested: RequestedSettings): Omit<CreateDBInstanceCommandInput, 'DBInstanceIdentifier'> {
+  const rds = plan.rds;
+  const desired = desiredSettings(plan, requested);
+  return {
+    Engine: rds.engine,
+    EngineVersion: rds.engineVersion,
+    DBInstanceClass: desired.instanceClass,
+    AllocatedStorage: desired.allocatedStorage,
+    ...(rds.maxAllocatedStorage ? { MaxAllocatedStorage: rds.maxAllocatedStorage } : {}),
+    StorageType: rds.storageType,
+    ...(rds.iops ? { Iops: rds.iops } : {}),
+    StorageEncrypted: rds.storageEncrypted,
+    ...(rds.kmsKeyId ? { KmsKeyId: rds.kmsKeyId } : {}),
+    MultiAZ: desired.multiAz,
+    ...(rds.dbSubnetGroupName ? { DBSubnetGroupName: rds.dbSubnetGroupName } : {}),
+    ...(desired.vpcSecurityGroupIds.length ? { VpcSecurityGroupIds: desired.vpcSecurityGroupIds } : {}),
+    ...(desired.dbParameterGroupName ? { DBParameterGroupName: desired.dbParameterGroupName } : {}),
+    PubliclyAccessible: rds.publiclyAccessible,
+    ...(rds.port ? { Port: rds.port } : {}),
+    MasterUsername: rds.masterUsername,
+    DBName: databaseName(plan, requested),
+    BackupRetentionPeriod: desired.backupRetentionPeriod,
+    ...(desired.preferredBackupWindow ? { PreferredBackupWindow: desired.preferredBackupWindow } : {}),
+    ...(desired.preferredMaintenanceWindow ? { PreferredMaintenanceWindow: desired.preferredMaintenanceWindow } : {}),
+    AutoMinorVersionUpgrade: rds.autoMinorVersionUpgrade,
+    CopyTagsToSnapshot: rds.copyTagsToSnapshot,
+    DeletionProtection: rds.deletionProtection,
+  };
+}
+
+/** A plan can change to another plan of its service when the catalog allows it and the engine is the same. */
+export function planChangeAllowed(service: ServiceConfig, from: PlanConfig, to: PlanConfig): boolean {
+  if (from.id === to.id) return true;
+  if ((from.plan_updateable ?? service.plan_updateable) === false) return false;
+  if (from.updatable_to) return from.updatable_to.includes(to.id);
+  return from.rds.engine === to.rds.engine;
+}
+
+/** The parameter group family of a plan, as RDS names it (postgres17, mysql8.0, mariadb10.11). */
+export function engineFamily(plan: PlanConfig): string {
+  if (plan.rds.engineFamily) return plan.rds.engineFamily;
+  const [major, minor] = plan.rds.engineVersion.split('.');
+  return plan.rds.engine === 'postgres' ? `postgres${major}` : `${plan.rds.engine}${major}.${minor}`;
+}

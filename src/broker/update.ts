@@ -1,0 +1,90 @@
+import { findPlan } from '../catalog/catalog.js';
+import { RdsError } from '../aws/errors.js';
+import { classifyStatus, type ObservedInstance } from '../reconcile/observed.js';
+import { isEmptyChange, settingsDiff } from '../reconcile/settings.js';
+import { decodeOperation, encodeOperation, pendingSteps, startedValue, Step, Tag, tagValue } from '../reconcile/tags.js';
+import { badRequest, BrokerError, concurrencyError, type BrokerResponse, type UpdateRequest } from './contract.js';
+import { requireOwnInstance, type BrokerDeps } from './deps.js';
+import { instanceMetadata } from './metadata.js';
+import { checkMaintenanceInfo } from './provision.js';
+import { decodeRequested, desiredSettings, encodeRequested, planById, planChangeAllowed, requestedFromParameters } from './plans.js';
+import { tenantFromRequest, tenantTags } from './tenant.js';
+
+/** What is running on an instance, in words, or undefined when it is idle. */
+export function runningOperation(observed: ObservedInstance): string | undefined {
+  const steps = pendingSteps(observed.tags);
+  const operation = decodeOperation(observed.tags[Tag.operation])?.kind ?? 'an operation';
+  if (observed.tags[Step.delete]) return 'a deprovision is in progress';
+  if (steps.length > 0) return `${operation === 'restore' ? 'a restore' : `the ${operation}`} is in progress (next step: ${steps[0]!.step})`;
+  if (classifyStatus(observed.status) !== 'ready') return `RDS is busy with the instance (status: ${observed.status})`;
+  if (observed.pendingModifications.length > 0) return `RDS is applying changes (${observed.pendingModifications.join(', ')})`;
+  return undefined;
+}
+
+export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<BrokerResponse> {
+  const observed = await requireOwnInstance(deps, request.instanceId);
+  const tags = observed.tags;
+  const currentPlanId = tags[Tag.planId];
+  const current = planById(deps.config, currentPlanId);
+  const targetPlanId = request.planId ?? currentPlanId;
+  const target = targetPlanId ? findPlan(deps.config, request.serviceId, targetPlanId) : undefined;
+  if (!target) throw badRequest(`plan ${targetPlanId ?? '(none)'} is not a plan of service ${request.serviceId}`);
+  checkMaintenanceInfo(target.plan, request.maintenanceInfo);
+  const parameters = request.parameters;
+  const requested = requestedFromParameters(parameters, decodeRequested(tags[Tag.requestedSettings]));
+  const encodedRequested = encodeRequested(requested);
+
+  const running = runningOperation(observed);
+  if (running) {
+    const sameRequest = decodeOperation(tags[Tag.operation])?.kind === 'update' && currentPlanId === targetPlanId && (tags[Tag.requestedSettings] ?? '') === encodedRequested;
+    if (sameRequest) return { status: 202, body: { operation: 'update' } };
+    throw concurrencyError(`the instance cannot be updated now: ${running}`);
+  }
+  const planChanges = targetPlanId !== currentPlanId;
+  if (planChanges && current && !planChangeAllowed(target.service, current.plan, target.plan)) {
+    throw new BrokerError(422, `changing from plan ${current.plan.name} to plan ${target.plan.name} is not supported`);
+  }
+  const reboot = parameters.reboot === true || parameters.force_failover === true;
+  const change = settingsDiff(observed, desiredSettings(target.plan, requested));
+  if (reboot && !isEmptyChange(change)) throw badRequest('reboot and force_failover cannot be combined with other changes: send them in an update of their own');
+
+  const now = deps.now();
+  const newTags: Record<string, string> = {
+    [Tag.planId]: tagValue(targetPlanId!),
+    ...tenantTags(tenantFromRequest(request.context), tagValue),
+  };
+  delete newTags[Tag.platform];
+  if (encodedRequested) newTags[Tag.requestedSettings] = encodedRequested;
+  if (typeof parameters.skip_final_snapshot === 'boolean') newTags[Tag.skipFinalSnapshot] = String(parameters.skip_final_snapshot);
+  if (typeof parameters.delete_automated_backups === 'boolean') newTags[Tag.deleteAutomatedBackups] = String(parameters.delete_automated_backups);
+  const changedTags = Object.fromEntries(Object.entries(newTags).filter(([key, value]) => tags[key] !== value));
+
+  if (isEmptyChange(change) && !reboot) {
+    // Nothing for RDS to do (a context or bookkeeping change): done synchronously.
+    await deps.rds.addTags(observed.arn, changedTags);
+    return { status: 200, body: { metadata: instanceMetadata(observed) } };
+  }
+  if (reboot) {
+    await deps.rds.addTags(observed.arn, { ...changedTags, [Tag.operation]: encodeOperation('update', now) });
+    await deps.rds.rebootInstance(observed.identifier, parameters.force_failover === true && observed.multiAz);
+    return { status: 202, body: { operation: 'update' } };
+  }
+  const applyNow = parameters.apply_at_maintenance_window !== true;
+  const stepTags: Record<string, string> = applyNow
+    ? { [Step.updateSettings]: startedValue(now), [Tag.operation]: encodeOperation('update', now), ...(planChanges && currentPlanId ? { [Tag.previousPlanId]: currentPlanId } : {}) }
+    : {};
+  // Tags first: a crash after the modify must still leave the poll knowing what to wait for.
+  await deps.rds.addTags(observed.arn, { ...changedTags, ...stepTags });
+  try {
+    await deps.rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: applyNow, ...change });
+  } catch (error) {
+    const restore: Record<string, string> = Object.fromEntries(Object.keys(changedTags).filter((k) => tags[k] !== undefined).map((k) => [k, tags[k]!]));
+    await deps.rds.addTags(observed.arn, restore).catch(() => undefined);
+    await deps.rds.removeTags(observed.arn, Object.keys(stepTags)).catch(() => undefined);
+    if (error instanceof RdsError && (error.kind === 'rejected' || error.kind === 'invalid-state')) throw new BrokerError(422, `RDS refused the change: ${error.message}`);
+    throw error;
+  }
+  // Scheduled for the maintenance window: accepted now, carried out by RDS later.
+  if (!applyNow) return { status: 200, body: { metadata: instanceMetadata(observed) } };
+  return { status: 202, body: { operation: 'update' } };
+}
