@@ -1,4 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 
@@ -8,8 +13,9 @@ import { randomUUID } from 'node:crypto';
  * (409 Conflict), 404 NotFound and 409 AlreadyExists as Status objects, and the RFC 3339 microsecond
  * format the real server insists on for MicroTime fields.
  *
- * Faults are injected per client, recognised by its bearer token, so one elector can be cut off
- * while the others keep working.
+ * It serves HTTPS with a certificate from its own throwaway authority, as an API server does, so
+ * clients reach it through a kubeconfig carrying that authority. Faults are injected per client,
+ * recognised by its bearer token, so one elector can be cut off while the others keep working.
  */
 
 export interface StoredLease {
@@ -50,14 +56,22 @@ export class KubeApiDouble {
 
   constructor(private readonly random: () => number = Math.random) {}
 
+  /** The PEM of the certificate the double serves (self-signed: it is its own authority). */
+  certificatePem = '';
+  /** The base URL, once started. */
+  url = '';
+
   async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+    const { key, cert } = selfSignedCertificate();
+    this.certificatePem = cert;
+    this.server = createServer({ key, cert }, (req, res) => {
       this.handle(req, res).catch(() => {
         if (!res.headersSent) this.status(res, 500, 'InternalError', 'double failed');
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
   }
 
   async close(): Promise<void> {
@@ -251,6 +265,22 @@ function parseLease(body: unknown): IncomingLease | string {
   }
   if (s.holderIdentity !== undefined && s.holderIdentity !== null && typeof s.holderIdentity !== 'string') return 'spec.holderIdentity must be a string';
   return { metadata: { name: meta.name, resourceVersion: meta.resourceVersion as string | undefined }, spec: s };
+}
+
+/** A key and self-signed certificate for 127.0.0.1, made with the openssl command. */
+function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'kube-api-double-'));
+  try {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=kube-api-double',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function microNow(date = new Date()): string {
