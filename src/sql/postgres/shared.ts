@@ -65,7 +65,10 @@ export async function grantReadonlyOnOwnedObjects(client: pg.Client): Promise<vo
      SELECT n.nspname, n.nspname, 'schema'
        FROM pg_namespace n
       WHERE (n.nspowner = (SELECT oid FROM owner)
-             OR EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relowner = (SELECT oid FROM owner) AND c.relpersistence <> 't'))
+             OR EXISTS (SELECT 1 FROM pg_class c
+                         WHERE c.relnamespace = n.oid AND c.relowner = (SELECT oid FROM owner)
+                           AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relpersistence <> 't'))
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
         AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
         AND NOT has_schema_privilege($2, n.oid, 'USAGE')`,
     [OWNER_ROLE, READONLY_ROLE],
