@@ -5,6 +5,7 @@ import { ASYNC_ACTIONS, reconcile, type Action, type Decision, type ReconcileInp
 import { decodeOperation, startedValue, Step, Tag, type OperationKind } from '../reconcile/tags.js';
 import { retryAfterFor } from '../reconcile/timing.js';
 import { databaseTarget, newestSecret, type BrokerDeps } from './deps.js';
+import { failpoint } from './failpoints.js';
 import { decodeRequested, desiredSettings, planById } from './plans.js';
 
 /** Builds reconcile's input from one observation: the plan's desired settings come from the tags. */
@@ -38,20 +39,24 @@ async function perform(deps: BrokerDeps, observed: ObservedInstance, instanceId:
     case 'complete-step': {
       const keys = action.step === Step.updateSettings ? [action.step, Tag.previousPlanId] : [action.step];
       const present = keys.filter((k) => observed.tags[k] !== undefined);
+      failpoint(`before:complete-step:${action.step}`);
       await rds.removeTags(observed.arn, present);
       return withoutTag(observed, ...present);
     }
     case 'modify-settings':
       await rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: true, ...action.change });
+      failpoint(`after:${action.kind}`);
       await rds.addTags(observed.arn, started);
       return observed;
     case 'reboot':
       await rds.rebootInstance(observed.identifier);
+      failpoint(`after:${action.kind}`);
       await rds.addTags(observed.arn, started);
       return observed;
     case 'reset-master-password': {
       const secret = newestSecret(deps);
       await rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: true, MasterUserPassword: masterPassword(secret, instanceId) });
+      failpoint(`after:${action.kind}`);
       await rds.addTags(observed.arn, { ...started, [Tag.masterSecretId]: secret.id });
       return observed;
     }
@@ -68,6 +73,7 @@ async function perform(deps: BrokerDeps, observed: ObservedInstance, instanceId:
       const target = databaseTarget(deps, observed, instanceId, databaseNameOf(deps, observed));
       const dropped = await sql.neutraliseBindingUsers(target, []);
       deps.log.info({ instanceId, dropped: dropped.length }, 'removed the source database binding users');
+      failpoint(`after:${action.kind}`);
       await rds.removeTags(observed.arn, [action.step]);
       return withoutTag(observed, action.step);
     }
@@ -75,6 +81,7 @@ async function perform(deps: BrokerDeps, observed: ObservedInstance, instanceId:
       const target = databaseTarget(deps, observed, instanceId, databaseNameOf(deps, observed));
       const names = (observed.tags[Tag.extensions] ?? '').split(':').filter(Boolean);
       await sql.ensureExtensions(target, names);
+      failpoint(`after:${action.kind}`);
       await rds.removeTags(observed.arn, [action.step]);
       return withoutTag(observed, action.step);
     }
