@@ -89,7 +89,7 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
   });
 
   it('refuses an unknown source, a different engine family and both kinds at once', async () => {
-    const put = (parameters: Record<string, unknown>, plan = LOCAL_PLANS.small) =>
+    const put = (parameters: Record<string, unknown>, plan: string = LOCAL_PLANS.small) =>
       stack.server.client.put(`/v2/service_instances/${randomUUID()}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, plan_id: plan, context: cfContext(), parameters });
     expect((await put({ restore_from_latest_snapshot_of: 'no-such-instance' })).status).to.equal(400);
     const family = await put({ restore_from_latest_snapshot_of: a }, LOCAL_PLANS.postgres16);
