@@ -1,0 +1,145 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { BrokerResponse } from '../../src/broker/contract.js';
+import { tlsOptions } from '../../src/server/index.js';
+import { request, startTestServer, type TestServer } from '../support/http.js';
+import { INSTANCE, RecordingBroker, testConfig } from './fixtures.js';
+
+/** A promise with its resolver outside: lets a test decide when the fake broker answers. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('HTTP server', () => {
+  describe('health and readiness', () => {
+    let server: TestServer;
+    let broker: RecordingBroker;
+    beforeEach(async () => {
+      broker = new RecordingBroker();
+      server = await startTestServer({ config: testConfig(), broker });
+    });
+    afterEach(() => server.close());
+
+    it('/healthz answers while the process is up', async () => {
+      const res = await request(`${server.url}/healthz`);
+      expect(res.status).to.equal(200);
+      expect(res.json).to.deep.equal({ status: 'ok' });
+    });
+
+    it('/readyz follows broker.ready()', async () => {
+      expect((await request(`${server.url}/readyz`)).status).to.equal(200);
+      broker.isReady = false;
+      const notReady = await request(`${server.url}/readyz`);
+      expect(notReady.status).to.equal(503);
+      expect(notReady.json.status).to.equal('not ready');
+    });
+  });
+
+  describe('graceful shutdown', () => {
+    it('stops accepting, lets the request in flight finish, then closes', async () => {
+      const broker = new RecordingBroker();
+      const started = deferred<void>();
+      const release = deferred<BrokerResponse>();
+      broker.responses.fetchInstance = () => {
+        started.resolve();
+        return release.promise;
+      };
+      const server = await startTestServer({ config: testConfig(), broker });
+      const inFlight = server.client.get(`/v2/service_instances/${INSTANCE}`);
+      await started.promise;
+
+      let closed = false;
+      const closing = server.close().then(() => (closed = true));
+      const refused = await request(`${server.url}/healthz`).then(
+        () => 'answered',
+        (error: NodeJS.ErrnoException) => error.code,
+      );
+      expect(refused).to.equal('ECONNREFUSED');
+      expect(closed).to.equal(false);
+
+      release.resolve({ status: 200, body: { service_id: 'finished-late' } });
+      const res = await inFlight;
+      expect(res.status).to.equal(200);
+      expect(res.json).to.deep.equal({ service_id: 'finished-late' });
+      await closing;
+      expect(closed).to.equal(true);
+    });
+
+    it('cuts requests still running after listen.shutdownTimeoutMs, so a stop always ends', async () => {
+      const broker = new RecordingBroker();
+      const started = deferred<void>();
+      broker.responses.fetchInstance = () => {
+        started.resolve();
+        return new Promise<BrokerResponse>(() => {}); // never answers
+      };
+      const config = testConfig((doc) => (doc.listen.shutdownTimeoutMs = 100));
+      const server = await startTestServer({ config, broker });
+      const inFlight = server.client.get(`/v2/service_instances/${INSTANCE}`).then(
+        (res) => `status ${res.status}`,
+        (error: NodeJS.ErrnoException) => error.code,
+      );
+      await started.promise;
+      await server.close();
+      expect(await inFlight).to.equal('ECONNRESET');
+    });
+  });
+
+  describe('TLS', () => {
+    let dir: string;
+    let cert: Buffer;
+
+    before(function () {
+      try {
+        execFileSync('openssl', ['version'], { stdio: 'ignore' });
+      } catch {
+        console.log('      skipped: the openssl command is not installed, so no test certificate can be made');
+        this.skip();
+      }
+      dir = mkdtempSync(join(tmpdir(), 'rds-broker-tls-'));
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+          '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+        { stdio: 'ignore' },
+      );
+      cert = readFileSync(join(dir, 'cert.pem'));
+    });
+    after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+    it('requires TLS 1.2 or later', () => {
+      expect(tlsOptions({ certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') }).minVersion).to.equal('TLSv1.2');
+    });
+
+    it('serves HTTPS with the configured certificate and key, and refuses TLS 1.1', async () => {
+      const config = testConfig((doc) => (doc.listen.tls = { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') }));
+      const server = await startTestServer({ config, broker: new RecordingBroker(), ca: cert });
+      try {
+        expect(server.url).to.match(/^https:\/\//);
+        const catalog = await server.client.get('/v2/catalog');
+        expect(catalog.status).to.equal(200);
+        const tls12 = await request(`${server.url}/healthz`, { ca: cert, tls: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } });
+        expect(tls12.status).to.equal(200);
+        const tls11 = await request(`${server.url}/healthz`, {
+          ca: cert,
+          tls: { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+        }).then(
+          () => 'connected',
+          () => 'refused',
+        );
+        expect(tls11).to.equal('refused');
+        const plain = await request(server.url.replace('https:', 'http:') + '/healthz').then(
+          (res) => `status ${res.status}`,
+          () => 'refused',
+        );
+        expect(plain).not.to.equal('status 200');
+      } finally {
+        await server.close();
+      }
+    });
+  });
+});
