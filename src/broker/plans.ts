@@ -71,6 +71,7 @@ export function desiredSettings(plan: PlanConfig, requested: RequestedSettings):
     backupRetentionPeriod: requested.backupRetentionPeriod ?? rds.backupRetentionPeriod,
     ...(backupWindow ? { preferredBackupWindow: backupWindow } : {}),
     ...(maintenanceWindow ? { preferredMaintenanceWindow: maintenanceWindow } : {}),
+    engineVersion: rds.engineVersion,
   };
 }
 

@@ -12,6 +12,8 @@ export interface DesiredSettings {
   backupRetentionPeriod: number;
   preferredBackupWindow?: string;
   preferredMaintenanceWindow?: string;
+  /** The plan's engine version: an instance on an older one is upgraded, never downgraded. */
+  engineVersion?: string;
 }
 
 /** The ModifyDBInstance fields that bring the observed instance to the desired settings. */
@@ -25,6 +27,20 @@ export interface SettingsChange {
   BackupRetentionPeriod?: number;
   PreferredBackupWindow?: string;
   PreferredMaintenanceWindow?: string;
+  EngineVersion?: string;
+  AllowMajorVersionUpgrade?: boolean;
+}
+
+/** Compares RDS engine versions numerically, part by part ("17.10" > "17.9"). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((x) => Number.parseInt(x, 10));
+  const pb = b.split(/[.-]/).map((x) => Number.parseInt(x, 10));
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = Number.isNaN(pa[i] ?? 0) ? 0 : (pa[i] ?? 0);
+    const y = Number.isNaN(pb[i] ?? 0) ? 0 : (pb[i] ?? 0);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
@@ -47,6 +63,10 @@ export function settingsDiff(observed: ObservedInstance, desired: DesiredSetting
   }
   if (desired.preferredMaintenanceWindow && observed.preferredMaintenanceWindow !== desired.preferredMaintenanceWindow) {
     change.PreferredMaintenanceWindow = desired.preferredMaintenanceWindow;
+  }
+  if (desired.engineVersion && observed.engineVersion && compareVersions(observed.engineVersion, desired.engineVersion) < 0) {
+    change.EngineVersion = desired.engineVersion;
+    if (observed.engineVersion.split('.')[0] !== desired.engineVersion.split('.')[0]) change.AllowMajorVersionUpgrade = true;
   }
   return change;
 }

@@ -204,3 +204,14 @@ describe('reconcile: deletion', () => {
     expect(reconcile(input(instance({ status: 'deleting' }), { operation: 'deprovision' }), now).state).to.equal('in progress');
   });
 });
+
+describe('settings: engine versions', () => {
+  it('upgrades an instance on an older engine version, and never downgrades', async () => {
+    const { settingsDiff, compareVersions } = await import('../../src/reconcile/settings.js');
+    expect(compareVersions('17.10', '17.9')).to.equal(1);
+    expect(compareVersions('16.4', '17.2')).to.equal(-1);
+    expect(settingsDiff(instance({ engineVersion: '17.2' }), { ...desired, engineVersion: '17.4' })).to.deep.equal({ EngineVersion: '17.4' });
+    expect(settingsDiff(instance({ engineVersion: '16.4' }), { ...desired, engineVersion: '17.4' })).to.deep.equal({ EngineVersion: '17.4', AllowMajorVersionUpgrade: true });
+    expect(settingsDiff(instance({ engineVersion: '17.5' }), { ...desired, engineVersion: '17.4' })).to.deep.equal({});
+  });
+});
