@@ -1,6 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import type { Broker } from '../../src/broker/contract.js';
 import type { Config } from '../../src/config/load.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
@@ -161,4 +164,72 @@ export async function startTestServer(options: { config: Config; broker: Broker;
   const server = await startServer({ config, broker: options.broker, log: captured.log, ...(options.now ? { now: options.now } : {}) });
   const credentials = config.auth.credentials[0]!;
   return { ...server, captured, client: new OsbClient(server.url, credentials, '2.17', options.ca) };
+}
+
+export interface BrokerProcess {
+  /** Base URL from the "listening" log line. */
+  url: string;
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Sends a signal and resolves with the exit code (or the signal name when killed by one). */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const brokerBin = join(repoRoot, 'bin', 'rds-broker.js');
+
+/** Runs `bin/rds-broker.js` with `args` to completion: exit code and output. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [brokerBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** The environment without the variables that would override a test's configuration. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  if (!('BROKER_USERNAME' in extra)) delete env.BROKER_USERNAME;
+  if (!('BROKER_PASSWORD' in extra)) delete env.BROKER_PASSWORD;
+  return env;
+}
+
+/**
+ * Starts `bin/rds-broker.js <args>` (e.g. serve --config FILE --port 0) as a real process and waits
+ * for its "listening" log line. The caller must stop() it.
+ */
+export function startBrokerProcess(args: string[], env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 30_000): Promise<BrokerProcess> {
+  const child = spawn(process.execPath, [brokerBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | string>((resolveExit) => child.on('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the broker did not report listening within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /"url":"(https?:\/\/[^"]+)"[^\n]*listening/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise({ url: match[1]!, child, stdout: () => stdout, stderr: () => stderr, stop });
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the broker exited (${code}) before listening\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    });
+  });
 }
