@@ -30,6 +30,18 @@ export function tlsOptions(tls: { certFile: string; keyFile: string }): HttpsOpt
   return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: 'TLSv1.2' };
 }
 
+/** A complete HTTP response for a request the parser refused. Pure. */
+export function parserErrorResponse(code: string | undefined): string {
+  const [status, reason, description] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'request headers are too large']
+      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request was not received in time']
+        : [400, 'Bad Request', 'malformed HTTP request'];
+  const body = JSON.stringify({ description });
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 function formatUrl(scheme: string, host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return `${scheme}://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
@@ -56,10 +68,14 @@ export async function startServer({ config, broker, log, now }: StartOptions): P
       if (closing && left === 0) socket.end();
     });
   });
+  // Requests Node's HTTP parser refuses never reach Koa: answer them with an OSB error body too.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     log.debug({ code: error.code }, 'malformed HTTP from a client');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    socket.end(parserErrorResponse(error.code));
   });
   let closing = false;
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,36 @@ describe('HTTP server', () => {
       const notReady = await request(`${server.url}/readyz`);
       expect(notReady.status).to.equal(503);
       expect(notReady.json.status).to.equal('not ready');
+    });
+  });
+
+  describe('requests the HTTP parser refuses', () => {
+    let server: TestServer;
+    beforeEach(async () => (server = await startTestServer({ config: testConfig(), broker: new RecordingBroker() })));
+    afterEach(() => server.close());
+
+    /** Writes raw bytes on a fresh TCP connection and returns everything the server sends back. */
+    const raw = (bytes: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { port } = new URL(server.url);
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(bytes));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(answer));
+      });
+
+    it('answers garbage with a 400 and an OSB body, and keeps serving', async () => {
+      const answer = await raw('NOT HTTP AT ALL\r\n\r\n');
+      expect(answer).to.match(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).to.deep.equal({ description: 'malformed HTTP request' });
+      expect((await request(`${server.url}/healthz`)).status).to.equal(200);
+    });
+
+    it('answers oversized headers with a 431 and an OSB body', async () => {
+      const answer = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(answer).to.match(/^HTTP\/1\.1 431 /);
+      expect(answer).to.contain('"description":"request headers are too large"');
     });
   });
 
