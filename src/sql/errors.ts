@@ -133,7 +133,9 @@ export function classifyConnectionFailure(error: unknown): ConnectionFailure {
     return { kind: 'tls', tls: 'no-tls', reason: 'the server does not offer TLS, and plain text is not allowed' };
   }
   if ((code && (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code === 'HANDSHAKE_SSL_ERROR')) || /establishing an SSL connection/i.test(message)) {
-    return { kind: 'tls', tls: 'handshake', reason: message };
+    // mysql2 wraps Node's verification errors in HANDSHAKE_SSL_ERROR and keeps only the message.
+    const certificate = /certificate|altnames|self[- ]signed|unable to verify|Hostname\/IP/i.test(message);
+    return { kind: 'tls', tls: certificate ? 'certificate' : 'handshake', reason: message };
   }
   if (code === '28P01' || code === '28000') return { kind: 'auth', reason: message };
   // MySQL: ER_ACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR.
