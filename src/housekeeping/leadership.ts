@@ -36,6 +36,23 @@ export function decideParticipation(mode: HousekeepingMode, access: KubeAccess |
   }
 }
 
+/**
+ * Outside Kubernetes there is no Lease: one instance must be named to run housekeeping. This
+ * variable lets a platform name it per instance (Cloud Foundry: instance index 0) while every
+ * instance reads the same configuration file.
+ */
+export const housekeepingModeVariable = 'RDS_BROKER_HOUSEKEEPING_MODE';
+const modes: readonly HousekeepingMode[] = ['auto', 'leader', 'always', 'never'];
+
+export function effectiveMode(configured: HousekeepingMode, env: NodeJS.ProcessEnv): HousekeepingMode {
+  const override = env[housekeepingModeVariable];
+  if (override === undefined || override === '') return configured;
+  if (!(modes as readonly string[]).includes(override)) {
+    throw new Error(`${housekeepingModeVariable} must be one of ${modes.join(', ')}, not ${JSON.stringify(override)}`);
+  }
+  return override as HousekeepingMode;
+}
+
 export function leaseTimings(settings: HousekeepingSettings): LeaseTimings {
   return {
     leaseDurationMs: settings.lease.durationSeconds * 1000,
@@ -64,7 +81,7 @@ export interface LeadershipDependencies {
 export function createLeadership(settings: HousekeepingSettings, deps: LeadershipDependencies = {}): Leadership {
   const env = deps.env ?? process.env;
   const access = deps.store ? undefined : detectKubeAccess(env, settings.lease.kubeconfig);
-  const { participation, reason } = deps.store ? { participation: 'elect' as const, reason: 'lease store given' } : decideParticipation(settings.mode, access);
+  const { participation, reason } = deps.store ? { participation: 'elect' as const, reason: 'lease store given' } : decideParticipation(effectiveMode(settings.mode, env), access);
   const identity = leaderIdentity(env);
   deps.log?.info({ participation, reason, identity }, 'housekeeping participation decided');
   if (participation === 'elect') {

@@ -10,7 +10,7 @@ import {
   type LeaseAction,
   type LeaseRecord,
 } from '../../src/housekeeping/leaderDecision.js';
-import { decideParticipation } from '../../src/housekeeping/leadership.js';
+import { decideParticipation, effectiveMode } from '../../src/housekeeping/leadership.js';
 
 const timings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 const t0 = Date.parse('2026-03-01T12:00:00.000Z');
@@ -177,6 +177,12 @@ describe('leader election decisions', () => {
         expect(decideParticipation(mode, access).participation).to.equal(expected);
       });
     }
+    it('RDS_BROKER_HOUSEKEEPING_MODE names this instance outside Kubernetes, over the file', () => {
+      expect(effectiveMode('never', { RDS_BROKER_HOUSEKEEPING_MODE: 'always' })).to.equal('always');
+      expect(effectiveMode('auto', { RDS_BROKER_HOUSEKEEPING_MODE: '' })).to.equal('auto');
+      expect(effectiveMode('auto', {})).to.equal('auto');
+      expect(() => effectiveMode('auto', { RDS_BROKER_HOUSEKEEPING_MODE: 'sometimes' })).to.throw(/must be one of auto, leader, always, never, not "sometimes"/);
+    });
     it('leader without a Kubernetes API refuses to start, saying why', () => {
       expect(() => decideParticipation('leader', undefined)).to.throw(/no Kubernetes API.*KUBERNETES_SERVICE_HOST.*kubeconfig/);
     });
