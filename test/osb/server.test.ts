@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { BrokerResponse } from '../../src/broker/contract.js';
-import { tlsOptions } from '../../src/server/index.js';
-import { request, startTestServer, type TestServer } from '../support/http.js';
+import { stopOnSignal, tlsOptions } from '../../src/server/index.js';
+import { captureLog, request, startTestServer, type TestServer } from '../support/http.js';
 import { INSTANCE, RecordingBroker, testConfig } from './fixtures.js';
 
 /** A promise with its resolver outside: lets a test decide when the fake broker answers. */
@@ -117,6 +117,33 @@ describe('HTTP server', () => {
       await started.promise;
       await server.close();
       expect(await inFlight).to.equal('ECONNRESET');
+    });
+  });
+
+  describe('stopOnSignal', () => {
+    it('on SIGTERM stops the server, then the broker, once, and resolves', async () => {
+      const listenersBefore = process.listenerCount('SIGTERM');
+      const order: string[] = [];
+      const serverStopped = deferred<void>();
+      const { log, lines } = captureLog();
+      const stopped = stopOnSignal({
+        log,
+        stopServer: () => {
+          order.push('server');
+          return serverStopped.promise;
+        },
+        stopBroker: async () => {
+          order.push('broker');
+        },
+      });
+      process.emit('SIGTERM', 'SIGTERM');
+      process.emit('SIGTERM', 'SIGTERM'); // a second signal while stopping changes nothing
+      expect(order).to.deep.equal(['server']);
+      serverStopped.resolve();
+      expect(await stopped).to.equal('SIGTERM');
+      expect(order).to.deep.equal(['server', 'broker']);
+      expect(lines().map((l) => l.msg)).to.include('already shutting down');
+      expect(process.listenerCount('SIGTERM')).to.equal(listenersBefore);
     });
   });
 
