@@ -6,12 +6,14 @@ import type { OsbState } from '../state.js';
 /** Deeper JSON than any OSB body needs; refusing it keeps recursive code (logging, validation) safe. */
 export const MAX_JSON_DEPTH = 32;
 
-const tooLarge = (limit: number) => new OsbHttpError(413, `request body is larger than the ${limit}-byte limit`, { Connection: 'close' });
-
 /**
- * Reads the body up to `limit` bytes. Beyond it, stops collecting and lets the rest of the upload be
- * discarded (Node does so once the response is sent); the connection is closed after the answer.
+ * The connection is deliberately not closed after a 413: closing a socket with unread upload data
+ * makes the kernel reset it, and the client may then lose the answer. Node reads and discards the
+ * rest of the upload instead, bounded by the server's request timeout.
  */
+const tooLarge = (limit: number) => new OsbHttpError(413, `request body is larger than the ${limit}-byte limit`);
+
+/** Reads the body up to `limit` bytes. Beyond it, stops collecting and lets the rest of the upload be discarded. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
