@@ -1,0 +1,40 @@
+/** Action name → handler. Anything else is InvalidAction, as on RDS. */
+import type { ActionHandler } from './context.js';
+import { deleteDBInstanceAutomatedBackup, describeDBInstanceAutomatedBackups } from './actions/backups.js';
+import { createDBSubnetGroup, deleteDBSubnetGroup, describeDBEngineVersions, describeDBSubnetGroups } from './actions/catalog.js';
+import { createDBInstance, deleteDBInstance, describeDBInstances, rebootDBInstance } from './actions/instances.js';
+import { modifyDBInstance } from './actions/modify.js';
+import {
+  createDBParameterGroup, deleteDBParameterGroup, describeDBParameterGroups, describeDBParameters, modifyDBParameterGroup, resetDBParameterGroup,
+} from './actions/parameter-groups.js';
+import { restoreDBInstanceFromDBSnapshot, restoreDBInstanceToPointInTime } from './actions/restore.js';
+import { createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './actions/snapshots.js';
+import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './actions/tags.js';
+
+export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, ActionHandler>([
+  ['CreateDBInstance', createDBInstance],
+  ['DescribeDBInstances', describeDBInstances],
+  ['ModifyDBInstance', modifyDBInstance],
+  ['RebootDBInstance', rebootDBInstance],
+  ['DeleteDBInstance', deleteDBInstance],
+  ['CreateDBSnapshot', createDBSnapshot],
+  ['DescribeDBSnapshots', describeDBSnapshots],
+  ['DeleteDBSnapshot', deleteDBSnapshot],
+  ['RestoreDBInstanceFromDBSnapshot', restoreDBInstanceFromDBSnapshot],
+  ['RestoreDBInstanceToPointInTime', restoreDBInstanceToPointInTime],
+  ['DescribeDBInstanceAutomatedBackups', describeDBInstanceAutomatedBackups],
+  ['DeleteDBInstanceAutomatedBackup', deleteDBInstanceAutomatedBackup],
+  ['AddTagsToResource', addTagsToResource],
+  ['RemoveTagsFromResource', removeTagsFromResource],
+  ['ListTagsForResource', listTagsForResource],
+  ['DescribeDBEngineVersions', describeDBEngineVersions],
+  ['CreateDBParameterGroup', createDBParameterGroup],
+  ['ModifyDBParameterGroup', modifyDBParameterGroup],
+  ['ResetDBParameterGroup', resetDBParameterGroup],
+  ['DeleteDBParameterGroup', deleteDBParameterGroup],
+  ['DescribeDBParameterGroups', describeDBParameterGroups],
+  ['DescribeDBParameters', describeDBParameters],
+  ['DescribeDBSubnetGroups', describeDBSubnetGroups],
+  ['CreateDBSubnetGroup', createDBSubnetGroup],
+  ['DeleteDBSubnetGroup', deleteDBSubnetGroup],
+]);

@@ -1,0 +1,215 @@
+/**
+ * The RDS emulator: `startEmulator()` brings up the Query API on 127.0.0.1 with its model,
+ * scheduler and database fleet, and returns a handle whose stop() stops everything it started.
+ * It shares no code with the broker; the two meet over the RDS wire protocol only.
+ */
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ensureAuthority, issueServerCertificate } from './databases/certificates.js';
+import { createPostgresEngine } from './databases/postgres.js';
+import type { DatabaseEngine, EngineName } from './databases/types.js';
+import { DEFAULT_THROTTLE, TokenBuckets, type ThrottleSettings } from './faults/throttle.js';
+import { Faults } from './faults/faults.js';
+import { newStore, seedDefaults } from './model/defaults.js';
+import { Arns } from './model/ids.js';
+import type { Timing } from './model/lifecycle.js';
+import { Persister, readState } from './model/persist.js';
+import { Store } from './model/store.js';
+import { Clock } from './runtime/clock.js';
+import { Fleet } from './runtime/fleet.js';
+import { Scheduler } from './runtime/scheduler.js';
+import { adminControls } from './server/controls.js';
+import { createEmulatorServer } from './server/http.js';
+import { QueryApi } from './server/query-api.js';
+import { Stats, type StatsSnapshot } from './server/stats.js';
+import { sweep } from './runtime/housekeeping.js';
+
+export interface EmulatorOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Keep state (records and databases) here across restarts; default: a temporary directory removed on stop. */
+  stateDir?: string;
+  /** Duration factor for statuses: 0 = as fast as the work allows, 1 (default) = a few seconds each. */
+  speed?: number;
+  /** How long a change stays invisible after the call that made it; default 0 at speed 0, else 1000 ms. */
+  visibilityLagMs?: number;
+  /** Token-bucket throttling per account and region; off by default. `true`: RDS's defaults (300 burst, 12/s). */
+  throttle?: boolean | Partial<ThrottleSettings>;
+  /** 'real' (default): a PostgreSQL cluster per instance. 'none': no database processes at all. */
+  databases?: 'real' | 'none';
+  region?: string;
+  accountId?: string;
+  /** Where the emulator reports failures it cannot return to a caller; default: standard error. */
+  log?: (line: string) => void;
+  /** Stop every database on SIGTERM and SIGINT (default true). */
+  handleSignals?: boolean;
+}
+
+export interface RunningEmulator {
+  /** Endpoint for the SDK or the AWS CLI, e.g. http://127.0.0.1:4566 */
+  url: string;
+  port: number;
+  /** PEM file of the authority that signed every database's certificate. */
+  caFile: string;
+  stateDir: string;
+  region: string;
+  accountId: string;
+  /** Finish every running transition now (held instances excepted); resolves with what is still unsettled. */
+  settle(timeoutMs?: number): Promise<string[]>;
+  /** Freeze an instance's transitions at their current step (also for an identifier not created yet). */
+  hold(identifier: string): void;
+  release(identifier?: string): void;
+  stats(): StatsSnapshot;
+  resetStats(): void;
+  /** PIDs of the database servers running now. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+function throttleSettings(option: EmulatorOptions['throttle']): ThrottleSettings {
+  if (option === undefined || option === false) return DEFAULT_THROTTLE;
+  if (option === true) return { ...DEFAULT_THROTTLE, enabled: true };
+  return { ...DEFAULT_THROTTLE, enabled: true, ...option };
+}
+
+async function prepareStateDir(option: string | undefined): Promise<{ dir: string; ephemeral: boolean }> {
+  const dir = option ? resolve(option) : await mkdtemp(join(tmpdir(), 'rds-emulator-'));
+  await mkdir(dir, { recursive: true });
+  // Database servers run under their own account when the emulator runs as root: let them through.
+  if (!option) await chmod(dir, 0o711);
+  return { dir, ephemeral: !option };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[rds-emulator] ${line}\n`));
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '123456789012';
+  const speed = options.speed ?? 1;
+  const timing: Timing = { speed, visibilityLagMs: options.visibilityLagMs ?? (speed === 0 ? 0 : 1000) };
+  const databases = options.databases ?? 'real';
+  const { dir: stateDir, ephemeral } = await prepareStateDir(options.stateDir);
+  const cleanupOnFailure: (() => Promise<void>)[] = [];
+  try {
+    const authority = await ensureAuthority(join(stateDir, 'ca'));
+    const engines: Partial<Record<EngineName, DatabaseEngine>> = databases === 'real' ? { postgres: createPostgresEngine() } : {};
+    const stateFile = join(stateDir, 'state.json');
+    const saved = ephemeral ? undefined : await readState(stateFile);
+    const store = saved ? Store.fromDocument(saved) : newStore(region);
+    seedDefaults(store, region);
+    const clock = new Clock();
+    const persister = ephemeral ? undefined : new Persister(store, stateFile);
+    const changed = () => persister?.touch();
+    const fleet = new Fleet({
+      stateDir,
+      engines,
+      databases,
+      clock,
+      log,
+      certificates: {
+        caFile: authority.caFile,
+        issue: (dir) => issueServerCertificate(authority, dir, ['127.0.0.1', 'localhost']),
+      },
+    }, store);
+    cleanupOnFailure.push(() => fleet.stopAll());
+    const scheduler = new Scheduler(store, fleet, clock, () => timing, { changed, log });
+    cleanupOnFailure.push(() => scheduler.stop());
+    await resumeInstances(store, fleet, log);
+    for (const inst of store.instances.values()) scheduler.kick(inst.identifier);
+
+    const stats = new Stats();
+    const throttle = new TokenBuckets(throttleSettings(options.throttle));
+    const faults = new Faults();
+    const arns = new Arns(region, accountId);
+    const api = new QueryApi({
+      context: () => ({ store, fleet, scheduler, clock, arns, region, timing, now: clock.now(), changed }),
+      stats, throttle, faults, accountId, region, log,
+    });
+    const runSweep = () => {
+      if (sweep(store, scheduler, clock.now(), timing)) changed();
+    };
+    const admin = adminControls({ store, fleet, scheduler, clock, timing, stats, throttle, faults, runSweep, caPem: async () => authority.caPem });
+    const server = createEmulatorServer(api, admin, log);
+    await new Promise<void>((resolveListen, rejectListen) => {
+      server.once('error', rejectListen);
+      server.listen({ host: '127.0.0.1', port: options.port ?? 0 }, () => {
+        server.off('error', rejectListen);
+        resolveListen();
+      });
+    });
+    const port = (server.address() as AddressInfo).port;
+    const sweeper = setInterval(runSweep, 1000);
+    sweeper.unref();
+
+    // Last resort if the process exits without stop(): no database may outlive the emulator.
+    const onExit = () => {
+      for (const pid of fleet.pids()) {
+        try {
+          process.kill(pid, 'SIGINT');
+        } catch {
+          // already gone
+        }
+      }
+    };
+    process.on('exit', onExit);
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        clearInterval(sweeper);
+        for (const signal of ['SIGTERM', 'SIGINT'] as const) process.off(signal, onSignal);
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        await scheduler.stop();
+        await persister?.flush();
+        await fleet.stopAll();
+        process.off('exit', onExit);
+        if (ephemeral) await rm(stateDir, { recursive: true, force: true });
+      })();
+      return stopping;
+    };
+    function onSignal(signal: NodeJS.Signals): void {
+      // Someone else handles this signal (the local command): just stop; they decide when to exit.
+      const alone = process.listenerCount(signal) === 1;
+      void stop().finally(() => {
+        if (alone) process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+    }
+    if (options.handleSignals ?? true) for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
+
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      caFile: authority.caFile,
+      stateDir,
+      region,
+      accountId,
+      settle: async (timeoutMs = 120_000) => (await admin.settle(timeoutMs)).unsettled,
+      hold: (identifier) => admin.hold(identifier.toLowerCase()),
+      release: (identifier) => admin.release(identifier?.toLowerCase()),
+      stats: () => stats.snapshot(),
+      resetStats: () => stats.reset(),
+      pids: () => fleet.pids(),
+      stop,
+    };
+  } catch (error) {
+    for (const cleanup of cleanupOnFailure.reverse()) await cleanup().catch(() => undefined);
+    if (ephemeral) await rm(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** After a restart: bring the databases of existing instances back up. One that cannot start is marked failed. */
+async function resumeInstances(store: Store, fleet: Fleet, log: (line: string) => void): Promise<void> {
+  const ready = [...store.instances.values()].filter((inst) => inst.databaseReady && inst.status !== 'failed');
+  await Promise.all(ready.map(async (inst) => {
+    try {
+      await fleet.resume(inst);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      log(`the database of ${inst.identifier} did not start again: ${reason}`);
+      store.putInstance({ ...inst, status: 'failed', transition: undefined, failureReason: reason });
+    }
+  }));
+}

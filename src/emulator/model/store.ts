@@ -1,0 +1,168 @@
+/**
+ * All records, indexed so every lookup the API makes is a Map access: describing 100 instances
+ * by identifier costs 100 lookups whatever the fleet's size. Listings walk a sorted identifier
+ * array that is rebuilt only when instances come or go.
+ */
+import type {
+  AutomatedBackupRecord,
+  InstanceRecord,
+  ParameterGroupRecord,
+  SnapshotRecord,
+  SubnetGroupRecord,
+} from './types.js';
+
+export interface StateDocument {
+  version: 1;
+  vpcId: string;
+  defaultSecurityGroupId: string;
+  nextTransitionId: number;
+  instances: InstanceRecord[];
+  snapshots: SnapshotRecord[];
+  automatedBackups: AutomatedBackupRecord[];
+  parameterGroups: ParameterGroupRecord[];
+  subnetGroups: SubnetGroupRecord[];
+}
+
+class SortedKeys<T> {
+  private sorted: string[] | undefined;
+  constructor(private readonly map: Map<string, T>) {}
+  invalidate(): void {
+    this.sorted = undefined;
+  }
+  get(): string[] {
+    if (!this.sorted) this.sorted = [...this.map.keys()].sort();
+    return this.sorted;
+  }
+}
+
+export class Store {
+  readonly instances = new Map<string, InstanceRecord>();
+  private readonly instancesByResourceId = new Map<string, string>();
+  readonly snapshots = new Map<string, SnapshotRecord>();
+  /** Keyed by DbiResourceId (one automated backup per instance lifetime). */
+  readonly automatedBackups = new Map<string, AutomatedBackupRecord>();
+  private readonly backupsById = new Map<string, string>();
+  readonly parameterGroups = new Map<string, ParameterGroupRecord>();
+  readonly subnetGroups = new Map<string, SubnetGroupRecord>();
+  private readonly instanceOrder = new SortedKeys(this.instances);
+  private readonly snapshotOrder = new SortedKeys(this.snapshots);
+  private nextTransition = 1;
+  /** Bumped on every change, so the persister knows when to write. */
+  revision = 0;
+
+  constructor(readonly vpcId: string, readonly defaultSecurityGroupId: string) {}
+
+  transitionId(): number {
+    return this.nextTransition++;
+  }
+
+  instance(identifier: string): InstanceRecord | undefined {
+    return this.instances.get(identifier);
+  }
+
+  instanceByResourceId(dbiResourceId: string): InstanceRecord | undefined {
+    const id = this.instancesByResourceId.get(dbiResourceId);
+    return id === undefined ? undefined : this.instances.get(id);
+  }
+
+  putInstance(record: InstanceRecord): void {
+    if (!this.instances.has(record.identifier)) this.instanceOrder.invalidate();
+    this.instances.set(record.identifier, record);
+    this.instancesByResourceId.set(record.dbiResourceId, record.identifier);
+    this.revision++;
+  }
+
+  removeInstance(identifier: string): void {
+    const record = this.instances.get(identifier);
+    if (!record) return;
+    this.instances.delete(identifier);
+    this.instancesByResourceId.delete(record.dbiResourceId);
+    this.instanceOrder.invalidate();
+    this.revision++;
+  }
+
+  sortedInstanceIds(): string[] {
+    return this.instanceOrder.get();
+  }
+
+  putSnapshot(record: SnapshotRecord): void {
+    if (!this.snapshots.has(record.identifier)) this.snapshotOrder.invalidate();
+    this.snapshots.set(record.identifier, record);
+    this.revision++;
+  }
+
+  removeSnapshot(identifier: string): void {
+    if (this.snapshots.delete(identifier)) {
+      this.snapshotOrder.invalidate();
+      this.revision++;
+    }
+  }
+
+  sortedSnapshotIds(): string[] {
+    return this.snapshotOrder.get();
+  }
+
+  snapshotsOfResource(dbiResourceId: string): SnapshotRecord[] {
+    const out: SnapshotRecord[] = [];
+    for (const s of this.snapshots.values()) if (s.dbiResourceId === dbiResourceId) out.push(s);
+    return out;
+  }
+
+  automatedBackup(dbiResourceId: string): AutomatedBackupRecord | undefined {
+    return this.automatedBackups.get(dbiResourceId);
+  }
+
+  automatedBackupById(backupId: string): AutomatedBackupRecord | undefined {
+    const dbi = this.backupsById.get(backupId);
+    return dbi === undefined ? undefined : this.automatedBackups.get(dbi);
+  }
+
+  putAutomatedBackup(record: AutomatedBackupRecord): void {
+    this.automatedBackups.set(record.dbiResourceId, record);
+    this.backupsById.set(record.backupId, record.dbiResourceId);
+    this.revision++;
+  }
+
+  removeAutomatedBackup(dbiResourceId: string): void {
+    const record = this.automatedBackups.get(dbiResourceId);
+    if (!record) return;
+    this.automatedBackups.delete(dbiResourceId);
+    this.backupsById.delete(record.backupId);
+    this.revision++;
+  }
+
+  putParameterGroup(record: ParameterGroupRecord): void {
+    this.parameterGroups.set(record.name, record);
+    this.revision++;
+  }
+
+  putSubnetGroup(record: SubnetGroupRecord): void {
+    this.subnetGroups.set(record.name, record);
+    this.revision++;
+  }
+
+  toDocument(): StateDocument {
+    return {
+      version: 1,
+      vpcId: this.vpcId,
+      defaultSecurityGroupId: this.defaultSecurityGroupId,
+      nextTransitionId: this.nextTransition,
+      instances: [...this.instances.values()],
+      snapshots: [...this.snapshots.values()],
+      automatedBackups: [...this.automatedBackups.values()],
+      parameterGroups: [...this.parameterGroups.values()],
+      subnetGroups: [...this.subnetGroups.values()],
+    };
+  }
+
+  static fromDocument(doc: StateDocument): Store {
+    const store = new Store(doc.vpcId, doc.defaultSecurityGroupId);
+    store.nextTransition = doc.nextTransitionId;
+    for (const r of doc.instances) store.putInstance(r);
+    for (const r of doc.snapshots) store.putSnapshot(r);
+    for (const r of doc.automatedBackups) store.putAutomatedBackup(r);
+    for (const r of doc.parameterGroups) store.putParameterGroup(r);
+    for (const r of doc.subnetGroups) store.putSubnetGroup(r);
+    return store;
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The database servers behind instances: the effectful half of the lifecycle. Each method does
+ * what one phase's work names, on a real server (or on nothing, without databases), and reports
+ * what the records must learn from it (a port, where a copy was written, a restorable window).
+ */
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { DatabaseEngine, DatabaseServer, DatabaseSpec, EngineName, TlsFiles } from '../databases/types.js';
+import { createNullEngine } from '../model/null-engine.js';
+import { serverParameters } from '../model/parameters.js';
+import type { Store } from '../model/store.js';
+import type { InstanceRecord, SnapshotRecord, Work } from '../model/types.js';
+import type { Clock } from './clock.js';
+import { freePort } from './ports.js';
+
+export interface CertificateIssuer {
+  caFile: string;
+  /** A server certificate for 127.0.0.1 and localhost, written under `dir`. */
+  issue(dir: string): Promise<TlsFiles>;
+}
+
+export interface FleetOptions {
+  stateDir: string;
+  /** Real engines by name; engines missing here run without a database when `databases` is 'none'. */
+  engines: Partial<Record<EngineName, DatabaseEngine>>;
+  databases: 'real' | 'none';
+  certificates?: CertificateIssuer;
+  clock: Clock;
+  log: (line: string) => void;
+}
+
+export interface WorkResult {
+  port?: number;
+  dataPath?: string;
+  retained?: { walPath?: string; earliest?: number; latest?: number };
+}
+
+export class Fleet {
+  private readonly servers = new Map<string, DatabaseServer>();
+  private readonly nullEngines = new Map<EngineName, DatabaseEngine>();
+
+  constructor(private readonly options: FleetOptions, private readonly store: Store) {}
+
+  get usesDisk(): boolean {
+    return this.options.databases === 'real';
+  }
+
+  /** Whether instances of `engine` can be created (a real engine exists, or none are wanted). */
+  supports(engine: EngineName): boolean {
+    return !this.usesDisk || this.options.engines[engine] !== undefined;
+  }
+
+  private engine(name: EngineName): DatabaseEngine {
+    if (this.usesDisk) {
+      const engine = this.options.engines[name];
+      if (!engine) throw new Error(`no ${name} database engine is available`);
+      return engine;
+    }
+    let engine = this.nullEngines.get(name);
+    if (!engine) {
+      engine = createNullEngine(name);
+      this.nullEngines.set(name, engine);
+    }
+    return engine;
+  }
+
+  private path(relative: string): string {
+    return join(this.options.stateDir, relative);
+  }
+
+  private instanceDir(inst: InstanceRecord): string {
+    return this.path(join('instances', inst.dbiResourceId));
+  }
+
+  private async tls(inst: InstanceRecord): Promise<TlsFiles> {
+    const certs = this.options.certificates;
+    if (!this.usesDisk || !certs) return { certFile: '', keyFile: '', caFile: certs?.caFile ?? '' };
+    return certs.issue(this.path(join('tls', inst.dbiResourceId)));
+  }
+
+  private async spec(inst: InstanceRecord, port: number): Promise<DatabaseSpec> {
+    const group = this.store.parameterGroups.get(inst.parameterGroupName);
+    return {
+      instanceId: inst.identifier,
+      engine: inst.engine,
+      engineVersion: inst.engineVersion,
+      masterUsername: inst.masterUsername,
+      masterPassword: inst.masterPassword,
+      dbName: inst.dbName ?? (inst.engine === 'postgres' ? 'postgres' : ''),
+      dataDir: this.instanceDir(inst),
+      port,
+      tls: await this.tls(inst),
+      parameters: group ? serverParameters(group.family, group.values) : {},
+    };
+  }
+
+  parametersOf(inst: InstanceRecord): Record<string, string> {
+    const group = this.store.parameterGroups.get(inst.parameterGroupName);
+    return group ? serverParameters(group.family, group.values) : {};
+  }
+
+  private server(inst: InstanceRecord): DatabaseServer {
+    const server = this.servers.get(inst.dbiResourceId);
+    if (!server) throw new Error(`the database of ${inst.identifier} is not running`);
+    return server;
+  }
+
+  private async freshDataDir(inst: InstanceRecord): Promise<number> {
+    if (!this.usesDisk) return inst.port;
+    // A create interrupted by a restart leaves a partial directory behind; start clean.
+    await rm(this.instanceDir(inst), { recursive: true, force: true });
+    await mkdir(this.path('instances'), { recursive: true });
+    return freePort();
+  }
+
+  async perform(inst: InstanceRecord, work: Work): Promise<WorkResult> {
+    switch (work.kind) {
+      case 'provision': {
+        const port = await this.freshDataDir(inst);
+        this.servers.set(inst.dbiResourceId, await this.engine(inst.engine).create(await this.spec(inst, port)));
+        return { port };
+      }
+      case 'restore-snapshot': {
+        const snapshot = this.store.snapshots.get(work.snapshotId);
+        if (this.usesDisk && !snapshot?.dataPath) throw new Error(`snapshot ${work.snapshotId} holds no data`);
+        const port = await this.freshDataDir(inst);
+        const server = await this.engine(inst.engine).restoreFromBackup(this.path(snapshot?.dataPath ?? ''), await this.spec(inst, port));
+        this.servers.set(inst.dbiResourceId, server);
+        return { port };
+      }
+      case 'restore-point-in-time': {
+        const base = this.baseBackupFor(work.dbiResourceId, work.target);
+        if (this.usesDisk && !base?.dataPath) throw new Error('no base backup precedes the requested time');
+        const walDir = this.walDirOf(work.dbiResourceId);
+        if (this.usesDisk && !walDir) throw new Error('the source has no archived WAL');
+        const port = await this.freshDataDir(inst);
+        const target = new Date(this.options.clock.toReal(work.target));
+        const server = await this.engine(inst.engine).restoreToPointInTime(
+          this.path(base?.dataPath ?? ''), walDir ?? '', target, await this.spec(inst, port));
+        this.servers.set(inst.dbiResourceId, server);
+        return { port };
+      }
+      case 'snapshot': {
+        const server = this.server(inst);
+        if (!this.usesDisk) return {};
+        const safe = work.snapshotId.replace(/[^A-Za-z0-9-]/g, '_');
+        const dataPath = join('snapshots', `${safe}-${randomBytes(4).toString('hex')}`);
+        await mkdir(this.path('snapshots'), { recursive: true });
+        await server.backup(this.path(dataPath));
+        return { dataPath };
+      }
+      case 'set-password':
+        await this.server(inst).setMasterPassword(work.password);
+        return {};
+      case 'apply-parameters':
+        // The server takes the whole effective set: it replaces what it had.
+        await this.server(inst).applyParameters(this.parametersOf(inst));
+        return {};
+      case 'restart':
+      case 'upgrade': {
+        const server = this.server(inst);
+        // Static values set since the last start take effect with this restart.
+        await server.applyParameters(this.parametersOf(inst));
+        await server.restart();
+        return {};
+      }
+      case 'destroy':
+        return this.destroy(inst, work.retainBackups);
+    }
+  }
+
+  private async destroy(inst: InstanceRecord, retainBackups: boolean): Promise<WorkResult> {
+    const server = this.servers.get(inst.dbiResourceId);
+    const window = server ? this.windowOf(inst, server) : {};
+    await server?.stop();
+    this.servers.delete(inst.dbiResourceId);
+    let walPath: string | undefined;
+    if (this.usesDisk) {
+      if (retainBackups && server?.walArchiveDir && existsSync(server.walArchiveDir)) {
+        walPath = join('backups', inst.dbiResourceId, 'wal');
+        await mkdir(this.path(join('backups', inst.dbiResourceId)), { recursive: true });
+        await rename(server.walArchiveDir, this.path(walPath));
+      }
+      await rm(this.instanceDir(inst), { recursive: true, force: true });
+      await rm(this.path(join('tls', inst.dbiResourceId)), { recursive: true, force: true });
+    }
+    return { retained: { walPath, ...window } };
+  }
+
+  private windowOf(inst: InstanceRecord, server: DatabaseServer): { earliest?: number; latest?: number } {
+    const w = server.restorableWindow();
+    const clock = this.options.clock;
+    const first = this.firstAutomatedBackup(inst.dbiResourceId);
+    return {
+      earliest: first?.completedAt ?? (w.earliest ? clock.fromReal(w.earliest.getTime()) : undefined),
+      latest: w.latest ? clock.fromReal(w.latest.getTime()) : undefined,
+    };
+  }
+
+  private firstAutomatedBackup(dbiResourceId: string): SnapshotRecord | undefined {
+    let first: SnapshotRecord | undefined;
+    for (const s of this.store.snapshotsOfResource(dbiResourceId)) {
+      if (s.type === 'automated' && s.status === 'available' && (!first || s.completedAt! < first.completedAt!)) first = s;
+    }
+    return first;
+  }
+
+  /** The newest automated backup that was complete at `target`: recovery replays WAL from it. */
+  baseBackupFor(dbiResourceId: string, target: number): SnapshotRecord | undefined {
+    let best: SnapshotRecord | undefined;
+    for (const s of this.store.snapshotsOfResource(dbiResourceId)) {
+      if (s.type !== 'automated' || s.status !== 'available' || s.completedAt === undefined || s.completedAt > target) continue;
+      if (!best || s.completedAt > best.completedAt!) best = s;
+    }
+    return best;
+  }
+
+  private walDirOf(dbiResourceId: string): string | undefined {
+    const live = this.servers.get(dbiResourceId);
+    if (live) return live.walArchiveDir;
+    const retained = this.store.automatedBackup(dbiResourceId)?.walPath;
+    return retained ? this.path(retained) : undefined;
+  }
+
+  /** The restorable window of a live instance, in emulator time; undefined before its first backup. */
+  restorableWindow(inst: InstanceRecord): { earliest: number; latest: number } | undefined {
+    if (inst.backupRetentionPeriod === 0) return undefined;
+    const first = this.firstAutomatedBackup(inst.dbiResourceId);
+    if (!first?.completedAt) return undefined;
+    const server = this.servers.get(inst.dbiResourceId);
+    const latestReal = server?.restorableWindow().latest?.getTime();
+    const latest = latestReal === undefined ? first.completedAt : Math.max(first.completedAt, this.options.clock.fromReal(latestReal));
+    return { earliest: first.completedAt, latest };
+  }
+
+  /** Emulator restarted: bring an existing database back up. */
+  async resume(inst: InstanceRecord): Promise<void> {
+    const server = this.engine(inst.engine).open(await this.spec(inst, inst.port));
+    await server.start();
+    this.servers.set(inst.dbiResourceId, server);
+  }
+
+  async removeData(relativePath: string | undefined): Promise<void> {
+    if (!relativePath || !this.usesDisk) return;
+    await rm(this.path(relativePath), { recursive: true, force: true });
+  }
+
+  pidOf(dbiResourceId: string): number | undefined {
+    return this.servers.get(dbiResourceId)?.pid;
+  }
+
+  pids(): number[] {
+    return [...this.servers.values()].flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.servers.values()];
+    this.servers.clear();
+    const results = await Promise.allSettled(all.map((s) => s.stop()));
+    for (const r of results) if (r.status === 'rejected') this.options.log(`stopping a database failed: ${String(r.reason)}`);
+  }
+}

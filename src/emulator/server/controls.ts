@@ -1,0 +1,83 @@
+/** The admin API's operations, over the emulator's parts. */
+import type { Faults } from '../faults/faults.js';
+import type { TokenBuckets } from '../faults/throttle.js';
+import { actualStatus, visibleState, type Timing } from '../model/lifecycle.js';
+import type { Store } from '../model/store.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Fleet } from '../runtime/fleet.js';
+import { maintenanceTransition } from '../runtime/housekeeping.js';
+import type { Scheduler } from '../runtime/scheduler.js';
+import type { AdminControls } from './admin.js';
+import type { Stats } from './stats.js';
+
+export interface ControlDeps {
+  store: Store;
+  fleet: Fleet;
+  scheduler: Scheduler;
+  clock: Clock;
+  timing: Timing;
+  stats: Stats;
+  throttle: TokenBuckets;
+  faults: Faults;
+  runSweep(): void;
+  caPem(): Promise<string | undefined>;
+}
+
+export function adminControls(d: ControlDeps): AdminControls & { settle(timeoutMs: number): Promise<{ unsettled: string[]; held: string[] }> } {
+  const kickAll = () => {
+    for (const id of d.store.instances.keys()) d.scheduler.kick(id);
+  };
+  return {
+    stats: () => d.stats.snapshot(),
+    resetStats: () => d.stats.reset(),
+    faults: d.faults,
+    throttle: () => d.throttle.settings,
+    configureThrottle: (settings) => d.throttle.configure(settings),
+    settle: async (timeoutMs) => ({ unsettled: await d.scheduler.settle(timeoutMs), held: d.scheduler.heldIdentifiers() }),
+    hold: (id) => d.scheduler.hold(id),
+    release: (id) => d.scheduler.release(id),
+    maintenance: (id) => {
+      const inst = d.store.instance(id);
+      if (!inst) return `no DB instance ${id}`;
+      const next = maintenanceTransition(d.store, inst, d.clock.now(), d.timing);
+      if (!next) return `DB instance ${id} has no pending modifications to apply, or is busy`;
+      d.store.putInstance(next);
+      d.scheduler.kick(id);
+      return undefined;
+    },
+    advanceClock: (ms) => {
+      d.clock.advance(ms);
+      d.runSweep();
+      // Waits were timed against the old clock: look at every instance again.
+      kickAll();
+      return { offsetMs: d.clock.offset, now: new Date(d.clock.now()).toISOString() };
+    },
+    settings: () => ({ speed: d.timing.speed, visibilityLagMs: d.timing.visibilityLagMs }),
+    configure: (settings) => {
+      if (settings.speed !== undefined) d.timing.speed = settings.speed;
+      if (settings.visibilityLagMs !== undefined) d.timing.visibilityLagMs = settings.visibilityLagMs;
+      kickAll();
+    },
+    instances: () => {
+      const now = d.clock.now();
+      const held = new Set(d.scheduler.heldIdentifiers());
+      return d.store.sortedInstanceIds().map((id) => {
+        const inst = d.store.instance(id)!;
+        const t = inst.transition;
+        return {
+          identifier: inst.identifier,
+          dbiResourceId: inst.dbiResourceId,
+          status: actualStatus(inst),
+          visibleStatus: visibleState(inst, now).status,
+          parameterApplyStatus: visibleState(inst, now).parameterApplyStatus,
+          port: inst.port,
+          pid: d.fleet.pidOf(inst.dbiResourceId) ?? null,
+          held: held.has(id),
+          transition: t ? { kind: t.kind, step: t.index + 1, of: t.phases.length, statuses: t.phases.map((p) => p.status) } : null,
+          failureReason: inst.failureReason ?? null,
+        };
+      });
+    },
+    caPem: d.caPem,
+  };
+}
