@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,18 +42,12 @@ const RDS_MASTER_PRIVILEGES =
   'CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, BINLOG MONITOR, CREATE VIEW, SHOW VIEW, ' +
   'CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER, DELETE HISTORY';
 
-export function mariadbAvailable(): boolean {
-  try {
-    return require_('/usr/sbin/mariadbd');
-  } catch {
-    return false;
-  }
+const MARIADBD_CANDIDATES = ['/usr/sbin/mariadbd', '/usr/local/sbin/mariadbd', '/usr/bin/mariadbd'];
+
+/** The mariadbd binary, when Debian's mariadb-server (or an equivalent) is installed. */
+export function findMariadbd(): string | undefined {
+  return MARIADBD_CANDIDATES.find((path) => existsSync(path));
 }
-function require_(path: string): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (process.getuid?.() === 0) && existsSync(path);
-}
-import { existsSync } from 'node:fs';
 
 async function waitForSocket(socketPath: string, child: ChildProcess, log: () => string): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -82,9 +77,14 @@ export async function startMariadb(options: MariadbOptions): Promise<TestMariadb
     clearTimeout(timer);
   };
   try {
+    const mariadbd = findMariadbd();
+    if (!mariadbd) throw new Error('mariadbd is not installed (Debian: apt-get install mariadb-server)');
     await chmod(root, 0o755);
-    const uid = Number((await run('id', ['-u', 'mysql'])).stdout.trim());
-    const gid = Number((await run('id', ['-g', 'mysql'])).stdout.trim());
+    // mariadbd refuses to run as root: as root, it runs as the package's `mysql` user.
+    const asRootUser = process.getuid?.() === 0;
+    const uid = asRootUser ? Number((await run('id', ['-u', 'mysql'])).stdout.trim()) : process.getuid!();
+    const gid = asRootUser ? Number((await run('id', ['-g', 'mysql'])).stdout.trim()) : process.getgid!();
+    const userFlag = asRootUser ? ['--user=mysql'] : [];
     const tls = options.tls ?? true;
     const ca = await createAuthority(root, 'test-ca');
     const otherCa = await createAuthority(root, 'other-ca');
@@ -94,18 +94,18 @@ export async function startMariadb(options: MariadbOptions): Promise<TestMariadb
     const dataDir = join(root, 'data');
     await mkdir(dataDir);
     await chown(dataDir, uid, gid);
-    await run('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, '--user=mysql', '--auth-root-authentication-method=socket', '--skip-test-db']);
+    await run('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, ...userFlag, '--auth-root-authentication-method=socket', '--skip-test-db']);
     const port = await freePort();
     const socketPath = join(root, 'mariadb.sock');
     await chown(root, uid, gid);
     child = spawn(
-      '/usr/sbin/mariadbd',
+      mariadbd,
       [
         '--no-defaults',
         `--datadir=${dataDir}`,
-        '--user=mysql',
+        ...userFlag,
         `--port=${port}`,
-        '--bind-address=0.0.0.0',
+        '--bind-address=127.0.0.1,127.0.0.2',
         `--socket=${socketPath}`,
         `--pid-file=${join(root, 'mariadb.pid')}`,
         '--skip-name-resolve',
