@@ -7,7 +7,9 @@ import {
   DescribeDBEngineVersionsCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
+  DescribeDBParameterGroupsCommand,
   DescribeDBSnapshotsCommand,
+  DescribeDBSubnetGroupsCommand,
   ModifyDBInstanceCommand,
   RDSClient,
   RebootDBInstanceCommand,
@@ -18,6 +20,8 @@ import {
   type DBInstance,
   type DBInstanceAutomatedBackup,
   type DBEngineVersion,
+  type DBParameterGroup,
+  type DBSubnetGroup,
   type ModifyDBInstanceCommandInput,
   type RestoreDBInstanceFromDBSnapshotCommandInput,
   type RestoreDBInstanceToPointInTimeCommandInput,
@@ -246,5 +250,24 @@ export class RdsGateway {
   close(): void {
     this.coalescer?.close();
     this.client.destroy();
+  }
+
+  /** One DB parameter group by name, or undefined when RDS has none (operator checks). */
+  async describeParameterGroup(name: string): Promise<DBParameterGroup | undefined> {
+    return this.describeOne('DescribeDBParameterGroups', async () => (await this.client.send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: name }))).DBParameterGroups?.[0]);
+  }
+
+  /** One DB subnet group by name, or undefined when RDS has none (operator checks). */
+  async describeSubnetGroup(name: string): Promise<DBSubnetGroup | undefined> {
+    return this.describeOne('DescribeDBSubnetGroups', async () => (await this.client.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }))).DBSubnetGroups?.[0]);
+  }
+
+  private async describeOne<T>(action: string, call: () => Promise<T | undefined>): Promise<T | undefined> {
+    try {
+      return await this.send(action, call);
+    } catch (error) {
+      if (error instanceof RdsError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
   }
 }
