@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { RdsError } from '../aws/errors.js';
+import type { BrokerDeps } from '../broker/deps.js';
+import type { Config } from '../config/load.js';
+import { lookupsNeeded, engineVersionKey, type CheckFacts, type EngineVersionFact, type Finding, type Lookup, type ParameterGroupFact, type SubnetGroupFact } from './check.js';
+
+/**
+ * The effects behind `rds-broker check`: read the files the configuration names and ask RDS, once
+ * per distinct engine version, parameter group and subnet group. Sequential on purpose: a check
+ * is rare and should not spend the account's API budget in bursts.
+ */
+
+const CERTIFICATE = /-----BEGIN CERTIFICATE-----/g;
+
+export function fileFindings(config: Config): Finding[] {
+  const findings: Finding[] = [];
+  const read = (path: string, file: string): string | undefined => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      findings.push({ path, ok: false, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      return undefined;
+    }
+  };
+  const ca = config.database.tls.caBundleFile;
+  if (ca) {
+    const text = read('database.tls.caBundleFile', ca);
+    if (text !== undefined) {
+      const count = text.match(CERTIFICATE)?.length ?? 0;
+      findings.push(
+        count > 0
+          ? { path: 'database.tls.caBundleFile', ok: true, message: `${ca} holds ${count} certificate${count === 1 ? '' : 's'}` }
+          : { path: 'database.tls.caBundleFile', ok: false, message: `${ca} holds no PEM certificate` },
+      );
+    }
+  }
+  const tls = config.listen.tls;
+  if (tls) {
+    if (read('listen.tls.certFile', tls.certFile) !== undefined) findings.push({ path: 'listen.tls.certFile', ok: true, message: `${tls.certFile} is readable` });
+    if (read('listen.tls.keyFile', tls.keyFile) !== undefined) findings.push({ path: 'listen.tls.keyFile', ok: true, message: `${tls.keyFile} is readable` });
+  }
+  return findings;
+}
+
+/** Error codes that mean the credentials, not the network, are what failed. */
+const CREDENTIAL_FAILURE = /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|AuthFailure|IncompleteSignature|InvalidAccessKeyId|NotAuthorized|CredentialsProvider|Credential/i;
+
+async function reachAws(deps: BrokerDeps, config: Config): Promise<CheckFacts['aws']> {
+  const where = `${config.aws.region}${config.aws.endpoint ? ` at ${config.aws.endpoint}` : ''}`;
+  const credentials = config.aws.credentials ? 'the configured credentials' : 'the standard AWS credential chain';
+  try {
+    // The cheapest call that needs working credentials: the readiness probe's describe of one
+    // identifier; "not found" is a perfectly good answer.
+    await deps.rds.describeInstance('rds-broker-check-probe');
+    return { ok: true, message: `RDS in ${where} answered with ${credentials}` };
+  } catch (error) {
+    const code = error instanceof RdsError ? error.code : ((error as Error).name ?? 'Error');
+    const message = error instanceof Error ? error.message : String(error);
+    if (CREDENTIAL_FAILURE.test(code) || CREDENTIAL_FAILURE.test(message)) {
+      return { ok: false, path: 'aws.credentials', message: `RDS in ${where} refused ${credentials}: ${message}` };
+    }
+    return { ok: false, path: config.aws.endpoint ? 'aws.endpoint' : 'aws.region', message: `cannot reach RDS in ${where}: ${message}` };
+  }
+}
+
+async function lookup<T>(find: () => Promise<T | undefined>): Promise<Lookup<T>> {
+  try {
+    const value = await find();
+    return value === undefined ? { state: 'missing' } : { state: 'found', value };
+  } catch (error) {
+    if (error instanceof RdsError && error.kind === 'not-found') return { state: 'missing' };
+    return { state: 'error', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export async function gatherFacts(deps: BrokerDeps, config: Config): Promise<CheckFacts> {
+  const files = fileFindings(config);
+  const aws = await reachAws(deps, config);
+  const facts: CheckFacts = { aws, files, engineVersions: new Map(), parameterGroups: new Map(), subnetGroups: new Map() };
+  if (!aws.ok) return facts;
+  const needed = lookupsNeeded(config);
+  const engineVersions = new Map<string, Lookup<EngineVersionFact>>();
+  for (const { engine, version } of needed.engineVersions) {
+    engineVersions.set(
+      engineVersionKey(engine, version),
+      await lookup(async () => {
+        const found = (await deps.rds.describeEngineVersions(engine, version)).find((v) => v.EngineVersion === version);
+        return found ? { ...(found.DBParameterGroupFamily ? { family: found.DBParameterGroupFamily } : {}) } : undefined;
+      }),
+    );
+  }
+  const parameterGroups = new Map<string, Lookup<ParameterGroupFact>>();
+  for (const name of needed.parameterGroups) {
+    parameterGroups.set(
+      name,
+      await lookup(async () => {
+        const group = await deps.rds.describeParameterGroup(name);
+        return group ? { ...(group.DBParameterGroupFamily ? { family: group.DBParameterGroupFamily } : {}) } : undefined;
+      }),
+    );
+  }
+  const subnetGroups = new Map<string, Lookup<SubnetGroupFact>>();
+  for (const name of needed.subnetGroups) {
+    subnetGroups.set(
+      name,
+      await lookup(async () => {
+        const group = await deps.rds.describeSubnetGroup(name);
+        return group
+          ? { subnets: group.Subnets?.length ?? 0, ...(group.SubnetGroupStatus ? { status: group.SubnetGroupStatus } : {}), ...(group.VpcId ? { vpcId: group.VpcId } : {}) }
+          : undefined;
+      }),
+    );
+  }
+  return { ...facts, engineVersions, parameterGroups, subnetGroups };
+}

@@ -1,0 +1,169 @@
+import type { Config } from '../config/load.js';
+import { engineFamily } from '../broker/plans.js';
+import { printable } from './format.js';
+
+/**
+ * `rds-broker check`: what was found, turned into findings that each name the configuration path
+ * they come from. Pure: check-run.ts gathers the facts from RDS and the file system.
+ */
+
+export interface Finding {
+  /** Where in the configuration the checked value is, e.g. catalog.services[0].plans[1].rds.engineVersion. */
+  path: string;
+  ok: boolean;
+  message: string;
+}
+
+/** What one look-up found: the thing, its absence, or why it could not be looked at. */
+export type Lookup<T> = { state: 'found'; value: T } | { state: 'missing' } | { state: 'error'; message: string };
+
+export interface EngineVersionFact {
+  /** The parameter group family of this version, e.g. postgres17. */
+  family?: string;
+}
+export interface ParameterGroupFact {
+  family?: string;
+}
+export interface SubnetGroupFact {
+  status?: string;
+  vpcId?: string;
+  subnets: number;
+}
+
+export interface CheckFacts {
+  /** Whether RDS answered with the configured credentials; `path` names what to fix when not. */
+  aws: { ok: true; message: string } | { ok: false; path: string; message: string };
+  /** Keyed by engineVersionKey(engine, version). */
+  engineVersions: ReadonlyMap<string, Lookup<EngineVersionFact>>;
+  parameterGroups: ReadonlyMap<string, Lookup<ParameterGroupFact>>;
+  subnetGroups: ReadonlyMap<string, Lookup<SubnetGroupFact>>;
+  /** Findings about files (CA bundle, listen TLS), made where the files were read. */
+  files: readonly Finding[];
+}
+
+export const engineVersionKey = (engine: string, version: string) => `${engine} ${version}`;
+
+/** What to look up in RDS for a configuration: each engine version and group once. */
+export function lookupsNeeded(config: Pick<Config, 'catalog'>): { engineVersions: Array<{ engine: string; version: string }>; parameterGroups: string[]; subnetGroups: string[] } {
+  const versions = new Map<string, { engine: string; version: string }>();
+  const parameterGroups = new Set<string>();
+  const subnetGroups = new Set<string>();
+  for (const service of config.catalog.services) {
+    for (const plan of service.plans) {
+      versions.set(engineVersionKey(plan.rds.engine, plan.rds.engineVersion), { engine: plan.rds.engine, version: plan.rds.engineVersion });
+      if (plan.rds.dbParameterGroupName) parameterGroups.add(plan.rds.dbParameterGroupName);
+      if (plan.rds.dbSubnetGroupName) subnetGroups.add(plan.rds.dbSubnetGroupName);
+    }
+  }
+  return { engineVersions: [...versions.values()], parameterGroups: [...parameterGroups], subnetGroups: [...subnetGroups] };
+}
+
+function lookupFailed(what: string, lookup: Lookup<unknown> | undefined): string | undefined {
+  if (!lookup) return `${what} was not looked up`;
+  if (lookup.state === 'error') return `cannot tell whether ${what} exists: ${lookup.message}`;
+  return undefined;
+}
+
+export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: CheckFacts): Finding[] {
+  const findings: Finding[] = [];
+  const region = config.aws.region;
+  config.catalog.services.forEach((service, s) => {
+    service.plans.forEach((plan, p) => {
+      const at = `catalog.services[${s}].plans[${p}].rds`;
+      const rds = plan.rds;
+      const versionLookup = facts.engineVersions.get(engineVersionKey(rds.engine, rds.engineVersion));
+      const versionWhat = `${rds.engine} ${rds.engineVersion}`;
+      let versionFamily: string | undefined;
+      const versionProblem = lookupFailed(`engine version ${versionWhat}`, versionLookup);
+      if (versionProblem) findings.push({ path: `${at}.engineVersion`, ok: false, message: versionProblem });
+      else if (versionLookup!.state === 'missing') {
+        findings.push({ path: `${at}.engineVersion`, ok: false, message: `RDS offers no engine version ${versionWhat} in ${region} (plan ${plan.name})` });
+      } else if (versionLookup!.state === 'found') {
+        versionFamily = versionLookup!.value.family;
+        findings.push({ path: `${at}.engineVersion`, ok: true, message: `${versionWhat} exists${versionFamily ? ` (parameter group family ${versionFamily})` : ''}` });
+        if (rds.engineFamily && versionFamily && rds.engineFamily !== versionFamily) {
+          findings.push({ path: `${at}.engineFamily`, ok: false, message: `${rds.engineFamily} does not match ${versionWhat}, whose family is ${versionFamily}` });
+        }
+      }
+      const family = versionFamily ?? engineFamily(plan);
+
+      if (rds.dbParameterGroupName) {
+        const name = rds.dbParameterGroupName;
+        const lookup = facts.parameterGroups.get(name);
+        const problem = lookupFailed(`parameter group ${name}`, lookup);
+        if (problem) findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: problem });
+        else if (lookup!.state === 'missing') findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: `RDS has no DB parameter group ${name} in ${region}` });
+        else if (lookup!.state === 'found') {
+          const groupFamily = lookup!.value.family;
+          if (groupFamily && groupFamily !== family) {
+            findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: `parameter group ${name} is of family ${groupFamily}, but ${versionWhat} needs ${family}` });
+          } else {
+            findings.push({ path: `${at}.dbParameterGroupName`, ok: true, message: `parameter group ${name} exists${groupFamily ? ` (family ${groupFamily})` : ''}` });
+          }
+        }
+      }
+
+      if (rds.dbSubnetGroupName) {
+        const name = rds.dbSubnetGroupName;
+        const lookup = facts.subnetGroups.get(name);
+        const problem = lookupFailed(`subnet group ${name}`, lookup);
+        if (problem) findings.push({ path: `${at}.dbSubnetGroupName`, ok: false, message: problem });
+        else if (lookup!.state === 'missing') findings.push({ path: `${at}.dbSubnetGroupName`, ok: false, message: `RDS has no DB subnet group ${name} in ${region}` });
+        else if (lookup!.state === 'found') {
+          const group = lookup!.value;
+          findings.push({
+            path: `${at}.dbSubnetGroupName`,
+            ok: true,
+            message: `subnet group ${name} exists (${group.subnets} subnets${group.vpcId ? ` in ${group.vpcId}` : ''}${group.status ? `, ${group.status}` : ''})`,
+          });
+        }
+      }
+    });
+  });
+  return findings;
+}
+
+/** Every finding, AWS first; plan findings only when AWS answered (otherwise each would repeat the same failure). */
+export function allFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: CheckFacts): Finding[] {
+  const aws: Finding = facts.aws.ok ? { path: 'aws', ok: true, message: facts.aws.message } : { path: facts.aws.path, ok: false, message: facts.aws.message };
+  return [...facts.files, aws, ...(facts.aws.ok ? planFindings(config, facts) : [])];
+}
+
+/** Splits a ConfigError problem (`path: message`) into its parts; problems without a path keep the whole text. */
+export function splitProblem(problem: string): { path: string | null; message: string } {
+  const match = /^((?:[A-Za-z_][\w-]*|\[\d+\])(?:\.[A-Za-z_][\w-]*|\[\d+\])*|\(root\)): ([\s\S]*)$/.exec(problem);
+  return match ? { path: match[1]!, message: match[2]! } : { path: null, message: problem };
+}
+
+export interface CheckReport {
+  configFile: string;
+  /** False when the file itself is invalid: nothing else was checked. */
+  valid: boolean;
+  /** True only when every check passed. */
+  ok: boolean;
+  problems: Array<{ path: string | null; message: string }>;
+  checks: Finding[];
+}
+
+export function checkReport(configFile: string, findings: readonly Finding[]): CheckReport {
+  const problems = findings.filter((f) => !f.ok).map((f) => ({ path: f.path, message: f.message }));
+  return { configFile, valid: true, ok: problems.length === 0, problems, checks: [...findings] };
+}
+
+export function invalidConfigReport(configFile: string, problems: readonly string[]): CheckReport {
+  return { configFile, valid: false, ok: false, problems: problems.map(splitProblem), checks: [] };
+}
+
+export function renderCheck(report: CheckReport): string {
+  const lines: string[] = [];
+  if (!report.valid) {
+    lines.push(`Configuration ${report.configFile} is invalid; nothing else was checked:`);
+    for (const p of report.problems) lines.push(`  FAIL  ${p.path ? `${p.path}: ` : ''}${p.message}`);
+    return lines.map(printable).join('\n');
+  }
+  lines.push(`Configuration ${report.configFile} is valid.`);
+  for (const c of report.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.path}: ${c.message}`);
+  const n = report.problems.length;
+  lines.push(n === 0 ? 'All checks passed.' : `${n} problem${n === 1 ? '' : 's'} found.`);
+  return lines.map(printable).join('\n');
+}

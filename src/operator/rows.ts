@@ -1,0 +1,138 @@
+import type { Config } from '../config/load.js';
+import { planById } from '../broker/plans.js';
+import { tenantFromTags, tenantKey } from '../broker/tenant.js';
+import { classifyStatus, type ObservedInstance } from '../reconcile/observed.js';
+import { decodeOperation, Tag, type OperationKind, type StepTag, type Tags } from '../reconcile/tags.js';
+import { humanDuration, renderTable, secondsBetween } from './format.js';
+import { aliasOf, allPendingSteps } from './steps.js';
+
+/** One instance as `rds-broker instances` shows it: everything from the list call, nothing more. Pure. */
+
+export interface PendingStepView {
+  step: StepTag;
+  alias: string;
+  /** When the step's asynchronous action was issued; absent while it has not been. */
+  issuedAt?: string;
+}
+
+export interface OperationView {
+  kind: OperationKind;
+  startedAt: string;
+  /** True while the instance still has work: pending steps, pending modifications or a busy status. */
+  inProgress: boolean;
+  /** How long the operation has run, while it is in progress. */
+  runningSeconds?: number;
+}
+
+export type Activity = 'in progress' | 'idle' | 'failed';
+
+export interface InstanceRow {
+  /** The service instance ID (Instance ID tag); null when the tag is missing. */
+  instanceId: string | null;
+  identifier: string;
+  serviceName: string | null;
+  planId: string | null;
+  /** The plan's name in this configuration's catalog; null when the plan is not in it. */
+  planName: string | null;
+  /** tenantKey of the identity tags: cloudfoundry/ORG/SPACE or kubernetes/CLUSTER/NAMESPACE. */
+  tenant: string | null;
+  status: string;
+  activity: Activity;
+  pendingSteps: PendingStepView[];
+  pendingModifications: string[];
+  operation: OperationView | null;
+}
+
+export function ownedBy(config: Pick<Config, 'broker'>, tags: Tags): boolean {
+  return tags[Tag.brokerName] === config.broker.name;
+}
+
+export function pendingStepViews(tags: Tags): PendingStepView[] {
+  return allPendingSteps(tags).map((s) => ({ step: s.step, alias: aliasOf(s.step), ...(s.startedAt ? { issuedAt: s.startedAt.toISOString() } : {}) }));
+}
+
+export function activityOf(observed: ObservedInstance): Activity {
+  const statusClass = classifyStatus(observed.status);
+  if (statusClass === 'failed') return 'failed';
+  if (statusClass !== 'ready' || observed.pendingModifications.length > 0 || allPendingSteps(observed.tags).length > 0) return 'in progress';
+  return 'idle';
+}
+
+export function operationView(observed: ObservedInstance, now: Date): OperationView | null {
+  const operation = decodeOperation(observed.tags[Tag.operation]);
+  if (!operation) return null;
+  const inProgress = activityOf(observed) === 'in progress';
+  return {
+    kind: operation.kind,
+    startedAt: operation.at.toISOString(),
+    inProgress,
+    ...(inProgress ? { runningSeconds: secondsBetween(operation.at, now) } : {}),
+  };
+}
+
+export function instanceRow(config: Pick<Config, 'catalog'>, observed: ObservedInstance, now: Date): InstanceRow {
+  const tags = observed.tags;
+  const plan = planById(config, tags[Tag.planId]);
+  return {
+    instanceId: tags[Tag.instanceId] ?? null,
+    identifier: observed.identifier,
+    serviceName: plan?.service.name ?? null,
+    planId: tags[Tag.planId] ?? null,
+    planName: plan?.plan.name ?? null,
+    tenant: tenantKey(tenantFromTags(tags)) ?? null,
+    status: observed.status,
+    activity: activityOf(observed),
+    pendingSteps: pendingStepViews(tags),
+    pendingModifications: observed.pendingModifications,
+    operation: operationView(observed, now),
+  };
+}
+
+export interface RowFilter {
+  /** Only instances with at least one pending step. */
+  pending?: boolean;
+  /** A tenant key, or a prefix of one ending at a `/` boundary (cloudfoundry/ORG matches every space of ORG). */
+  tenant?: string;
+}
+
+export function matchesTenant(tenant: string | null, wanted: string): boolean {
+  if (tenant === null) return false;
+  const prefix = wanted.endsWith('/') ? wanted : `${wanted}/`;
+  return tenant === wanted || tenant.startsWith(prefix);
+}
+
+/** The broker's own instances, filtered, sorted by RDS identifier. */
+export function instanceRows(config: Pick<Config, 'broker' | 'catalog'>, observed: readonly ObservedInstance[], filter: RowFilter, now: Date): InstanceRow[] {
+  return observed
+    .filter((o) => ownedBy(config, o.tags))
+    .map((o) => instanceRow(config, o, now))
+    .filter((row) => !filter.pending || row.pendingSteps.length > 0)
+    .filter((row) => filter.tenant === undefined || matchesTenant(row.tenant, filter.tenant))
+    .sort((a, b) => a.identifier.localeCompare(b.identifier));
+}
+
+function stepsCell(row: InstanceRow, now: Date): string {
+  if (row.pendingSteps.length === 0) return '-';
+  return row.pendingSteps.map((s) => (s.issuedAt ? `${s.alias} (issued ${humanDuration(secondsBetween(new Date(s.issuedAt), now))} ago)` : s.alias)).join(', ');
+}
+
+function runningCell(row: InstanceRow): string {
+  if (!row.operation) return '-';
+  return row.operation.runningSeconds === undefined ? 'done' : humanDuration(row.operation.runningSeconds);
+}
+
+export function renderInstanceTable(rows: readonly InstanceRow[], now: Date): string {
+  if (rows.length === 0) return 'No instances.';
+  const headers = ['INSTANCE ID', 'RDS IDENTIFIER', 'PLAN', 'TENANT', 'STATUS', 'OPERATION', 'RUNNING FOR', 'PENDING STEPS'];
+  const body = rows.map((row) => [
+    row.instanceId ?? '(no Instance ID tag)',
+    row.identifier,
+    row.planName ?? (row.planId ? `unknown plan ${row.planId}` : '-'),
+    row.tenant ?? '-',
+    row.pendingModifications.length > 0 ? `${row.status} (applying ${row.pendingModifications.join(', ')})` : row.status,
+    row.operation?.kind ?? '-',
+    runningCell(row),
+    stepsCell(row, now),
+  ]);
+  return renderTable(headers, body);
+}
