@@ -1,8 +1,18 @@
 import type { Command } from '../command.js';
 import { serve } from './serve.js';
+import { instances } from './instances.js';
+import { inspect } from './inspect.js';
+import { check } from './check.js';
+import { steps } from './steps.js';
 
 /**
  * Every command of the CLI, in the order `rds-broker --help` lists them. To add one, write
  * commands/<name>.ts exporting a Command and add it here.
  */
-export const commands: Command[] = [serve];
+export const commands: Command[] = [
+  serve,
+  instances,
+  inspect,
+  check,
+  steps,
+];
