@@ -41,7 +41,7 @@ export function localConfigDocument(settings: LocalSettings): Record<string, unk
       allocatedStorage: 20,
       storageType: 'gp3',
       backupRetentionPeriod: 7,
-      vpcSecurityGroupIds: ['sg-0local00000000001'],
+      vpcSecurityGroupIds: ['sg-0a1b2c3d4e5f60001'],
       skipFinalSnapshot: false,
       ...extra,
     },

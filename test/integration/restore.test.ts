@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { masterPassword } from '../../src/naming/derive.js';
 import { Step } from '../../src/reconcile/tags.js';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
-import { pollUntilDone, startStack, type Stack } from '../support/stack.js';
+import { emulatorAdmin, pollUntilDone, startStack, type Stack } from '../support/stack.js';
 import { bindUri, caOf, cfContext, instanceExists, loginRefused, provisionAndWait, query, rdsTags, takeSnapshot } from '../support/osb-flows.js';
 
 describe('restore from snapshot and to a point in time, reconciled on every poll', function () {
@@ -132,13 +132,13 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
       parameters: { restore_from_latest_snapshot_of: a },
     });
     expect(response.status).to.equal(202);
-    await stack.emulator.injectFaults({ probability: 0.4, code: 'Throttling', status: 400 });
+    await emulatorAdmin(stack, 'POST', 'faults', { actions: ['*'], probability: 0.4, error: { code: 'Throttling', status: 400 } });
     try {
       const done = await pollUntilDone(stack, d, 'restore', 2000);
       expect(done.state, done.description).to.equal('succeeded');
       expect(done.descriptions.every((text) => !/failed/i.test(text))).to.equal(true);
     } finally {
-      await stack.emulator.clearFaults();
+      await emulatorAdmin(stack, 'DELETE', 'faults');
     }
   });
 });

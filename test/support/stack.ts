@@ -27,7 +27,7 @@ export interface StackOptions {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const emulator = await startEmulator({ speed: 0, ...(options.emulator ?? {}) });
+  const emulator = await startEmulator({ speed: 0, region: 'eu-west-1', log: () => undefined, ...(options.emulator ?? {}) });
   try {
     const document = localConfigDocument({
       port: 0,
@@ -75,4 +75,15 @@ export async function pollUntilDone(stack: Stack, instanceId: string, operation:
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`operation ${operation} on ${instanceId} did not finish after ${limit} polls`);
+}
+
+/** Calls the emulator's admin API (faults, settle, hold …); throws on an error answer. */
+export async function emulatorAdmin(stack: Stack, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${stack.emulator.url}/_emulator/${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`emulator admin ${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
 }
