@@ -10,7 +10,8 @@ import {
   type DatabaseTarget,
 } from '../../src/sql/index.js';
 import { asUser, loginWorks, sqlState, targetFor } from './support/clients.js';
-import { startCluster, type TestCluster } from './support/postgresCluster.js';
+import { startEmulatedPostgres } from './support/emulatedPostgres.js';
+import type { TestCluster } from './support/postgresCluster.js';
 
 /** A database name an attacker (or an unlucky plan) could choose: quotes, a statement, unicode. */
 const HOSTILE_DATABASE = `app "db"; DROP DATABASE postgres; -- ü`;
@@ -36,16 +37,17 @@ async function tableOwner(cluster: TestCluster, table: string): Promise<string |
   );
 }
 
-// RDS gives the broker a master that is not a superuser; some emulators make it one. Both must work.
+// RDS gives the broker a master that is not a superuser; the project's emulator makes it one. Both
+// must work, on the emulator's real PostgreSQL with TLS enforced (rds.force_ssl = 1).
 for (const master of ['rds-like', 'superuser'] as const) {
-  describe(`sql/ PostgreSQL binding users (master: ${master}, real PostgreSQL over TLS)`, function () {
+  describe(`sql/ PostgreSQL binding users (master: ${master}, emulated RDS PostgreSQL over TLS)`, function () {
     this.timeout(120_000);
     const gateway = createSqlGateway();
     let cluster: TestCluster;
     let target: DatabaseTarget;
 
     before(async () => {
-      cluster = await startCluster({ master, database: HOSTILE_DATABASE, acceptPlaintext: false });
+      cluster = await startEmulatedPostgres({ master: master === 'superuser' ? 'emulator' : 'rds-like', database: HOSTILE_DATABASE });
       target = targetFor(cluster);
     });
     after(async () => {

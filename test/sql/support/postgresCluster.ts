@@ -8,8 +8,10 @@ import pg from 'pg';
 import { createAuthority, issueServerCertificate, type TestAuthority } from './certificates.js';
 
 /**
- * A real PostgreSQL cluster for the sql/ tests, listening on 127.0.0.1 (and 127.0.0.2, whose name the
- * server certificate does not cover) with TLS from a throw-away authority.
+ * A real PostgreSQL cluster for the sql/ TLS tests, listening on 127.0.0.1 (and 127.0.0.2, whose name
+ * the server certificate does not cover) with TLS from a throw-away authority — or with no TLS at
+ * all. The emulator's instances (emulatedPostgres.ts) serve the other tests; they never listen on a
+ * second address nor without TLS, which is right for an RDS emulator and why this fixture exists.
  *
  * `master: 'rds-like'` reproduces what RDS gives the broker: the bootstrap superuser is someone else
  * (`rdsadmin`), and the master user is an ordinary role with CREATEROLE and CREATEDB that owns the

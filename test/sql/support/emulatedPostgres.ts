@@ -1,0 +1,79 @@
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ensureAuthority, issueServerCertificate } from '../../../src/emulator/databases/certificates.js';
+import { createPostgresEngine } from '../../../src/emulator/databases/postgres.js';
+import type { DatabaseServer } from '../../../src/emulator/databases/types.js';
+import { freePort, type TestCluster } from './postgresCluster.js';
+
+/**
+ * A PostgreSQL instance of the project's RDS emulator (a real cluster, TLS from the emulator's
+ * authority, rds.force_ssl = 1): the databases the broker meets in local mode and in the
+ * integration tests.
+ *
+ * `master: 'emulator'` uses the emulator's master user as it comes (a superuser). `master:
+ * 'rds-like'` adds what real RDS gives instead, an ordinary role with CREATEROLE and CREATEDB that
+ * owns the database, because the gateway must work with that master too.
+ */
+export async function startEmulatedPostgres(options: { master: 'emulator' | 'rds-like'; database: string }): Promise<TestCluster> {
+  const root = await mkdtemp(join(tmpdir(), 'rdsb-sql-emulated-'));
+  let server: DatabaseServer | undefined;
+  try {
+    // The server's unprivileged account must be able to walk into the scratch directory.
+    await chmod(root, 0o755);
+    const authority = await ensureAuthority(join(root, 'authority'));
+    const otherAuthority = await ensureAuthority(join(root, 'other-authority'));
+    const emulatorMaster = { username: 'master', password: 'Emulator-Master-Password-1' };
+    const port = await freePort();
+    server = await createPostgresEngine().create({
+      instanceId: 'sql-test',
+      engine: 'postgres',
+      engineVersion: '17.10',
+      masterUsername: emulatorMaster.username,
+      masterPassword: emulatorMaster.password,
+      dbName: options.master === 'emulator' ? options.database : '',
+      dataDir: join(root, 'instance'),
+      port,
+      tls: await issueServerCertificate(authority, join(root, 'certificate'), ['127.0.0.1', 'localhost']),
+      parameters: {},
+    });
+    const caPem = await readFile(authority.caFile, 'utf8');
+    const asSuperuser = async <T>(fn: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> => {
+      const client = new pg.Client({ host: '127.0.0.1', port, database, user: emulatorMaster.username, password: emulatorMaster.password, ssl: { ca: caPem, rejectUnauthorized: true } });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        return await fn(client);
+      } finally {
+        await client.end();
+      }
+    };
+    const master = options.master === 'emulator' ? emulatorMaster : { username: 'rds_master', password: 'Rds-Like-Master-Password-1' };
+    if (options.master === 'rds-like') {
+      await asSuperuser(async (c) => {
+        await c.query(`CREATE ROLE ${c.escapeIdentifier(master.username)} LOGIN CREATEROLE CREATEDB PASSWORD ${c.escapeLiteral(master.password)}`);
+        await c.query(`CREATE DATABASE ${c.escapeIdentifier(options.database)} OWNER ${c.escapeIdentifier(master.username)}`);
+      });
+    }
+    const running = server;
+    return {
+      host: '127.0.0.1',
+      port,
+      database: options.database,
+      masterUsername: master.username,
+      masterPassword: master.password,
+      ca: { caPem, caFile: authority.caFile, caKeyFile: authority.caKeyFile },
+      otherCa: { caPem: await readFile(otherAuthority.caFile, 'utf8'), caFile: otherAuthority.caFile, caKeyFile: otherAuthority.caKeyFile },
+      asSuperuser,
+      stop: async () => {
+        await running.stop();
+        await rm(root, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await server?.stop().catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+}
