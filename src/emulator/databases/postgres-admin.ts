@@ -35,6 +35,8 @@ export interface AdminAccess {
   port: number;
   caPem: string;
   password: string;
+  /** Bounds connecting and each statement (default: 15 s to connect, statements unbounded). */
+  timeoutMs?: number;
 }
 
 /** Runs `work` on a TLS connection (server certificate verified) as rdsadmin, then closes it. */
@@ -46,7 +48,8 @@ export async function withAdmin<T>(access: AdminAccess, work: (client: pg.Client
     password: access.password,
     database,
     ssl: { ca: access.caPem },
-    connectionTimeoutMillis: 15_000,
+    connectionTimeoutMillis: access.timeoutMs ?? 15_000,
+    query_timeout: access.timeoutMs,
     application_name: 'rds-emulator',
   });
   // A server shut down under an open connection emits 'error' on the client; the awaited calls

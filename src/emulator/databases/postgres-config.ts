@@ -156,6 +156,9 @@ export function renderServerSettings(input: ServerSettingsInput): string {
   if (input.recovery) {
     lines.push(['restore_command', confString(restoreCommand(input.recovery.archiveDir))]);
     lines.push(['recovery_target_timeline', confString('latest')]);
+    // No read-only connections while recovering: postmaster.pid then says "ready" only once the
+    // server is promoted (with hot standby it says so as soon as it is consistent).
+    lines.push(['hot_standby', 'off']);
     if (input.recovery.targetTime) {
       lines.push(['recovery_target_time', confString(recoveryTime(input.recovery.targetTime))]);
       lines.push(['recovery_target_action', confString('promote')]);

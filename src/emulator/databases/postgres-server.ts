@@ -240,14 +240,18 @@ export class PostgresServer implements DatabaseServer {
    * archived, so the archive covers the server up to its stop. Resolves with the moment covered.
    */
   private async closeCurrentSegment(): Promise<Date | undefined> {
-    const access = await this.adminAccess();
+    const bound = Math.min(5000, this.tuning.stopTimeoutMs);
+    const deadline = Date.now() + bound;
+    const access = { ...(await this.adminAccess()), timeoutMs: bound };
     const before = new Date();
     const wal = await withAdmin(access, async (client) => {
-      const result = await client.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal');
+      // pg_switch_wal() returns the start of the next segment after a switch, but just past that
+      // segment's 40-byte header when nothing was written since the last switch (no switch, and the
+      // next segment holds nothing yet). 41 bytes back is, in both cases, in the last segment with data.
+      const result = await client.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal() - 41) AS wal');
       return result.rows[0]?.wal;
     });
     if (!wal) return undefined;
-    const deadline = Date.now() + Math.min(5000, this.tuning.stopTimeoutMs);
     while (Date.now() < deadline) {
       if (await isArchived(this.layout.walArchive, wal)) return before;
       await sleep(10);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerUser } from './server-user.js';
@@ -117,14 +117,53 @@ export async function stopServer(process_: RunningProcess, signal: NodeJS.Signal
   }
   const timer = sleep(timeoutMs).then(() => 'timeout' as const);
   if ((await Promise.race([process_.exited.then(() => 'exited' as const), timer])) === 'timeout') {
-    for (const target of [-process_.pid, process_.pid]) {
+    // PostgreSQL's children lead process groups of their own (so the postmaster can signal each
+    // with its children), so the server's group alone is not enough: each child's group goes too.
+    const children = childrenOf(process_.pid);
+    for (const target of [-process_.pid, process_.pid, ...children.flatMap((child) => [-child, child])]) {
       try {
         process.kill(target, 'SIGKILL');
       } catch {
-        // the group or the process is already gone
+        // already gone
       }
     }
     await process_.exited;
+    await allGone(children, 5000);
+  }
+}
+
+/** Direct children of `pid`, from /proc (no reliance on CONFIG_PROC_CHILDREN). */
+export function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = /^\S+ \(.*\) \S (\d+)/.exec(readFileSync(`/proc/${entry}/stat`, 'utf8'))?.[1];
+      if (Number(parent) === pid) found.push(Number(entry));
+    } catch {
+      // exited while looking
+    }
+  }
+  return found;
+}
+
+/** Waits (bounded) until none of `pids` is a live process (zombies awaiting their reaper count as gone). */
+async function allGone(pids: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && pids.some((pid) => isLive(pid))) await sleep(10);
+}
+
+function isLive(pid: number): boolean {
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 
