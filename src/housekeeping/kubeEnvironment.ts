@@ -20,9 +20,13 @@ export function detectKubeAccess(env: NodeJS.ProcessEnv, configuredKubeconfig: s
   return undefined;
 }
 
-export function loadKubeConfig(access: KubeAccess): KubeConfig {
+/**
+ * @param pathPrefix prepended to the service account paths (/var/run/secrets/…) in-cluster; tests
+ *   point it at a directory of their own.
+ */
+export function loadKubeConfig(access: KubeAccess, pathPrefix = ''): KubeConfig {
   const config = new KubeConfig();
-  if (access.kind === 'in-cluster') config.loadFromCluster();
+  if (access.kind === 'in-cluster') config.loadFromCluster(pathPrefix);
   else config.loadFromFile(access.path);
   if (!config.getCurrentCluster()) {
     throw new Error(access.kind === 'in-cluster' ? 'no in-cluster Kubernetes configuration' : `kubeconfig ${access.path} has no current cluster`);
@@ -38,7 +42,7 @@ export function resolveLeaseNamespace(
   configured: string | undefined,
   env: NodeJS.ProcessEnv,
   kubeConfig: KubeConfig | undefined,
-  readNamespaceFile: () => string | undefined = readServiceAccountNamespace,
+  readNamespaceFile: () => string | undefined = () => readServiceAccountNamespace(),
 ): string {
   if (configured) return configured;
   if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
@@ -48,9 +52,9 @@ export function resolveLeaseNamespace(
   return context?.namespace || 'default';
 }
 
-function readServiceAccountNamespace(): string | undefined {
+export function readServiceAccountNamespace(pathPrefix = ''): string | undefined {
   try {
-    return readFileSync(serviceAccountNamespaceFile, 'utf8').trim() || undefined;
+    return readFileSync(`${pathPrefix}${serviceAccountNamespaceFile}`, 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import type { Config } from '../config/load.js';
 import { LeaderElector, type ElectionLog, type LeaderCallbacks } from './leader.js';
 import type { LeaseTimings } from './leaderDecision.js';
 import { createKubeLeaseStore, type LeaseStore } from './kubeLeaseStore.js';
-import { detectKubeAccess, leaderIdentity, loadKubeConfig, resolveLeaseNamespace, type KubeAccess } from './kubeEnvironment.js';
+import { detectKubeAccess, leaderIdentity, loadKubeConfig, readServiceAccountNamespace, resolveLeaseNamespace, type KubeAccess } from './kubeEnvironment.js';
 import { HousekeepingScheduler, type HousekeepingJob, type JobStats } from './scheduler.js';
 
 export type HousekeepingSettings = Config['housekeeping'];
@@ -76,6 +76,8 @@ export interface LeadershipDependencies {
   log?: ElectionLog;
   /** Replaces the Kubernetes Lease store (tests; other coordination back ends). */
   store?: LeaseStore;
+  /** Prefix of the in-cluster service account paths; tests only. */
+  serviceAccountPathPrefix?: string;
 }
 
 export function createLeadership(settings: HousekeepingSettings, deps: LeadershipDependencies = {}): Leadership {
@@ -87,8 +89,11 @@ export function createLeadership(settings: HousekeepingSettings, deps: Leadershi
   if (participation === 'elect') {
     let store = deps.store;
     if (!store) {
-      const kubeConfig = loadKubeConfig(access!);
-      store = createKubeLeaseStore(kubeConfig, resolveLeaseNamespace(settings.lease.namespace, env, kubeConfig), settings.lease.name);
+      const prefix = deps.serviceAccountPathPrefix ?? '';
+      const kubeConfig = loadKubeConfig(access!, prefix);
+      const namespace = resolveLeaseNamespace(settings.lease.namespace, env, kubeConfig, () => readServiceAccountNamespace(prefix));
+      store = createKubeLeaseStore(kubeConfig, namespace, settings.lease.name);
+      deps.log?.info({ lease: store.description, via: access!.kind }, 'electing the housekeeping leader through a Kubernetes Lease');
     }
     const electorStore = store;
     let elector: LeaderElector | undefined;
