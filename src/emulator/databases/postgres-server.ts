@@ -276,7 +276,9 @@ export class PostgresServer implements DatabaseServer {
         // pg_file_settings reads the files as they are on disk now: names and values the server
         // rejects show up here before the reload, so a bad one is refused and nothing applies.
         const problems = await client.query<{ name: string; error: string }>(
-          `SELECT name, error FROM pg_file_settings WHERE error IS NOT NULL AND error <> 'setting could not be applied'`,
+          // "cannot be changed without restarting" is no rejection: such values (static parameters,
+          // and the recovery settings a point-in-time restore started with) take effect at the next start.
+          `SELECT name, error FROM pg_file_settings WHERE error IS NOT NULL AND error <> 'setting could not be applied' AND error NOT LIKE '%without restarting the server%'`,
         );
         if (problems.rows.length > 0) {
           const detail = problems.rows.map((row) => `${row.name ?? '(file)'}: ${row.error}`).join('; ');
