@@ -42,6 +42,7 @@ export function localConfigDocument(settings: LocalSettings): Record<string, unk
       storageType: 'gp3',
       backupRetentionPeriod: 7,
       vpcSecurityGroupIds: ['sg-0a1b2c3d4e5f60001'],
+      dbParameterGroupName: `rds-broker-local-postgres${engineVersion.split('.')[0]}`,
       skipFinalSnapshot: false,
       ...extra,
     },

@@ -2,6 +2,7 @@ import { buildConfig, type Config } from '../../src/config/load.js';
 import { createBroker, type RunningBroker } from '../../src/broker/index.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { localConfigDocument, newLocalSecret } from '../../src/local/config.js';
+import { ensureLocalParameterGroups } from '../../src/local/parameter-groups.js';
 import { captureLog, startTestServer, type CapturedLog, type TestServer } from './http.js';
 
 /**
@@ -27,7 +28,7 @@ export interface StackOptions {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const emulator = await startEmulator({ speed: 0, region: 'eu-west-1', log: () => undefined, ...(options.emulator ?? {}) });
+  const emulator = await startEmulator({ speed: 0, region: 'eu-west-1', log: process.env.EMULATOR_LOG ? undefined : () => undefined, ...(options.emulator ?? {}) });
   try {
     const document = localConfigDocument({
       port: 0,
@@ -42,6 +43,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const config = buildConfig(document, {});
     const captured = captureLog();
     const broker = await createBroker(config, captured.log, { settleSeconds: options.settleSeconds ?? 60 });
+    await ensureLocalParameterGroups(broker.deps.rds.client);
     const server = await startTestServer({ config, broker });
     return {
       emulator,

@@ -7,6 +7,7 @@ import { createBroker } from '../../broker/index.js';
 import { buildConfig } from '../../config/load.js';
 import { startEmulator } from '../../emulator/index.js';
 import { createLogger } from '../../log/logger.js';
+import { ensureLocalParameterGroups } from '../../local/parameter-groups.js';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID, localConfigDocument, newLocalSecret } from '../../local/config.js';
 import { startServer, stopOnSignal } from '../../server/index.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from '../command.js';
@@ -100,6 +101,7 @@ async function run(argv: string[]): Promise<number> {
   const config = buildConfig(document, {});
   const log = createLogger(config.logging.level);
   const broker = await createBroker(config, log);
+  await ensureLocalParameterGroups(broker.deps.rds.client);
   const server = await startServer({ config, broker, log });
   const auth = `-u '${username}:${password}'`;
   const headers = `-H 'X-Broker-API-Version: 2.17' -H 'Content-Type: application/json'`;
