@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { serve } from './serve.js';
+import { local } from './local.js';
 import { instances } from './instances.js';
 import { inspect } from './inspect.js';
 import { check } from './check.js';
@@ -11,6 +12,7 @@ import { steps } from './steps.js';
  */
 export const commands: Command[] = [
   serve,
+  local,
   instances,
   inspect,
   check,
