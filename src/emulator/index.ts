@@ -61,6 +61,8 @@ export interface RunningEmulator {
   /** Freeze an instance's transitions at their current step (also for an identifier not created yet). */
   hold(identifier: string): void;
   release(identifier?: string): void;
+  /** Let a held instance finish its current step and stop at the next; resolves with its status then. */
+  step(identifier: string, timeoutMs?: number): Promise<string | undefined>;
   stats(): StatsSnapshot;
   resetStats(): void;
   /** PIDs of the database servers running now. */
@@ -188,6 +190,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       settle: async (timeoutMs = 120_000) => (await admin.settle(timeoutMs)).unsettled,
       hold: (identifier) => admin.hold(identifier.toLowerCase()),
       release: (identifier) => admin.release(identifier?.toLowerCase()),
+      step: async (identifier, timeoutMs = 120_000) => (await admin.step(identifier.toLowerCase(), timeoutMs)).status,
       stats: () => stats.snapshot(),
       resetStats: () => stats.reset(),
       pids: () => fleet.pids(),

@@ -11,6 +11,15 @@ import type { InstanceRecord, Work } from '../model/types.js';
 import type { Clock } from './clock.js';
 import type { Fleet, WorkResult } from './fleet.js';
 
+/** The instance left its current step: next phase, transition over, parameter change over, or gone. */
+function movedOn(before: InstanceRecord, after: InstanceRecord | null): boolean {
+  if (after === null) return true;
+  const a = before.transition;
+  const b = after.transition;
+  if (a) return !b || b.id !== a.id || b.index !== a.index;
+  return before.parameterActivity !== undefined && after.parameterActivity === undefined;
+}
+
 export interface SchedulerHooks {
   /** Something changed: persist soon. */
   changed(): void;
@@ -23,6 +32,8 @@ export class Scheduler {
   private readonly held = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private fastForward = 0;
+  /** Held instances allowed to move on by one step, with who waits for it. */
+  private readonly stepping = new Map<string, () => void>();
   private settleWaiters: (() => void)[] = [];
   private stopped = false;
 
@@ -40,8 +51,12 @@ export class Scheduler {
     setImmediate(() => this.startPump(identifier));
   }
 
+  private blocked(identifier: string): boolean {
+    return this.held.has(identifier) && !this.stepping.has(identifier);
+  }
+
   private startPump(identifier: string): void {
-    if (this.stopped || this.busy.has(identifier) || this.held.has(identifier)) return;
+    if (this.stopped || this.busy.has(identifier) || this.blocked(identifier)) return;
     const run = this.pump(identifier).catch((err: unknown) => this.hooks.log(`lifecycle of ${identifier} stopped: ${String(err)}`));
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
@@ -62,18 +77,22 @@ export class Scheduler {
   private async pump(identifier: string): Promise<void> {
     this.busy.add(identifier);
     try {
-      while (!this.stopped && !this.held.has(identifier)) {
+      while (!this.stopped && !this.blocked(identifier)) {
         const inst = this.store.instance(identifier);
         if (!inst) break;
         const now = this.clock.now();
-        const step = nextStep(inst, now, this.timing(), this.fastForward > 0);
-        if (step.type === 'idle') break;
+        const step = nextStep(inst, now, this.timing(), this.fastForward > 0 || this.stepping.has(identifier));
+        if (step.type === 'idle') {
+          this.stepDone(identifier);
+          break;
+        }
         if (step.type === 'wait') {
           this.wake(identifier, step.until);
           break;
         }
         if (step.type === 'update') {
           this.commit(inst, step.next);
+          if (movedOn(inst, step.next)) this.stepDone(identifier);
           continue;
         }
         await this.performWork(inst, step.work, step.transitionId);
@@ -166,6 +185,24 @@ export class Scheduler {
     this.hooks.changed();
   }
 
+  private stepDone(identifier: string): void {
+    const done = this.stepping.get(identifier);
+    this.stepping.delete(identifier);
+    done?.();
+  }
+
+  /**
+   * Let a held instance finish its current step (status, or parameter change) and stop again at
+   * the next one. Resolves once it has moved on, or when it has nothing in progress.
+   */
+  step(identifier: string): Promise<void> {
+    if (!this.held.has(identifier)) return Promise.resolve();
+    this.stepDone(identifier);
+    const moved = new Promise<void>((resolve) => this.stepping.set(identifier, resolve));
+    this.startPump(identifier);
+    return moved;
+  }
+
   hold(identifier: string): void {
     this.held.add(identifier);
     const timer = this.timers.get(identifier);
@@ -177,6 +214,7 @@ export class Scheduler {
     const ids = identifier === undefined ? [...this.held] : [identifier];
     for (const id of ids) {
       this.held.delete(id);
+      this.stepDone(id);
       this.kick(id);
     }
   }
@@ -224,6 +262,7 @@ export class Scheduler {
   /** Stop driving; wait for work in flight so no database starts after the fleet is stopped. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const id of [...this.stepping.keys()]) this.stepDone(id);
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.running]);

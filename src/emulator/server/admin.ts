@@ -15,6 +15,7 @@ export interface AdminControls {
   settle(timeoutMs: number): Promise<{ unsettled: string[]; held: string[] }>;
   hold(identifier: string): void;
   release(identifier?: string): void;
+  step(identifier: string, timeoutMs: number): Promise<{ moved: boolean; status?: string }>;
   maintenance(identifier: string): string | undefined;
   advanceClock(ms: number): { offsetMs: number; now: string };
   settings(): { speed: number; visibilityLagMs: number };
@@ -121,6 +122,12 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
         const id = identifierOf(await readJson(req), true)!;
         admin.hold(id);
         return send(res, 200, { held: id });
+      }
+      case 'POST /_emulator/step': {
+        const body = await readJson(req);
+        const id = identifierOf(body, true)!;
+        const result = await admin.step(id, numberOf(body, 'timeoutMs', 0, 600_000) ?? 120_000);
+        return send(res, 200, { instance: id, ...result });
       }
       case 'POST /_emulator/release': {
         const id = identifierOf(await readJson(req), false);

@@ -36,6 +36,18 @@ export function adminControls(d: ControlDeps): AdminControls & { settle(timeoutM
     settle: async (timeoutMs) => ({ unsettled: await d.scheduler.settle(timeoutMs), held: d.scheduler.heldIdentifiers() }),
     hold: (id) => d.scheduler.hold(id),
     release: (id) => d.scheduler.release(id),
+    step: async (id, timeoutMs) => {
+      let timer: NodeJS.Timeout | undefined;
+      const moved = await Promise.race([
+        d.scheduler.step(id).then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      const inst = d.store.instance(id);
+      return { moved, status: inst ? actualStatus(inst) : 'deleted' };
+    },
     maintenance: (id) => {
       const inst = d.store.instance(id);
       if (!inst) return `no DB instance ${id}`;

@@ -57,7 +57,7 @@ function storageChange(inst: InstanceRecord, params: QueryParams): { size?: numb
       throw invalidValue(`Invalid storage size: the allocated storage cannot be reduced (from ${inst.allocatedStorage} to ${requested}).`);
     }
     // RDS rounds an increase of less than 10% up to 10%.
-    size = v.allocatedStorage(inst.engine, newType ?? inst.storageType, Math.max(requested, Math.ceil(inst.allocatedStorage * 1.1)));
+    size = v.allocatedStorage(inst.engine, newType ?? inst.storageType, Math.max(requested, Math.ceil((inst.allocatedStorage * 11) / 10)));
   }
   if (newType !== undefined && size === undefined) v.allocatedStorage(inst.engine, newType, inst.allocatedStorage);
   return {
