@@ -71,8 +71,10 @@ async function run(argv: string[]): Promise<number> {
     await broker.close();
     return EXIT_FAILURE;
   }
+  // Signal handlers go in before "listening" is announced: whoever waits for that line may signal at once.
+  const stopped = stopOnSignal({ log, stopServer: server.close, stopBroker: () => broker.close() });
   log.info({ url: server.url, port: server.port, tls: Boolean(config.listen.tls) }, `rds-broker listening on ${server.url}`);
-  await stopOnSignal({ log, stopServer: server.close, stopBroker: () => broker.close() });
+  await stopped;
   return EXIT_OK;
 }
 
