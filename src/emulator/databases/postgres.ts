@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { appendFile, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseError, invalidSpec } from './errors.js';
-import { isEmptyOrMissing } from './files.js';
-import { ADMIN_PASSWORD_FILE, ADMIN_USER, createMasterUserAndDatabase, newAdminPassword, withAdmin } from './postgres-admin.js';
+import { copyTree, isEmptyOrMissing } from './files.js';
+import { ADMIN_PASSWORD_FILE, ADMIN_USER, createMasterUserAndDatabase, newAdminPassword, scramVerifier, withAdmin } from './postgres-admin.js';
 import { layDownBackup, readBackupInfo } from './postgres-backup.js';
 import { locatePostgresBinaries } from './postgres-binaries.js';
-import { INCLUDE_LINES } from './postgres-config.js';
 import { instanceLayout, validateSpec, type InstanceLayout, type InstanceState } from './postgres-layout.js';
 import { PostgresServer, type ServerEnvironment, type ServerTuning } from './postgres-server.js';
-import { run } from './run.js';
+import { prepareTemplate, type Template } from './postgres-template.js';
 import { assertReachable, chownTree, makeServerDirectory, resolveServerUser } from './server-user.js';
 import type { DatabaseEngine, DatabaseServer, DatabaseSpec } from './types.js';
 
@@ -38,6 +37,11 @@ export interface PostgresEngineOptions {
   maxConnections?: number;
   /** fsync on (survive a machine crash) instead of off (survive an emulator crash). Default false. */
   durable?: boolean;
+  /**
+   * Where to keep the initdb result every new instance is copied from (reused across runs when it
+   * matches the binaries). Default: a temporary directory removed when the process exits.
+   */
+  templateDir?: string;
   /** How long a start (or a point-in-time recovery) may take. Default 120 s. */
   startTimeoutMs?: number;
   /** After this long a fast shutdown becomes SIGKILL of the server's process group. Default 10 s. */
@@ -98,33 +102,32 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
     return server;
   }
 
+  let templatePromise: Promise<Template> | undefined;
+  const template = (ctx: ServerEnvironment) => {
+    templatePromise ??= prepareTemplate(ctx.binaries, ctx.user, options.templateDir);
+    templatePromise.catch(() => (templatePromise = undefined));
+    return templatePromise;
+  };
+
   async function create(spec: DatabaseSpec): Promise<DatabaseServer> {
     const ctx = await context();
     const layout = await prepareInstance(ctx, spec);
     let server: PostgresServer | undefined;
     try {
-      const adminPassword = newAdminPassword();
-      const passwordFile = join(layout.tls, '.initdb-password');
-      await writeFile(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
-      if (ctx.user.switched) await chownTree(ctx.user, passwordFile);
-      try {
-        await run(ctx.binaries.initdb, [
-          '-D', layout.pgdata, '--username', ADMIN_USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256',
-          '--encoding=UTF8', '--no-locale', '--wal-segsize=1', '--no-sync', '--no-instructions',
-        ], { uid: ctx.user.switched ? ctx.user.uid : undefined, gid: ctx.user.switched ? ctx.user.gid : undefined, env: { PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC' } });
-      } finally {
-        await rm(passwordFile, { force: true });
-      }
-      const owner = ctx.user.switched ? ctx.user : undefined;
-      await writeFile(join(layout.pgdata, ADMIN_PASSWORD_FILE), `${adminPassword}\n`, { mode: 0o600 });
-      await appendFile(join(layout.pgdata, 'postgresql.conf'), INCLUDE_LINES);
-      if (owner) await chownTree(owner, join(layout.pgdata, ADMIN_PASSWORD_FILE));
+      const initial = await template(ctx);
+      await copyTree(initial.pgdata, layout.pgdata);
+      await chmod(layout.pgdata, 0o700);
+      await chownTree(ctx.user, layout.pgdata);
       server = await newServer(ctx, spec, layout);
       await server.start();
-      await withAdmin(
-        { port: spec.port, caPem: await readFile(spec.tls.caFile, 'utf8'), password: adminPassword },
-        (client) => createMasterUserAndDatabase(client, spec.masterUsername, spec.masterPassword, spec.dbName),
-      );
+      const adminPassword = newAdminPassword();
+      await withAdmin({ port: spec.port, caPem: await readFile(spec.tls.caFile, 'utf8'), password: initial.adminPassword }, async (client) => {
+        // First the copy's own rdsadmin password, so that no instance can be reached with another's.
+        await client.query(`ALTER ROLE ${ADMIN_USER} PASSWORD '${scramVerifier(adminPassword)}'`);
+        await writeFile(join(layout.pgdata, ADMIN_PASSWORD_FILE), `${adminPassword}\n`, { mode: 0o600 });
+        await chownTree(ctx.user, join(layout.pgdata, ADMIN_PASSWORD_FILE));
+        await createMasterUserAndDatabase(client, spec.masterUsername, spec.masterPassword, spec.dbName);
+      });
       return server;
     } catch (error) {
       await discard(server, layout);
