@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { DBEngineVersion } from '@aws-sdk/client-rds';
 import { RdsError } from '../aws/errors.js';
 import type { BrokerDeps } from '../broker/deps.js';
 import type { Config } from '../config/load.js';
@@ -73,6 +74,18 @@ async function lookup<T>(find: () => Promise<T | undefined>): Promise<Lookup<T>>
   }
 }
 
+/**
+ * The engine version a plan names. A major version alone ("17") is what CreateDBInstance accepts
+ * too: RDS then picks a minor of that major, so any minor of it counts as found.
+ */
+async function findEngineVersion(deps: BrokerDeps, engine: string, version: string): Promise<DBEngineVersion | undefined> {
+  const answered = await deps.rds.describeEngineVersions(engine, version);
+  const exact = answered.find((v) => v.EngineVersion === version);
+  if (exact || !/^\d+$/.test(version)) return exact;
+  const minors = (answered.length ? answered : await deps.rds.describeEngineVersions(engine)).filter((v) => v.EngineVersion?.startsWith(`${version}.`));
+  return minors[minors.length - 1];
+}
+
 export async function gatherFacts(deps: BrokerDeps, config: Config): Promise<CheckFacts> {
   const files = fileFindings(config);
   const aws = await reachAws(deps, config);
@@ -84,8 +97,8 @@ export async function gatherFacts(deps: BrokerDeps, config: Config): Promise<Che
     engineVersions.set(
       engineVersionKey(engine, version),
       await lookup(async () => {
-        const found = (await deps.rds.describeEngineVersions(engine, version)).find((v) => v.EngineVersion === version);
-        return found ? { ...(found.DBParameterGroupFamily ? { family: found.DBParameterGroupFamily } : {}) } : undefined;
+        const found = await findEngineVersion(deps, engine, version);
+        return found ? { ...(found.DBParameterGroupFamily ? { family: found.DBParameterGroupFamily } : {}), ...(found.EngineVersion !== version ? { resolvedVersion: found.EngineVersion! } : {}) } : undefined;
       }),
     );
   }

@@ -20,6 +20,8 @@ export type Lookup<T> = { state: 'found'; value: T } | { state: 'missing' } | { 
 export interface EngineVersionFact {
   /** The parameter group family of this version, e.g. postgres17. */
   family?: string;
+  /** The minor RDS picks for a major version given alone ("17" → "17.6"). */
+  resolvedVersion?: string;
 }
 export interface ParameterGroupFact {
   family?: string;
@@ -80,7 +82,12 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
         findings.push({ path: `${at}.engineVersion`, ok: false, message: `RDS offers no engine version ${versionWhat} in ${region} (plan ${plan.name})` });
       } else if (versionLookup!.state === 'found') {
         versionFamily = versionLookup!.value.family;
-        findings.push({ path: `${at}.engineVersion`, ok: true, message: `${versionWhat} exists${versionFamily ? ` (parameter group family ${versionFamily})` : ''}` });
+        const resolved = versionLookup!.value.resolvedVersion;
+        findings.push({
+          path: `${at}.engineVersion`,
+          ok: true,
+          message: `${versionWhat} exists${resolved ? ` (RDS picks ${resolved})` : ''}${versionFamily ? ` (parameter group family ${versionFamily})` : ''}`,
+        });
         if (rds.engineFamily && versionFamily && rds.engineFamily !== versionFamily) {
           findings.push({ path: `${at}.engineFamily`, ok: false, message: `${rds.engineFamily} does not match ${versionWhat}, whose family is ${versionFamily}` });
         }
