@@ -81,7 +81,13 @@ export class Scheduler {
         const inst = this.store.instance(identifier);
         if (!inst) break;
         const now = this.clock.now();
-        const step = nextStep(inst, now, this.timing(), this.fastForward > 0 || this.stepping.has(identifier));
+        const fastForward = this.fastForward > 0 || this.stepping.has(identifier);
+        if (fastForward && inst.shown) {
+          // Settling or stepping ends the visibility lag too: callers see where the instance really is.
+          this.commit(inst, { ...inst, shown: undefined });
+          continue;
+        }
+        const step = nextStep(inst, now, this.timing(), fastForward);
         if (step.type === 'idle') {
           this.stepDone(identifier);
           break;
@@ -223,11 +229,11 @@ export class Scheduler {
     return [...this.held].sort();
   }
 
-  /** Instances with a transition or parameter change in progress that are not held. */
+  /** Instances with a transition, a parameter change or a lag window in progress that are not held. */
   private unsettled(): string[] {
     const out: string[] = [];
     for (const inst of this.store.instances.values()) {
-      if ((inst.transition || inst.parameterActivity) && !this.held.has(inst.identifier)) out.push(inst.identifier);
+      if ((inst.transition || inst.parameterActivity || inst.shown) && !this.held.has(inst.identifier)) out.push(inst.identifier);
     }
     return out;
   }
