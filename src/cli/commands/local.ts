@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,6 +83,9 @@ async function run(argv: string[]): Promise<number> {
   const persistent = options.stateDir !== undefined;
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'rds-broker-local-'));
   mkdirSync(stateDir, { recursive: true });
+  // Run as root, the emulator's databases run under their own account, which must reach their
+  // directories below this one; the files that hold secrets stay private (mode 0600).
+  if (process.getuid?.() === 0) chmodSync(stateDir, 0o711);
   const emulator = await startEmulator({ port: options.emulatorPort, stateDir: join(stateDir, 'emulator'), speed: options.speed, region: 'eu-west-1', handleSignals: false });
   const username = process.env.BROKER_USERNAME || 'broker';
   const password = process.env.BROKER_PASSWORD || 'broker-password';
