@@ -184,7 +184,12 @@ export class Scheduler {
       this.store.putInstance(next);
       if (previous.backupRetentionPeriod > 0 && next.backupRetentionPeriod === 0) {
         this.dropAutomatedBackups(next.dbiResourceId);
-      } else if (next.backupRetentionPeriod > 0 && !this.store.automatedBackup(next.dbiResourceId) && next.createdAt !== undefined) {
+      } else if (
+        next.backupRetentionPeriod > 0 &&
+        next.createdAt !== undefined &&
+        next.transition?.kind !== 'delete' &&
+        !this.store.automatedBackup(next.dbiResourceId)
+      ) {
         this.store.putAutomatedBackup(automatedBackupOf(next, this.store.vpcId));
       }
     }
