@@ -61,6 +61,7 @@ export class LeaderElector {
   private stopping: Promise<void> = Promise.resolve();
   private observed: { resourceVersion: string; since: number } | undefined;
   private lastHolder: string | undefined;
+  private failuresInARow = 0;
 
   constructor(
     options: LeaderElectorOptions,
@@ -137,9 +138,14 @@ export class LeaderElector {
       }
       this.observe(written, Date.now());
       this.renewed(sentAt, action.kind);
+      this.failuresInARow = 0;
     } catch (error) {
       if (loopSignal.aborted) return;
-      this.log.warn({ lease: this.store.description, leading: this.isLeader(), error: (error as Error).message }, 'lease attempt failed');
+      // An API server that is down fails every retry period: say so once, then now and then.
+      this.failuresInARow++;
+      const details = { lease: this.store.description, leading: this.isLeader(), failuresInARow: this.failuresInARow, error: (error as Error).message };
+      if (this.failuresInARow === 1 || this.failuresInARow % 30 === 0) this.log.warn(details, 'lease attempt failed');
+      else this.log.debug(details, 'lease attempt failed');
     }
   }
 

@@ -148,16 +148,24 @@ export interface RunningHousekeeping {
 export function startHousekeeping(
   settings: HousekeepingSettings,
   jobs: HousekeepingJob[],
-  deps: LeadershipDependencies & { log?: ElectionLog & { error(object: object, message: string): void } } = {},
+  deps: LeadershipDependencies & {
+    log?: ElectionLog & { error(object: object, message: string): void };
+    /** Told when this replica starts (true) and stops (false) running housekeeping; for a metric. */
+    onLeadershipChange?: (leading: boolean) => void;
+  } = {},
 ): RunningHousekeeping {
   const scheduler = new HousekeepingScheduler(jobs, { jitterMs: settings.jitterSeconds * 1000, log: deps.log });
   const leadership = createLeadership(settings, deps);
   let round: Promise<void> = Promise.resolve();
   leadership.start({
     onStartedLeading: (signal) => {
+      deps.onLeadershipChange?.(true);
       round = scheduler.lead(signal);
     },
-    onStoppedLeading: () => round,
+    onStoppedLeading: async () => {
+      deps.onLeadershipChange?.(false);
+      await round;
+    },
   });
   return {
     leadership,
