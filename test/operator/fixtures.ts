@@ -1,20 +1,37 @@
 import { buildConfig, type Config } from '../../src/config/load.js';
-import { localConfigDocument, LOCAL_PLANS } from '../../src/local/config.js';
 import type { ObservedInstance } from '../../src/reconcile/observed.js';
 import { Tag } from '../../src/reconcile/tags.js';
 
-/** A real, validated configuration (the local catalog) with known values, for the pure operator tests. */
+/**
+ * A real, validated configuration with known values for the pure operator tests. Written out here
+ * rather than taken from local mode's catalog, so these tests do not move when that catalog does.
+ */
 export const DERIVATION_SECRET = 'operator-tests-derivation-secret-0123';
+export const SERVICE_ID = 'svc-operator-tests';
+export const PLANS = { small: 'plan-small', medium: 'plan-medium', old: 'plan-pg16' } as const;
 
 export function testConfig(change?: (document: Record<string, any>) => void): Config {
-  const document = localConfigDocument({
-    port: 0,
-    emulatorUrl: 'http://127.0.0.1:9',
-    caFile: '/nonexistent/ca.pem',
-    username: 'platform',
-    password: 'platform-password-for-tests',
-    derivationSecret: DERIVATION_SECRET,
+  const plan = (id: string, name: string, instanceClass: string, engineVersion: string) => ({
+    id,
+    name,
+    description: `${name} plan`,
+    rds: { engine: 'postgres', engineVersion, instanceClass, allocatedStorage: 20, backupRetentionPeriod: 7, vpcSecurityGroupIds: ['sg-1'] },
   });
+  const document: Record<string, any> = {
+    auth: { credentials: [{ username: 'platform', password: 'platform-password-for-tests' }] },
+    broker: { name: 'rds-broker-local', identifierPrefix: 'local', derivationSecrets: [{ id: 'local1', value: DERIVATION_SECRET }] },
+    aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'local', secretAccessKey: 'local-emulator-secret' } },
+    catalog: {
+      services: [
+        {
+          id: SERVICE_ID,
+          name: 'postgres',
+          description: 'PostgreSQL',
+          plans: [plan(PLANS.small, 'small', 'db.t4g.micro', '17.4'), plan(PLANS.medium, 'medium', 'db.t4g.small', '17.4'), plan(PLANS.old, 'small-16', 'db.t4g.micro', '16.4')],
+        },
+      ],
+    },
+  };
   change?.(document);
   return buildConfig(document, {});
 }
@@ -28,8 +45,8 @@ export function observedInstance(instanceId: string, overrides: Partial<Observed
   const base: Record<string, string | undefined> = {
     [Tag.brokerName]: 'rds-broker-local',
     [Tag.instanceId]: instanceId,
-    [Tag.serviceId]: 'b9a4f6a0-5b0e-4f57-9a43-7b7d0c2f0001',
-    [Tag.planId]: LOCAL_PLANS.small,
+    [Tag.serviceId]: SERVICE_ID,
+    [Tag.planId]: PLANS.small,
     [Tag.platform]: 'cloudfoundry',
     [Tag.organizationId]: 'org-1',
     [Tag.spaceId]: 'space-1',
@@ -46,7 +63,7 @@ export function observedInstance(instanceId: string, overrides: Partial<Observed
     allocatedStorage: 20,
     storageType: 'gp3',
     multiAz: false,
-    vpcSecurityGroupIds: ['sg-0local00000000001'],
+    vpcSecurityGroupIds: ['sg-1'],
     parameterGroups: [{ name: 'default.postgres17', applyStatus: 'in-sync' }],
     backupRetentionPeriod: 7,
     pendingModifications: [],

@@ -318,5 +318,15 @@ describe('operator tools against the emulator', function () {
       expect(stepTagsOf(final)).to.deep.equal([]);
       expect(final[Tag.skippedSteps]).to.contain('users dropped by hand');
     });
+
+    it('refuses to touch an instance whose tags say it belongs to another service instance', async () => {
+      const arn = (await describeRds(id)).DBInstanceArn!;
+      await stack.broker.deps.rds.addTags(arn, { [Tag.instanceId]: 'someone-else', [Step.reboot]: 'true' });
+      const before = await rdsTags(stack, id);
+      const result = await runCli(['steps', id, '--config', configFile, '--skip', 'reboot', '--reason', 'not mine']);
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.contain('refusing to act').and.contain('someone-else');
+      expect(await rdsTags(stack, id)).to.deep.equal(before);
+    });
   });
 });

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { LOCAL_PLANS } from '../../src/local/config.js';
 import { instanceRows, renderInstanceTable } from '../../src/operator/rows.js';
 import { Step, Tag } from '../../src/reconcile/tags.js';
-import { NOW, observedInstance, secondsBefore, testConfig } from './fixtures.js';
+import { NOW, observedInstance, PLANS, secondsBefore, testConfig } from './fixtures.js';
 
 describe('instances: rows from one list call', () => {
   const config = testConfig();
@@ -16,7 +15,7 @@ describe('instances: rows from one list call', () => {
       [Step.neutraliseUsers]: 'true',
     },
   );
-  const idle = observedInstance('idle', {}, { [Tag.operation]: `provision@${secondsBefore(86400 * 3).toISOString()}`, [Tag.planId]: LOCAL_PLANS.medium });
+  const idle = observedInstance('idle', {}, { [Tag.operation]: `provision@${secondsBefore(86400 * 3).toISOString()}`, [Tag.planId]: PLANS.medium });
   const otherSpace = observedInstance('other-space', { status: 'modifying' }, { [Tag.spaceId]: 'space-2', [Tag.operation]: `update@${secondsBefore(61).toISOString()}` });
   const kube = observedInstance('kube', {}, { [Tag.platform]: 'kubernetes', [Tag.organizationId]: undefined, [Tag.spaceId]: undefined, [Tag.clusterId]: 'c1', [Tag.namespace]: 'ns' });
   const foreign = observedInstance('foreign', {}, { [Tag.brokerName]: 'another-broker', [Step.reboot]: 'true' });
