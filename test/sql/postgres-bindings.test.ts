@@ -211,6 +211,40 @@ for (const master of ['rds-like', 'superuser'] as const) {
       await cluster.asSuperuser((c) => c.query(`DROP TABLE before_ro, after_ro; DROP SCHEMA app CASCADE`), cluster.database);
     });
 
+    it('refuses a read-only binding where PUBLIC can create in schema public and the master cannot revoke that', async () => {
+      // The situation before PostgreSQL 15 (and on databases made from such a template): schema
+      // public owned by the bootstrap superuser, CREATE granted to PUBLIC.
+      const originalOwner = await cluster.asSuperuser(async (c) => {
+        const owner = (await c.query(`SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = 'public'`)).rows[0].owner as string;
+        await c.query(`ALTER SCHEMA public OWNER TO CURRENT_USER; GRANT CREATE ON SCHEMA public TO PUBLIC`);
+        return owner;
+      }, cluster.database);
+      try {
+        const ro = spec('ro_refused', { readOnly: true });
+        const publicCanCreate = async () =>
+          cluster.asSuperuser(async (c) => (await c.query(`SELECT has_schema_privilege('public', 'public', 'CREATE') AS can`)).rows[0].can as boolean, cluster.database);
+        if (master === 'superuser') {
+          // A superuser master owns everything it needs: it revokes, and the binding is made.
+          expect(await gateway.ensureBindingUser(target, ro)).to.equal('created');
+          expect(await publicCanCreate()).to.equal(false);
+          await gateway.dropBindingUser(target, ro.username);
+        } else {
+          try {
+            await gateway.ensureBindingUser(target, ro);
+            expect.fail('made a read-only binding that could create tables');
+          } catch (error) {
+            expect(error).to.be.instanceOf(DatabaseOperationError);
+            expect((error as Error).message).to.include('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+            expect((error as Error).message).to.include('ALTER SCHEMA public OWNER TO');
+          }
+          expect(await roleNames(cluster)).not.to.include(ro.username);
+          expect(await publicCanCreate()).to.equal(true);
+        }
+      } finally {
+        await cluster.asSuperuser((c) => c.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC; ALTER SCHEMA public OWNER TO ${originalOwner}`), cluster.database);
+      }
+    });
+
     it('switching a binding between read-write and read-only changes what it can do', async () => {
       const s = spec('switch');
       await gateway.ensureBindingUser(target, s);

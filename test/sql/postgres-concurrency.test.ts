@@ -34,6 +34,12 @@ describe('sql/ PostgreSQL: concurrent broker processes (emulated RDS PostgreSQL,
   before(async () => {
     cluster = await startEmulatedPostgres({ master: 'rds-like', database: 'app' });
     await cluster.asSuperuser((c) => c.query(`CREATE DATABASE "second db" OWNER ${c.escapeIdentifier(cluster.masterUsername)}`));
+    // As the fixture does for the first database on PostgreSQL 14: the database owner owns schema public.
+    await cluster.asSuperuser(async (c) => {
+      if (Number((await c.query(`SHOW server_version_num`)).rows[0].server_version_num) < 150000) {
+        await c.query(`ALTER SCHEMA public OWNER TO ${c.escapeIdentifier(cluster.masterUsername)}`);
+      }
+    }, 'second db');
   });
   after(async () => {
     await cluster?.stop();

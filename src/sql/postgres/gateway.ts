@@ -13,7 +13,7 @@ import { scramSha256Verifier } from '../passwords.js';
 import type { BindingUserInfo, BindingUserSpec, DatabaseTarget, EnsureOutcome, SqlGateway } from '../types.js';
 import { masterLogin, withPostgresClient } from './connection.js';
 import { bindingDrift, readRoleState, serverFacts } from './roles.js';
-import { ensureSharedRoles, grantReadonlyOnOwnedObjects } from './shared.js';
+import { assertReadonlyCannotCreate, ensureSharedRoles, grantReadonlyOnOwnedObjects } from './shared.js';
 import {
   alterBindingAttributes,
   commentOnRole,
@@ -61,6 +61,7 @@ async function ensureBindingUser(target: DatabaseTarget, spec: BindingUserSpec):
     const facts = await serverFacts(client);
     return inRoleTransaction(client, async () => {
       await ensureSharedRoles(client, facts, target.database);
+      if (metadata.readOnly) await assertReadonlyCannotCreate(client);
       const before = await readRoleState(client, facts, spec.username);
       let outcome: EnsureOutcome;
       if (before === undefined) {

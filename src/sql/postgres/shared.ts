@@ -45,8 +45,37 @@ export async function ensureSharedRoles(client: pg.Client, facts: ServerFacts, d
   if (!c?.connect || !c.create || !c.schema_create) {
     throw new DatabaseOperationError(
       'preparing the shared owner role',
-      `the master user could not give ${OWNER_ROLE} CONNECT and CREATE on the database and CREATE on schema public; is it the database owner?`,
+      `the master user could not give ${OWNER_ROLE} CONNECT and CREATE on the database and CREATE on schema public; ` +
+        'it must own the database, and schema public must be its (as from PostgreSQL 15) or open to PUBLIC',
     );
+  }
+}
+
+/**
+ * A read-only binding must lack every right to write, not only start read-only transactions. Its
+ * rights include PUBLIC's: before PostgreSQL 15 PUBLIC may create in schema public, and when the
+ * master does not own that schema (its REVOKE was then only a warning) nothing here can take that
+ * away. Refuse, and say what the schema's owner must run, rather than hand out a "read-only" binding
+ * that can create tables.
+ */
+export async function assertReadonlyCannotCreate(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ schema_create: boolean; database_create: boolean }>(
+    `SELECT (to_regnamespace('public') IS NOT NULL AND has_schema_privilege($1, 'public', 'CREATE')) AS schema_create,
+            has_database_privilege($1, current_database(), 'CREATE') AS database_create`,
+    [READONLY_ROLE],
+  );
+  const r = rows[0];
+  if (r?.schema_create) {
+    throw new DatabaseOperationError(
+      'creating a read-only binding',
+      'every role may create tables in schema public here (PUBLIC holds CREATE on it, as before PostgreSQL 15) and the master user ' +
+        'cannot revoke that because it does not own the schema; have a superuser make the database owner own it, as PostgreSQL 15 does ' +
+        '(ALTER SCHEMA public OWNER TO the master user), or have the schema owner run REVOKE CREATE ON SCHEMA public FROM PUBLIC ' +
+        `and GRANT USAGE, CREATE ON SCHEMA public TO ${OWNER_ROLE}`,
+    );
+  }
+  if (r?.database_create) {
+    throw new DatabaseOperationError('creating a read-only binding', 'PUBLIC holds CREATE on the database; have its owner run REVOKE CREATE ON DATABASE … FROM PUBLIC');
   }
 }
 

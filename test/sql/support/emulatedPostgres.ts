@@ -26,13 +26,18 @@ export async function startEmulatedPostgres(options: { master: 'emulator' | 'rds
     const otherAuthority = await ensureAuthority(join(root, 'other-authority'));
     const emulatorMaster = { username: 'master', password: 'Emulator-Master-Password-1' };
     const port = await freePort();
-    server = await createPostgresEngine().create({
+    // RDSB_TEST_POSTGRES_BIN_DIR: run the suite on another PostgreSQL major (a directory holding its
+    // initdb and postgres), since RDS fleets run several and the SQL differs between them.
+    const binDir = process.env.RDSB_TEST_POSTGRES_BIN_DIR;
+    server = await createPostgresEngine(binDir ? { binDir } : {}).create({
       instanceId: 'sql-test',
       engine: 'postgres',
       engineVersion: '17.10',
       masterUsername: emulatorMaster.username,
       masterPassword: emulatorMaster.password,
-      dbName: options.master === 'emulator' ? options.database : '',
+      // The database is created below, as its owner would, by either master: that also keeps the
+      // fixture working with the binaries of PostgreSQL 14, whose CREATE DATABASE has no STRATEGY.
+      dbName: '',
       dataDir: join(root, 'instance'),
       port,
       tls: await issueServerCertificate(authority, join(root, 'certificate'), ['127.0.0.1', 'localhost']),
@@ -50,12 +55,18 @@ export async function startEmulatedPostgres(options: { master: 'emulator' | 'rds
       }
     };
     const master = options.master === 'emulator' ? emulatorMaster : { username: 'rds_master', password: 'Rds-Like-Master-Password-1' };
-    if (options.master === 'rds-like') {
-      await asSuperuser(async (c) => {
+    await asSuperuser(async (c) => {
+      if (options.master === 'rds-like') {
         await c.query(`CREATE ROLE ${c.escapeIdentifier(master.username)} LOGIN CREATEROLE CREATEDB PASSWORD ${c.escapeLiteral(master.password)}`);
-        await c.query(`CREATE DATABASE ${c.escapeIdentifier(options.database)} OWNER ${c.escapeIdentifier(master.username)}`);
-      });
-    }
+      }
+      await c.query(`CREATE DATABASE ${c.escapeIdentifier(options.database)} OWNER ${c.escapeIdentifier(master.username)}`);
+    });
+    await asSuperuser(async (c) => {
+      // Before PostgreSQL 15 schema public belongs to the bootstrap superuser: give it to the
+      // database owner, as PostgreSQL 15 does and as the gateway's refusal advises an operator to.
+      const version = Number((await c.query(`SHOW server_version_num`)).rows[0].server_version_num);
+      if (version < 150000) await c.query(`ALTER SCHEMA public OWNER TO ${c.escapeIdentifier(master.username)}`);
+    }, options.database);
     const running = server;
     return {
       host: '127.0.0.1',
