@@ -239,6 +239,20 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     expect(serviceAccount.metadata.annotations!['eks.amazonaws.com/role-arn']).to.equal('arn:aws:iam::123456789012:role/rds-broker');
   });
 
+  it('mounts the API token only when housekeeping elects through a Lease', async () => {
+    for (const [mode, mounted] of [['auto', true], ['leader', true], ['always', false], ['never', false]] as const) {
+      const docs = await render([`config.housekeeping.mode=${mode}`]);
+      expect(one(docs, 'Deployment').spec.template.spec.automountServiceAccountToken, mode).to.equal(mounted);
+      expect(one(docs, 'ServiceAccount').automountServiceAccountToken, mode).to.equal(mounted);
+    }
+  });
+
+  it('refuses a lease namespace its Role would not cover', async () => {
+    const result = await helm(['template', 'rb', chart, '--namespace', 'brokers', '--set', 'config.housekeeping.lease.namespace=elsewhere']);
+    expect(result.code).to.not.equal(0);
+    expect(result.stderr).to.include('config.housekeeping.lease.namespace (elsewhere) is not the release namespace (brokers)');
+  });
+
   it('NOTES.txt gives the Cloud Foundry and Kubernetes service catalog registration', async () => {
     const result = await helm(['install', 'rb', chart, '--namespace', 'brokers', '--dry-run=client']);
     expect(result.code, result.stderr).to.equal(0);

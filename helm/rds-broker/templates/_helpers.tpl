@@ -48,6 +48,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $lease.name | default "rds-broker-housekeeping" -}}
 {{- end -}}
 
+{{/* Whether the broker talks to the Kubernetes API: only to elect the housekeeping leader. */}}
+{{- define "rds-broker.usesLease" -}}
+{{- $housekeeping := .Values.config.housekeeping | default dict -}}
+{{- if has ($housekeeping.mode | default "auto") (list "auto" "leader") }}true{{ else }}false{{ end -}}
+{{- end -}}
+
 {{/* Environment variable that carries derivation secret <id>. */}}
 {{- define "rds-broker.derivationSecretEnv" -}}
 {{- printf "RDS_BROKER_DERIVATION_SECRET_%s" (upper .) -}}
