@@ -173,8 +173,9 @@ export class Fleet {
 
   private async destroy(inst: InstanceRecord, retainBackups: boolean): Promise<WorkResult> {
     const server = this.servers.get(inst.dbiResourceId);
-    const window = server ? this.windowOf(inst, server) : {};
+    // Stopping archives the last WAL segment: the window is read after it, so it covers every write.
     await server?.stop();
+    const window = server ? this.windowOf(inst, server) : {};
     this.servers.delete(inst.dbiResourceId);
     let walPath: string | undefined;
     if (this.usesDisk) {
