@@ -119,7 +119,12 @@ export class LeaderElector {
     const sentAt = Date.now();
     // A leader's attempt may not outlast its leadership; a candidate's is bounded by the renew deadline.
     const budget = this.leading ? Math.max(1, this.leading.validUntil - sentAt) : this.timings.renewDeadlineMs;
-    const signal = AbortSignal.any([loopSignal, AbortSignal.timeout(budget)]);
+    // One controller per attempt, detached afterwards, so a long-lived loop signal collects no listeners.
+    const attemptController = new AbortController();
+    const abortAttempt = () => attemptController.abort();
+    const timer = setTimeout(abortAttempt, budget);
+    loopSignal.addEventListener('abort', abortAttempt, { once: true });
+    const signal = attemptController.signal;
     try {
       const lease = await this.store.read(signal);
       const now = Date.now();
@@ -146,6 +151,9 @@ export class LeaderElector {
       const details = { lease: this.store.description, leading: this.isLeader(), failuresInARow: this.failuresInARow, error: (error as Error).message };
       if (this.failuresInARow === 1 || this.failuresInARow % 30 === 0) this.log.warn(details, 'lease attempt failed');
       else this.log.debug(details, 'lease attempt failed');
+    } finally {
+      clearTimeout(timer);
+      loopSignal.removeEventListener('abort', abortAttempt);
     }
   }
 
