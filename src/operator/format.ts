@@ -21,7 +21,6 @@ export function secondsBetween(from: Date, to: Date): number {
 
 /** Replaces control characters (escape sequences, newlines) with a visible placeholder. */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
