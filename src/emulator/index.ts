@@ -3,7 +3,7 @@
  * scheduler and database fleet, and returns a handle whose stop() stops everything it started.
  * It shares no code with the broker; the two meet over the RDS wire protocol only.
  */
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -79,8 +79,9 @@ function throttleSettings(option: EmulatorOptions['throttle']): ThrottleSettings
 async function prepareStateDir(option: string | undefined): Promise<{ dir: string; ephemeral: boolean }> {
   const dir = option ? resolve(option) : await mkdtemp(join(tmpdir(), 'rds-emulator-'));
   await mkdir(dir, { recursive: true });
-  // Database servers run under their own account when the emulator runs as root: let them through.
-  if (!option) await chmod(dir, 0o711);
+  // Database servers run under their own account when the emulator runs as root: let them through
+  // (traverse only; nothing here becomes listable or readable to others).
+  if (process.getuid?.() === 0) await chmod(dir, ((await stat(dir)).mode & 0o777) | 0o711);
   return { dir, ephemeral: !option };
 }
 
