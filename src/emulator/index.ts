@@ -31,7 +31,7 @@ export interface EmulatorOptions {
   port?: number;
   /** Keep state (records and databases) here across restarts; default: a temporary directory removed on stop. */
   stateDir?: string;
-  /** Duration factor for statuses: 0 = as fast as the work allows, 1 (default) = a few seconds each. */
+  /** Factor on RDS's durations: 1 ≈ real RDS (minutes), 0.05 (default) ≈ seconds, 0 = as fast as the work allows. */
   speed?: number;
   /** How long a change stays invisible after the call that made it; default 0 at speed 0, else 1000 ms. */
   visibilityLagMs?: number;
@@ -89,7 +89,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const log = options.log ?? ((line: string) => process.stderr.write(`[rds-emulator] ${line}\n`));
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';
-  const speed = options.speed ?? 1;
+  const speed = options.speed ?? 0.05;
   const timing: Timing = { speed, visibilityLagMs: options.visibilityLagMs ?? (speed === 0 ? 0 : 1000) };
   const databases = options.databases ?? 'real';
   const { dir: stateDir, ephemeral } = await prepareStateDir(options.stateDir);

@@ -33,9 +33,10 @@ describe('emulator lifecycle (pure)', () => {
     const provisioned = workSucceeded(running, 1, T + 5);
     expect(provisioned.databaseReady).to.equal(true);
     expect(provisioned.createdAt).to.equal(T + 5);
-    // At speed 1 the status lasts its duration even when the work was quicker.
-    expect(nextStep(provisioned, T + 5, lagging, false)).to.deep.equal({ type: 'wait', until: T + 3000 });
-    const next = completePhase(provisioned, T + 3000)!;
+    // The status lasts its duration (240 s at speed 1, as on RDS) even when the work was quicker.
+    expect(nextStep(provisioned, T + 5, lagging, false)).to.deep.equal({ type: 'wait', until: T + 240_000 });
+    expect(nextStep(provisioned, T + 5, { ...lagging, speed: 0.05 }, false)).to.deep.equal({ type: 'wait', until: T + 12_000 });
+    const next = completePhase(provisioned, T + 240_000)!;
     expect(actualStatus(next)).to.equal('backing-up');
   });
 

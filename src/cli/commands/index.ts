@@ -5,6 +5,7 @@ import { instances } from './instances.js';
 import { inspect } from './inspect.js';
 import { check } from './check.js';
 import { steps } from './steps.js';
+import { emulator } from './emulator.js';
 
 /**
  * Every command of the CLI, in the order `rds-broker --help` lists them. To add one, write
@@ -17,4 +18,5 @@ export const commands: Command[] = [
   inspect,
   check,
   steps,
+  emulator,
 ];

@@ -19,25 +19,25 @@ import type {
 } from './types.js';
 
 export interface Timing {
-  /** Duration factor: 0 = as fast as the work allows, 1 = a few seconds per status. */
+  /** Factor on RDS's own durations: 1 ≈ real RDS (minutes), 0.05 ≈ seconds, 0 = as fast as the work allows. */
   speed: number;
   /** How long a change stays invisible after the call that made it. */
   visibilityLagMs: number;
 }
 
-/** Least time each status shows at speed 1. */
+/** Roughly how long each status lasts on RDS for a small instance; scaled by the speed. */
 export const BASE_DURATION_MS: Record<TransitionalStatus, number> = {
-  creating: 3000,
-  'backing-up': 1500,
-  modifying: 2500,
-  rebooting: 1500,
-  'resetting-master-credentials': 1500,
-  upgrading: 3000,
-  'storage-optimization': 1500,
-  deleting: 1500,
+  creating: 240_000,
+  'backing-up': 60_000,
+  modifying: 120_000,
+  rebooting: 60_000,
+  'resetting-master-credentials': 60_000,
+  upgrading: 600_000,
+  'storage-optimization': 300_000,
+  deleting: 120_000,
 };
 
-export const PARAMETER_APPLY_MS = 1000;
+export const PARAMETER_APPLY_MS = 30_000;
 
 export function phase(status: TransitionalStatus, extra: Omit<Phase, 'status' | 'durationMs'> = {}): Phase {
   return { status, durationMs: BASE_DURATION_MS[status], ...extra };

@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { startEmulator } from '../../emulator/index.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from '../command.js';
+
+const usage = `Usage: rds-broker emulator [--port 4566] [--state-dir DIR] [--speed N] [--databases real|none]
+                           [--visibility-lag MS] [--throttle] [--region REGION]
+
+Runs the RDS emulator alone on 127.0.0.1: the RDS Query API for the AWS SDKs and the AWS CLI
+(--endpoint-url), with a real PostgreSQL cluster behind every instance, and its admin API under
+/_emulator/ (counters, faults, settle, hold; see docs/emulator.md).
+
+Options:
+  -p, --port N             port (default 4566; 0: any free port)
+      --state-dir DIR      keep instances, snapshots and databases across runs (default: a
+                           temporary directory, removed on exit)
+      --speed N            factor on RDS's durations: 1 ≈ real RDS, 0.05 (default) ≈ seconds,
+                           0 = as fast as the work allows
+      --databases MODE     real (default): a database server per instance; none: no processes,
+                           for benchmarks with thousands of instances
+      --visibility-lag MS  how long a change stays invisible after the call (default 1000, 0 at speed 0)
+      --throttle           throttle like RDS: 300 requests of burst, 12 per second
+      --region REGION      region in ARNs (default us-east-1)
+  -h, --help               show this help
+
+Ctrl-C or SIGTERM stops the emulator and every database it started.`;
+
+function parse(argv: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', short: 'p' },
+        'state-dir': { type: 'string' },
+        speed: { type: 'string' },
+        databases: { type: 'string' },
+        'visibility-lag': { type: 'string' },
+        throttle: { type: 'boolean' },
+        region: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const port = values.port === undefined ? 4566 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a TCP port (0 to 65535)');
+  const speed = values.speed === undefined ? undefined : Number(values.speed);
+  if (speed !== undefined && (!Number.isFinite(speed) || speed < 0 || speed > 1000)) throw new UsageError('--speed must be a number from 0 to 1000');
+  const databases = values.databases ?? 'real';
+  if (databases !== 'real' && databases !== 'none') throw new UsageError('--databases must be real or none');
+  const lag = values['visibility-lag'] === undefined ? undefined : Number(values['visibility-lag']);
+  if (lag !== undefined && (!Number.isFinite(lag) || lag < 0 || lag > 600_000)) throw new UsageError('--visibility-lag must be 0 to 600000 milliseconds');
+  const region = values.region ?? 'us-east-1';
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region ${region} is not an AWS region name`);
+  return { port, stateDir: values['state-dir'], speed, databases, lag, throttle: values.throttle ?? false, region } as const;
+}
+
+async function run(argv: string[]): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(`${usage}\n`);
+    return EXIT_OK;
+  }
+  let options;
+  try {
+    options = parse(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`rds-broker emulator: ${error.message}\n\n${usage}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  const emulator = await startEmulator({
+    port: options.port,
+    stateDir: options.stateDir,
+    speed: options.speed,
+    databases: options.databases,
+    visibilityLagMs: options.lag,
+    throttle: options.throttle,
+    region: options.region,
+    handleSignals: false,
+  });
+  process.stdout.write(`
+rds-broker emulator
+  endpoint    ${emulator.url}
+  database CA ${emulator.caFile}   (also at ${emulator.url}/_emulator/ca.pem)
+  state       ${emulator.stateDir}${options.stateDir ? '' : ' (removed on exit)'}
+  databases   ${options.databases === 'real' ? 'a PostgreSQL cluster per instance' : 'none (model only)'}
+
+Try:
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws rds describe-db-instances --endpoint-url ${emulator.url} --region ${emulator.region}
+  curl -s ${emulator.url}/_emulator/stats
+
+Ctrl-C stops everything.
+`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  process.stderr.write(`rds-broker emulator: ${signal}, stopping\n`);
+  await emulator.stop();
+  return EXIT_OK;
+}
+
+export const emulator: Command = { name: 'emulator', summary: 'run the RDS emulator alone (for the AWS CLI and SDKs)', usage, run };
