@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createBroker } from '../../broker/index.js';
+import { housekeepingJobs } from '../../housekeeping/jobs.js';
+import { startHousekeeping } from '../../housekeeping/leadership.js';
 import { ConfigError, loadConfigFile, type Config } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { startServer, stopOnSignal } from '../../server/index.js';
@@ -71,8 +73,18 @@ async function run(argv: string[]): Promise<number> {
     await broker.close();
     return EXIT_FAILURE;
   }
+  // Housekeeping (snapshot retention, credential repair, background resync) runs on one replica:
+  // the Lease holder in Kubernetes, or the one configured to run it elsewhere.
+  const housekeeping = startHousekeeping(config.housekeeping, housekeepingJobs(broker.deps), { log });
   // Signal handlers go in before "listening" is announced: whoever waits for that line may signal at once.
-  const stopped = stopOnSignal({ log, stopServer: server.close, stopBroker: () => broker.close() });
+  const stopped = stopOnSignal({
+    log,
+    stopServer: server.close,
+    stopBroker: async () => {
+      await housekeeping.stop();
+      await broker.close();
+    },
+  });
   log.info({ url: server.url, port: server.port, tls: Boolean(config.listen.tls) }, `rds-broker listening on ${server.url}`);
   await stopped;
   return EXIT_OK;
