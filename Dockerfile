@@ -20,12 +20,13 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-# Production dependencies only. Install scripts are skipped: the only one that matters wires up the
-# embedded PostgreSQL binaries, which `local` mode and the tests use, never `serve`.
+# Production dependencies only, without optional ones and without install scripts: those concern
+# the embedded PostgreSQL binaries (about 60 MB), which `local` mode and the emulator use, never
+# `serve`. This image serves; it cannot run `rds-broker local` or `rds-broker emulator`.
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { validate } from 'dockerfile-utils';
+import { parse as parseYaml, stringify } from 'yaml';
 
 /**
  * Docker does not run here, so the Dockerfile is checked by reading: a Dockerfile linter, the
@@ -92,23 +93,74 @@ describe('Dockerfile', function () {
     expect(ignored).to.include.members(['node_modules', 'dist', '.git', 'test']);
   });
 
-  it('the runtime layout (dist, bin, package.json, node_modules; no sources) starts `serve`', async () => {
+  it('the runtime layout (dist, bin, package.json, production dependencies; no sources) starts `serve`', async () => {
     const app = mkdtempSync(join(tmpdir(), 'rds-broker-image-'));
     try {
-      // The build stage: `npm run build`, i.e. tsc with tsconfig.build.json, here into the temporary app.
-      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-      await execFileAsync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { cwd: root, maxBuffer: 16 << 20 });
       cpSync(join(root, 'bin'), join(app, 'bin'), { recursive: true });
       cpSync(join(root, 'package.json'), join(app, 'package.json'));
-      symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'), 'dir');
+      cpSync(join(root, 'package-lock.json'), join(app, 'package-lock.json'));
+      const install = args(all.find((stage) => args(stage, 'RUN').some((r) => r.includes('--omit=dev')))!, 'RUN')[0]!.split('&&')[0]!.trim();
+      expect(install).to.match(/^npm ci /);
+      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+      await Promise.all([
+        // The build stage: `npm run build` (tsc with tsconfig.build.json), here straight into the app.
+        execFileAsync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { cwd: root, maxBuffer: 16 << 20 }),
+        // The dependencies stage, with the Dockerfile's own npm ci flags (from the local npm cache where it can).
+        execFileAsync('npm', [...install.split(/\s+/).slice(1), '--prefer-offline'], { cwd: app, maxBuffer: 16 << 20 }),
+      ]);
+      expect(existsSync(join(app, 'node_modules', 'typescript')), 'no development dependencies').to.equal(false);
       expect(existsSync(join(app, 'src')), 'no TypeScript sources to fall back on').to.equal(false);
       const { stdout, stderr } = await execFileAsync(process.execPath, [join(app, 'bin', 'rds-broker.js'), 'serve', '--help'], {
         cwd: tmpdir(),
         env: { PATH: process.env.PATH, NODE_ENV: 'production', RDS_BROKER_USE_BUILD: '1' },
       });
       expect(stdout + stderr).to.match(/rds-broker serve --config FILE/);
+      await serveAndProbe(app);
     } finally {
       rmSync(app, { recursive: true, force: true });
     }
   });
 });
+
+/**
+ * Starts `serve` from the assembled layout, as the image's ENTRYPOINT does, with the Cloud Foundry
+ * configuration pointed at a closed loopback port for AWS (nothing leaves the machine); checks
+ * /healthz answers, then that SIGTERM stops it cleanly.
+ */
+async function serveAndProbe(app: string): Promise<void> {
+  const config = parseYaml(readFileSync(join(root, 'deploy', 'cloudfoundry', 'config.yaml'), 'utf8'));
+  config.aws.endpoint = 'http://127.0.0.1:9';
+  config.aws.credentials = { accessKeyId: 'test', secretAccessKey: 'test-only-secret' };
+  config.listen.host = '127.0.0.1';
+  writeFileSync(join(app, 'config.yaml'), stringify(config));
+  const child = spawn(process.execPath, [join(app, 'bin', 'rds-broker.js'), 'serve', '--config', join(app, 'config.yaml'), '--port', '0'], {
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', RDS_BROKER_USE_BUILD: '1', BROKER_PASSWORD: 'image-test-password', RDS_BROKER_SECRET_S1: 'image-test-derivation-secret-0001' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not report listening:\n${output}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found[1]!);
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      void exited.then((code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
+    });
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).to.equal(200);
+    child.kill('SIGTERM');
+    expect(await exited, 'exit code after SIGTERM').to.equal(0);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  }
+}
