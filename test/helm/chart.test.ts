@@ -239,6 +239,22 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     expect(serviceAccount.metadata.annotations!['eks.amazonaws.com/role-arn']).to.equal('arn:aws:iam::123456789012:role/rds-broker');
   });
 
+  it('with TLS and a database CA bundle: the broker serves HTTPS, probes follow, and the files it is told of are mounted', async () => {
+    const docs = await render(['tls.enabled=true', 'tls.secretName=broker-tls', 'databaseCaBundle.pem=-----BEGIN CERTIFICATE-----']);
+    const configMaps = docs.filter((d) => d.kind === 'ConfigMap');
+    const config = parseYaml(configMaps.find((c) => c.data['config.yaml'])!.data['config.yaml']);
+    const pod = one(docs, 'Deployment').spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.livenessProbe.httpGet.scheme).to.equal('HTTPS');
+    expect(container.readinessProbe.httpGet.scheme).to.equal('HTTPS');
+    const mounted = (file: string) =>
+      container.volumeMounts.some((m: any) => file.startsWith(`${m.mountPath}/`) && pod.volumes.some((v: any) => v.name === m.name));
+    for (const file of [config.listen.tls.certFile, config.listen.tls.keyFile, config.database.tls.caBundleFile]) expect(mounted(file), file).to.equal(true);
+    expect(pod.volumes.find((v: any) => v.secret)?.secret.secretName).to.equal('broker-tls');
+    const bundle = configMaps.find((c) => c.data['global-bundle.pem']);
+    expect(bundle?.data['global-bundle.pem']).to.include('BEGIN CERTIFICATE');
+  });
+
   it('mounts the API token only when housekeeping elects through a Lease', async () => {
     for (const [mode, mounted] of [['auto', true], ['leader', true], ['always', false], ['never', false]] as const) {
       const docs = await render([`config.housekeeping.mode=${mode}`]);
