@@ -1,15 +1,19 @@
 import { expect } from 'chai';
 import mysql from 'mysql2/promise';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   BINDING_USER_PREFIX,
   createSqlGateway,
+  DatabaseAuthError,
   DatabaseOperationError,
   DatabaseTlsError,
+  DatabaseUnreachableError,
   InvalidSqlInputError,
   type BindingUserSpec,
   type DatabaseTarget,
 } from '../../src/sql/index.js';
 import { findMariadbd, startMariadb, type TestMariadb } from './support/mariadbServer.js';
+import { freePort } from './support/postgresCluster.js';
 
 /** Quotes, a statement, unicode, and both GRANT wildcards (`_` and `%`). */
 const HOSTILE_DATABASE = `app_db "x"; -- ü%`;
@@ -307,6 +311,29 @@ describe('sql/ MariaDB binding users (real MariaDB over TLS)', function () {
     expect(wrongHost.message).to.include('127.0.0.2');
     expect(await accounts(server)).not.to.include(probe.username);
     expect(await gateway.canLogin({ ...target, host: 'localhost' }, server.masterUsername, server.masterPassword)).to.equal(true);
+  });
+
+  it('refused master credentials, nobody listening, or a silent server: typed errors without secrets', async () => {
+    const auth = await rejection(gateway.listBindingUsers({ ...target, masterPassword: 'Not-The-Master-Password-77' }));
+    expect(auth).to.be.instanceOf(DatabaseAuthError);
+    expect(auth.message).not.to.include('Not-The-Master-Password-77');
+    const closedPort = await freePort();
+    const refused = await rejection(gateway.listBindingUsers({ ...target, port: closedPort }));
+    expect(refused).to.be.instanceOf(DatabaseUnreachableError);
+    expect(refused.message).to.include(`127.0.0.1:${closedPort}`);
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      expect(await rejection(gateway.listBindingUsers({ ...target, port, connectTimeoutMs: 300 }))).to.be.instanceOf(DatabaseUnreachableError);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   describe('a server without TLS', () => {
