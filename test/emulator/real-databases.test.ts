@@ -139,8 +139,9 @@ describe('emulator with real databases', function () {
     // Wait until the clock has passed the chosen moment, then write the second row after it.
     await until(async () => Date.now(), (now) => now > between.getTime() + 200);
     await query('real-src', 'master', 'master-password-1', `INSERT INTO moments VALUES (2)`);
-    // The moment must be restorable (archived) before the instance goes, as on RDS.
-    const source = await until(() => describe1('real-src'), (inst) => inst.LatestRestorableTime!.getTime() > between.getTime(), 3000);
+    const written = Date.now();
+    // Both writes must be restorable (archived) before the instance goes, as on RDS.
+    const source = await until(() => describe1('real-src'), (inst) => inst.LatestRestorableTime!.getTime() > written, 3000);
     await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'real-src', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }));
     await emulator.settle();
     await rds.send(new RestoreDBInstanceToPointInTimeCommand({ SourceDbiResourceId: source.DbiResourceId, TargetDBInstanceIdentifier: 'real-pitr', RestoreTime: between }));

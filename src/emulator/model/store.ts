@@ -39,6 +39,8 @@ export class Store {
   readonly instances = new Map<string, InstanceRecord>();
   private readonly instancesByResourceId = new Map<string, string>();
   readonly snapshots = new Map<string, SnapshotRecord>();
+  /** Snapshot identifiers by the DbiResourceId they were taken from: a describe looks at its own only. */
+  private readonly snapshotsByResource = new Map<string, Set<string>>();
   /** Keyed by DbiResourceId (one automated backup per instance lifetime). */
   readonly automatedBackups = new Map<string, AutomatedBackupRecord>();
   private readonly backupsById = new Map<string, string>();
@@ -88,14 +90,24 @@ export class Store {
   putSnapshot(record: SnapshotRecord): void {
     if (!this.snapshots.has(record.identifier)) this.snapshotOrder.invalidate();
     this.snapshots.set(record.identifier, record);
+    let ids = this.snapshotsByResource.get(record.dbiResourceId);
+    if (!ids) {
+      ids = new Set();
+      this.snapshotsByResource.set(record.dbiResourceId, ids);
+    }
+    ids.add(record.identifier);
     this.revision++;
   }
 
   removeSnapshot(identifier: string): void {
-    if (this.snapshots.delete(identifier)) {
-      this.snapshotOrder.invalidate();
-      this.revision++;
-    }
+    const record = this.snapshots.get(identifier);
+    if (!record) return;
+    this.snapshots.delete(identifier);
+    const ids = this.snapshotsByResource.get(record.dbiResourceId);
+    ids?.delete(identifier);
+    if (ids?.size === 0) this.snapshotsByResource.delete(record.dbiResourceId);
+    this.snapshotOrder.invalidate();
+    this.revision++;
   }
 
   sortedSnapshotIds(): string[] {
@@ -103,9 +115,8 @@ export class Store {
   }
 
   snapshotsOfResource(dbiResourceId: string): SnapshotRecord[] {
-    const out: SnapshotRecord[] = [];
-    for (const s of this.snapshots.values()) if (s.dbiResourceId === dbiResourceId) out.push(s);
-    return out;
+    const ids = this.snapshotsByResource.get(dbiResourceId);
+    return ids ? [...ids].map((id) => this.snapshots.get(id)!) : [];
   }
 
   automatedBackup(dbiResourceId: string): AutomatedBackupRecord | undefined {

@@ -144,21 +144,20 @@ export const describeDBInstances: ActionHandler = (ctx, params) => {
   for (const f of filters) {
     if (!INSTANCE_FILTERS.has(f.Name)) throw invalidValue(`Unrecognized filter name: ${f.Name}`);
   }
+  // Each db-instance-id filter as a set of identifiers, resolved once per request.
+  const idSets = filters.filter((f) => f.Name === 'db-instance-id').map((f) => new Set(f.Values.map((value) => nameFromIdOrArnLenient(ctx, value))));
   let keys: readonly string[];
   if (identifier !== undefined) {
     keys = [findInstance(ctx, identifier).identifier];
   } else {
-    const byId = filters.filter((f) => f.Name === 'db-instance-id');
     // Filtering by identifiers costs one lookup per identifier, however many instances exist.
-    keys = byId.length > 0
-      ? [...new Set(byId[0]!.Values.map((value) => nameFromIdOrArnLenient(ctx, value)))].sort()
-      : ctx.store.sortedInstanceIds();
+    keys = idSets.length > 0 ? [...idSets[0]!].sort() : ctx.store.sortedInstanceIds();
   }
   const keep = (key: string): boolean => {
     const inst = ctx.store.instance(key);
     if (!inst) return false;
+    if (!idSets.every((ids) => ids.has(key))) return false;
     for (const f of filters) {
-      if (f.Name === 'db-instance-id' && !f.Values.some((value) => nameFromIdOrArnLenient(ctx, value) === key)) return false;
       if (f.Name === 'dbi-resource-id' && !f.Values.includes(inst.dbiResourceId)) return false;
       if (f.Name === 'engine' && !f.Values.includes(inst.engine)) return false;
       if (f.Name === 'db-cluster-id' || f.Name === 'domain') return false;
