@@ -115,6 +115,7 @@ async function fill(engine: EngineName, spec: DatabaseSpec, caPem: string, megab
   const mysql = await import('mysql2/promise');
   const connection = await mysql.createConnection({ host: '127.0.0.1', port: spec.port, user: spec.masterUsername, password: spec.masterPassword, database: spec.dbName, ssl: { ca: caPem } });
   await connection.query('CREATE TABLE filler (id int PRIMARY KEY, payload text)');
+  await connection.query('SET SESSION max_recursive_iterations = ?', [rows + 1]);
   await connection.query(
     `INSERT INTO filler WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?) SELECT n, REPEAT(MD5(n), 32) FROM g`,
     [rows],
