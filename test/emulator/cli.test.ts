@@ -42,6 +42,27 @@ describe('rds-broker emulator (command line)', function () {
     }
   });
 
+  it('stops the database servers of its instances on SIGTERM, leaving no process behind', async () => {
+    const cli = startCli(['--port', '0', '--speed', '0']);
+    try {
+      for (let i = 0; i < 600 && !/Ctrl-C/.test(cli.output()); i++) await new Promise((r) => setTimeout(r, 50));
+      const endpoint = /endpoint\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output())?.[1];
+      expect(endpoint, cli.output()).to.be.a('string');
+      const rds = new RDSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+      await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'cli-real' }));
+      expect((await (await fetch(`${endpoint}/_emulator/settle`, { method: 'POST' })).json()).settled).to.equal(true);
+      const listed = await (await fetch(`${endpoint}/_emulator/instances`)).json() as { instances: { identifier: string; pid: number | null; status: string }[] };
+      const pid = listed.instances.find((i) => i.identifier === 'cli-real')!.pid!;
+      expect(pid).to.be.a('number');
+      expect(() => process.kill(pid, 0)).not.to.throw();
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).to.equal(0);
+      expect(() => process.kill(pid, 0)).to.throw();
+    } finally {
+      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    }
+  });
+
   it('refuses bad options with usage and exit code 2, starting nothing', async () => {
     const cli = startCli(['--databases', 'some']);
     expect(await cli.exited).to.equal(2);

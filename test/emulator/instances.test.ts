@@ -91,6 +91,18 @@ describe('emulator instance lifecycle', () => {
     expect(done.PendingModifiedValues).to.deep.equal({});
   });
 
+  it('applies queued changes by itself once the maintenance window opens', async () => {
+    await availableInstance('life-window-opens');
+    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-window-opens', DBInstanceClass: 'db.m5.xlarge' }));
+    expect((await describe1('life-window-opens')).PendingModifiedValues).to.deep.equal({ DBInstanceClass: 'db.m5.xlarge' });
+    // A week later the weekly window has certainly opened.
+    await admin(emulator, 'POST', 'clock', { advanceMs: 7 * 86_400_000 });
+    await emulator.settle();
+    const applied = await describe1('life-window-opens');
+    expect(applied.DBInstanceClass).to.equal('db.m5.xlarge');
+    expect(applied.PendingModifiedValues).to.deep.equal({});
+  });
+
   it('modifies now: modifying with the values pending, then applied; a queued change goes along', async () => {
     await availableInstance('life-now');
     await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-now', MultiAZ: true }));
@@ -196,6 +208,22 @@ describe('emulator instance lifecycle', () => {
     const kept = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'life-delete-final' }))).DBSnapshots![0]!;
     expect(kept.Status).to.equal('available');
     expect(kept.DBInstanceIdentifier).to.equal('life-delete');
+  });
+
+  it('checks and applies maintenance and backup windows', async () => {
+    await availableInstance('life-windows', { PreferredMaintenanceWindow: 'Mon:01:00-Mon:02:00', PreferredBackupWindow: '05:00-05:30' });
+    const created = await describe1('life-windows');
+    expect([created.PreferredMaintenanceWindow, created.PreferredBackupWindow]).to.deep.equal(['mon:01:00-mon:02:00', '05:00-05:30']);
+    const overlap = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredBackupWindow: '01:15-01:45' })));
+    expect(overlap.name).to.equal('InvalidParameterValue');
+    const short = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredMaintenanceWindow: 'tue:01:00-tue:01:10' })));
+    expect(short.name).to.equal('InvalidParameterValue');
+    const malformed = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredBackupWindow: '25:00-26:00' })));
+    expect(malformed.name).to.equal('InvalidParameterValue');
+    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredMaintenanceWindow: 'sat:22:00-sat:23:00', PreferredBackupWindow: '02:00-02:30' }));
+    await emulator.settle();
+    const changed = await describe1('life-windows');
+    expect([changed.PreferredMaintenanceWindow, changed.PreferredBackupWindow]).to.deep.equal(['sat:22:00-sat:23:00', '02:00-02:30']);
   });
 
   it('refuses to delete while deletion protection is on, and deletes once it is off', async () => {
