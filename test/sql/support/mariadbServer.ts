@@ -37,7 +37,7 @@ export interface TestMariadb {
 }
 
 /** The privileges RDS gives its MariaDB/MySQL master user (on *.*, WITH GRANT OPTION). */
-const RDS_MASTER_PRIVILEGES =
+export const RDS_MASTER_PRIVILEGES =
   'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, SHOW DATABASES, ' +
   'CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, BINLOG MONITOR, CREATE VIEW, SHOW VIEW, ' +
   'CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER, DELETE HISTORY';
@@ -94,7 +94,11 @@ export async function startMariadb(options: MariadbOptions): Promise<TestMariadb
     const dataDir = join(root, 'data');
     await mkdir(dataDir);
     await chown(dataDir, uid, gid);
-    await run('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, ...userFlag, '--auth-root-authentication-method=socket', '--skip-test-db']);
+    // Its own temporary directory: a shared /tmp is cleaned by others while the server uses it.
+    const serverTmp = join(root, 'tmp');
+    await mkdir(serverTmp);
+    await chown(serverTmp, uid, gid);
+    await run('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${serverTmp}`, ...userFlag, '--auth-root-authentication-method=socket', '--skip-test-db']);
     const port = await freePort();
     const socketPath = join(root, 'mariadb.sock');
     await chown(root, uid, gid);
@@ -103,6 +107,7 @@ export async function startMariadb(options: MariadbOptions): Promise<TestMariadb
       [
         '--no-defaults',
         `--datadir=${dataDir}`,
+        `--tmpdir=${serverTmp}`,
         ...userFlag,
         `--port=${port}`,
         '--bind-address=127.0.0.1,127.0.0.2',
