@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { DatabaseError, invalidSpec } from './errors.js';
 import { copyTree, isEmptyOrMissing } from './files.js';
@@ -10,6 +9,7 @@ import { assertOptionFilePath, firstStartSql, MARIADB_ADMIN_PASSWORD_FILE, valid
 import { mariadbLayout, MariadbServer, type MariadbEnvironment, type MariadbLayout, type MariadbState, type MariadbTuning } from './mariadb-server.js';
 import { run } from './run.js';
 import { assertReachable, chownTree, isExecutable, makeServerDirectory, resolveServerUser } from './server-user.js';
+import { processTemporaryDirectory } from './temporary.js';
 import type { DatabaseEngine, DatabaseServer, DatabaseSpec } from './types.js';
 
 /**
@@ -57,12 +57,8 @@ function template(env: MariadbEnvironment, dir: string | undefined): Promise<str
   let pending = templates.get(key);
   if (!pending) {
     pending = (async () => {
-      let root = dir;
-      if (!root) {
-        root = await mkdtemp(join(tmpdir(), 'rds-emulator-mariadb-template-'));
-        const created = root;
-        process.once('exit', () => rmSync(created, { recursive: true, force: true }));
-      }
+      const root = dir ?? (await processTemporaryDirectory('mariadb-template'));
+      await mkdir(root, { recursive: true });
       await chmod(root, 0o755).catch(() => undefined);
       const data = join(root, 'data');
       const version = (await run(env.mariadbd, ['--version'])).trim();

@@ -1,12 +1,11 @@
-import { rmSync } from 'node:fs';
-import { appendFile, chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ADMIN_PASSWORD_FILE, ADMIN_USER, newAdminPassword } from './postgres-admin.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import { INCLUDE_LINES } from './postgres-config.js';
 import { run } from './run.js';
 import { chownTree, makeServerDirectory, type ServerUser } from './server-user.js';
+import { processTemporaryDirectory } from './temporary.js';
 
 /**
  * One initdb per engine, copied for every new instance. initdb takes half a second on an idle
@@ -30,12 +29,8 @@ export interface Template {
  * `dir`, one in a temporary directory removed when the process exits.
  */
 export async function prepareTemplate(binaries: PostgresBinaries, user: ServerUser, dir?: string): Promise<Template> {
-  let root = dir;
-  if (!root) {
-    root = await mkdtemp(join(tmpdir(), 'rds-emulator-postgres-template-'));
-    const created = root;
-    process.once('exit', () => rmSync(created, { recursive: true, force: true }));
-  }
+  const root = dir ?? (await processTemporaryDirectory('postgres-template'));
+  await mkdir(root, { recursive: true });
   await chmod(root, 0o755).catch(() => undefined);
   const pgdata = join(root, 'pgdata');
   const version = (await run(binaries.postgres, ['--version'])).trim();
