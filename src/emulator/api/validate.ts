@@ -116,6 +116,7 @@ export function securityGroupIds(ids: string[]): string[] {
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 export function tags(list: Tag[]): Tag[] {
+  if (list.length > 50) throw invalidValue('A resource can have at most 50 tags.');
   for (const tag of list) {
     if (tag.Key.length < 1 || tag.Key.length > 128 || !TAG_TEXT.test(tag.Key)) {
       throw invalidValue(`Invalid tag key: a key must be 1 to 128 Unicode letters, digits, white space, or _ . : / = + - @.`);
