@@ -39,7 +39,7 @@ Options (environment variable in brackets):
   --latency-rate R         polls per second offered in the latency phase (BENCH_LATENCY_RATE, 500)
   --latency-seconds S      length of the latency phase (BENCH_LATENCY_SECONDS, 15)
   --throughput-seconds S   length of the maximum-throughput phase (BENCH_THROUGHPUT_SECONDS, 10)
-  --concurrency C          polls in flight in the throughput phase (BENCH_CONCURRENCY, 64)
+  --concurrency C          polls in flight in the throughput phase (BENCH_CONCURRENCY, 256)
   --startup-runs K         broker starts timed per mode (BENCH_STARTUP_RUNS, 3)
   --window-ms W            coalescing window given to the broker (BENCH_WINDOW_MS, configuration default)
   --modes LIST             coalescing modes to measure, on,off (BENCH_MODES, on,off)
@@ -65,7 +65,7 @@ const numbers: Record<Exclude<keyof BenchOptions, 'modes' | 'outDir'>, NumberSpe
   latencyRate: { option: 'latency-rate', env: 'BENCH_LATENCY_RATE', fallback: 500, min: 1, max: 100_000, integer: false },
   latencySeconds: { option: 'latency-seconds', env: 'BENCH_LATENCY_SECONDS', fallback: 15, min: 1, max: 3600, integer: false },
   throughputSeconds: { option: 'throughput-seconds', env: 'BENCH_THROUGHPUT_SECONDS', fallback: 10, min: 1, max: 3600, integer: false },
-  concurrency: { option: 'concurrency', env: 'BENCH_CONCURRENCY', fallback: 64, min: 1, max: 4096, integer: true },
+  concurrency: { option: 'concurrency', env: 'BENCH_CONCURRENCY', fallback: 256, min: 1, max: 4096, integer: true },
   startupRuns: { option: 'startup-runs', env: 'BENCH_STARTUP_RUNS', fallback: 3, min: 1, max: 100, integer: true },
   windowMs: { option: 'window-ms', env: 'BENCH_WINDOW_MS', fallback: undefined, min: 0, max: 250, integer: true },
   speed: { option: 'speed', env: 'BENCH_SPEED', fallback: 1000, min: 0, max: 1_000_000, integer: false },

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
@@ -33,6 +33,21 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kib('VmRSS') / 1024, peakMb: kib('VmHWM') / 1024 };
 }
 
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/**
+ * CPU time a process has used so far (user + system, from /proc), in milliseconds. Unlike wall-clock
+ * figures it hardly depends on what else the machine is running, so it compares runs on a busy host.
+ */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) / CLOCK_TICKS_PER_SECOND) * 1000;
+}
+
 /** Stops a child by its PID: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
 export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -65,6 +80,8 @@ export interface BrokerProcess {
   listeningMs: number;
   /** From spawn to the first 200 from /readyz (configuration loaded and RDS answered). */
   readyMs: number;
+  /** CPU time the process had used when it was ready (hardly affected by a busy host). */
+  readyCpuMs: number;
   stop(): Promise<void>;
 }
 
@@ -75,6 +92,8 @@ export interface BrokerStart {
   port: number;
   logFile: string;
   env?: NodeJS.ProcessEnv;
+  /** Arguments for node itself, before the entry (e.g. --cpu-prof). */
+  nodeArgs?: string[];
   /** Give up when not ready within this long. */
   timeoutMs?: number;
 }
@@ -88,7 +107,7 @@ export async function startBroker(options: BrokerStart): Promise<BrokerProcess> 
   const url = `http://127.0.0.1:${options.port}`;
   const log = openSync(options.logFile, 'a');
   const started = performance.now();
-  const child = spawn(process.execPath, [options.entry, 'serve', '--config', options.configFile, '--port', String(options.port)], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry, 'serve', '--config', options.configFile, '--port', String(options.port)], {
     stdio: ['ignore', log, log],
     env: { ...process.env, ...(options.env ?? {}) },
   });
@@ -107,7 +126,7 @@ export async function startBroker(options: BrokerStart): Promise<BrokerProcess> 
       const status = await probe(`${url}/readyz`);
       const now = performance.now();
       if (status !== 0) listeningMs ??= now - started;
-      if (status === 200) return { child, pid: child.pid!, url, listeningMs: listeningMs!, readyMs: now - started, stop };
+      if (status === 200) return { child, pid: child.pid!, url, listeningMs: listeningMs!, readyMs: now - started, readyCpuMs: cpuMsOf(child.pid!), stop };
       await sleep(status === 0 ? 2 : 5);
     }
   } catch (error) {

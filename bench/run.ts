@@ -3,17 +3,19 @@
  * (progress goes to standard error). See bench/README.md for what each figure means.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { ensureLocalParameterGroups } from '../src/local/parameter-groups.js';
 import { benchConfigDocument, benchPlans, effectiveCoalescing } from './broker-config.js';
 import { readCalls, settleAll } from './emulator-admin.js';
 import { formatFigure, type Figure } from './figures.js';
 import { closedLoop, createLoadClient, offerRate, pollEachOnce, type LoadResult, type PollTarget } from './load.js';
 import { benchUsage, BenchUsageError, parseBenchOptions, type BenchOptions } from './options.js';
-import { freePort, memoryOf, startBroker, startEmulatorProcess, type BrokerProcess, type EmulatorProcess } from './processes.js';
+import { cpuMsOf, freePort, memoryOf, startBroker, startEmulatorProcess, type BrokerProcess, type EmulatorProcess } from './processes.js';
 import { changePlan, inParallel, newInstanceIds, osbClient, pollPaths, provision, type Fleet } from './seed.js';
 import { callDelta, median, round, summarise } from './stats.js';
 
@@ -24,6 +26,8 @@ const print = (figure: Figure) => process.stdout.write(`${formatFigure(figure)}\
 /** Polls the open loop may keep waiting before it counts further due polls as skipped. */
 const MAX_IN_FLIGHT = 2000;
 const SEED_CONCURRENCY = 32;
+/** The region of the local configuration, so the emulator's ARNs name the region the broker asks. */
+const BENCH_REGION = 'eu-west-1';
 
 interface Run {
   options: BenchOptions;
@@ -36,7 +40,7 @@ interface Run {
   children: Set<BrokerProcess>;
 }
 
-function writeConfig(run: Run, coalescing: boolean): { file: string; coalesce: ReturnType<typeof effectiveCoalescing> } {
+function writeConfig(run: Run, coalescing: boolean): { file: string; document: Record<string, any>; coalesce: ReturnType<typeof effectiveCoalescing> } {
   const document = benchConfigDocument({
     emulatorUrl: run.emulator.url,
     ...(run.emulator.caFile ? { caFile: run.emulator.caFile } : {}),
@@ -48,11 +52,14 @@ function writeConfig(run: Run, coalescing: boolean): { file: string; coalesce: R
   });
   const file = join(run.outDir, `broker-coalescing-${coalescing ? 'on' : 'off'}.json`);
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
-  return { file, coalesce: effectiveCoalescing(document) };
+  return { file, document, coalesce: effectiveCoalescing(document) };
 }
 
+/** Node arguments for the brokers, e.g. `--cpu-prof --cpu-prof-dir=bench/out/profiles` to profile them. */
+const brokerNodeArgs = (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 async function launch(run: Run, configFile: string, entry: string, logName: string): Promise<BrokerProcess> {
-  const broker = await startBroker({ entry, configFile, port: await freePort(), logFile: join(run.outDir, logName) });
+  const broker = await startBroker({ entry, configFile, port: await freePort(), logFile: join(run.outDir, logName), nodeArgs: brokerNodeArgs });
   run.children.add(broker);
   return broker;
 }
@@ -64,7 +71,14 @@ async function stop(run: Run, broker: BrokerProcess): Promise<void> {
 
 /** Creates the fleet through a broker of its own, which is stopped before anything is measured. */
 async function seed(run: Run): Promise<Fleet> {
-  const { file } = writeConfig(run, true);
+  const { file, document } = writeConfig(run, true);
+  // The local plans name parameter groups of their own, which must exist before anything is created.
+  const rds = new RDSClient({ endpoint: run.emulator.url, region: document.aws.region, credentials: document.aws.credentials, maxAttempts: 3 });
+  try {
+    await ensureLocalParameterGroups(rds);
+  } finally {
+    rds.destroy();
+  }
   const broker = await launch(run, file, run.builtEntry, 'broker-seed.log');
   try {
     const client = osbClient(broker.url, run.username, run.password);
@@ -89,25 +103,25 @@ function answers(result: LoadResult) {
 }
 
 async function measureStartup(run: Run, configFile: string, coalescing: boolean): Promise<BrokerProcess> {
-  const built: number[] = [];
-  const listening: number[] = [];
-  const fromSource: number[] = [];
+  const logName = `broker-coalescing-${coalescing ? 'on' : 'off'}.log`;
+  const fromSource: BrokerProcess[] = [];
   for (let i = 0; i < run.options.startupRuns; i++) {
-    const broker = await launch(run, configFile, join(root, 'bin', 'rds-broker.js'), `broker-coalescing-${coalescing ? 'on' : 'off'}.log`);
-    fromSource.push(broker.readyMs);
+    const broker = await launch(run, configFile, join(root, 'bin', 'rds-broker.js'), logName);
+    fromSource.push(broker);
     await stop(run, broker);
   }
-  let broker: BrokerProcess | undefined;
+  // The compiled starts come last: the last one stays up to be measured.
+  const built: BrokerProcess[] = [];
   for (let i = 0; i < run.options.startupRuns; i++) {
-    if (broker) await stop(run, broker);
-    broker = await launch(run, configFile, run.builtEntry, `broker-coalescing-${coalescing ? 'on' : 'off'}.log`);
-    built.push(broker.readyMs);
-    listening.push(broker.listeningMs);
+    if (built.length > 0) await stop(run, built[built.length - 1]!);
+    built.push(await launch(run, configFile, run.builtEntry, logName));
   }
-  const shown = (values: number[]) => values.map((v) => round(v, 1));
-  print({ metric: 'startup_ms', value: round(median(built)!, 1), unit: 'ms', coalescing, entry: 'compiled JavaScript (production)', until: '/readyz answers 200', samples: shown(built), listening_ms: round(median(listening)!, 1) });
-  print({ metric: 'startup_from_source_ms', value: round(median(fromSource)!, 1), unit: 'ms', coalescing, entry: 'bin/rds-broker.js, TypeScript through tsx', until: '/readyz answers 200', samples: shown(fromSource) });
-  return broker!;
+  const medianOf = (starts: BrokerProcess[], pick: (b: BrokerProcess) => number) => round(median(starts.map(pick))!, 1);
+  const samples = (starts: BrokerProcess[]) => starts.map((b) => round(b.readyMs, 1));
+  const until = '/readyz answers 200';
+  print({ metric: 'startup_ms', value: medianOf(built, (b) => b.readyMs), unit: 'ms', coalescing, entry: 'compiled JavaScript (production)', until, samples: samples(built), listening_ms: medianOf(built, (b) => b.listeningMs), cpu_ms: medianOf(built, (b) => b.readyCpuMs), load_1m: round(loadavg()[0]!, 2) });
+  print({ metric: 'startup_from_source_ms', value: medianOf(fromSource, (b) => b.readyMs), unit: 'ms', coalescing, entry: 'bin/rds-broker.js, TypeScript through tsx', until, samples: samples(fromSource), cpu_ms: medianOf(fromSource, (b) => b.readyCpuMs) });
+  return built[built.length - 1]!;
 }
 
 async function measureMode(run: Run, targets: PollTarget[], coalescing: boolean): Promise<void> {
@@ -125,28 +139,41 @@ async function measureMode(run: Run, targets: PollTarget[], coalescing: boolean)
     const steadyRate = options.instances / options.pollIntervalSeconds;
     progress(`steady: ${steadyRate} polls/s for ${options.steadySeconds} s`);
     const before = await readCalls(run.emulator.url);
+    const steadyCpu = cpuReading(run, broker);
     const steady = await offerRate(client, targets, steadyRate, options.steadySeconds, MAX_IN_FLIGHT);
     const after = await readCalls(run.emulator.url);
     const calls = callDelta(before.calls, after.calls);
-    const steadyDetails = { ...mode, instances: options.instances, poll_interval_s: options.pollIntervalSeconds, offered_per_s: steadyRate, seconds: round(steady.elapsedSeconds, 2), rds_calls: calls.total, by_action: counts(calls.byAction), ...answers(steady) };
+    const steadyDetails = { ...mode, instances: options.instances, poll_interval_s: options.pollIntervalSeconds, offered_per_s: steadyRate, seconds: round(steady.elapsedSeconds, 2), rds_calls: calls.total, by_action: counts(calls.byAction), ...steadyCpu.perPoll(steady.completed), ...answers(steady) };
     print({ metric: 'rds_calls_per_poll', value: steady.completed ? round(calls.total / steady.completed, 4) : null, unit: 'calls/poll', ...steadyDetails });
     print({ metric: 'rds_calls_per_second', value: round(calls.total / steady.elapsedSeconds, 2), unit: 'calls/s', ...steadyDetails });
     const memory = memoryOf(broker.pid);
     print({ metric: 'rss_mb', value: round(memory.rssMb, 1), unit: 'MiB', ...mode, instances: options.instances, when: 'after the steady phase', peak_mb: round(memory.peakMb, 1) });
 
     progress(`latency: ${options.latencyRate} polls/s for ${options.latencySeconds} s`);
+    const latencyCpu = cpuReading(run, broker);
     const latency = await offerRate(client, targets, options.latencyRate, options.latencySeconds, MAX_IN_FLIGHT, steady.completed);
     const summary = summarise(latency.latenciesMs);
-    const latencyDetails = { ...mode, offered_per_s: options.latencyRate, achieved_per_s: round(latency.completed / latency.elapsedSeconds, 1), p90_ms: summary ? round(summary.p90, 2) : null, max_ms: summary ? round(summary.max, 2) : null, mean_ms: summary ? round(summary.mean, 2) : null, ...answers(latency) };
+    const latencyDetails = {
+      ...mode,
+      offered_per_s: options.latencyRate,
+      achieved_per_s: round(latency.completed / latency.elapsedSeconds, 1),
+      p90_ms: summary ? round(summary.p90, 2) : null,
+      max_ms: summary ? round(summary.max, 2) : null,
+      mean_ms: summary ? round(summary.mean, 2) : null,
+      ...latencyCpu.perPoll(latency.completed),
+      ...answers(latency),
+    };
     print({ metric: 'latency_p50_ms', value: summary ? round(summary.p50, 2) : null, unit: 'ms', ...latencyDetails });
     print({ metric: 'latency_p99_ms', value: summary ? round(summary.p99, 2) : null, unit: 'ms', ...latencyDetails });
 
     progress(`throughput: ${options.concurrency} polls in flight for ${options.throughputSeconds} s`);
     const beforeMax = await readCalls(run.emulator.url);
+    const maxCpu = cpuReading(run, broker);
     const max = await closedLoop(client, targets, options.concurrency, options.throughputSeconds);
     const afterMax = await readCalls(run.emulator.url);
     const maxCalls = callDelta(beforeMax.calls, afterMax.calls);
     const maxSummary = summarise(max.latenciesMs);
+    const maxCpuPerPoll = maxCpu.perPoll(max.completed);
     print({
       metric: 'polls_per_second',
       value: round(max.ok / max.elapsedSeconds, 1),
@@ -159,17 +186,42 @@ async function measureMode(run: Run, targets: PollTarget[], coalescing: boolean)
       p50_ms: maxSummary ? round(maxSummary.p50, 2) : null,
       p99_ms: maxSummary ? round(maxSummary.p99, 2) : null,
       peak_rss_mb: round(memoryOf(broker.pid).peakMb, 1),
+      ...maxCpuPerPoll,
       ...answers(max),
     });
+    const { broker_cpu_ms_per_poll: brokerCpu, ...otherCpu } = maxCpuPerPoll;
+    print({ metric: 'broker_cpu_ms_per_poll', value: brokerCpu, unit: 'ms', ...mode, phase: 'throughput', ...otherCpu, polls: max.completed });
   } finally {
     client.agent.destroy();
     await stop(run, broker);
   }
 }
 
+/**
+ * CPU used by the broker and the emulator from now on, per poll; and the machine's load, since on a
+ * shared host the wall-clock figures depend on it.
+ */
+function cpuReading(run: Run, broker: BrokerProcess) {
+  const brokerStart = cpuMsOf(broker.pid);
+  const emulatorStart = cpuMsOf(run.emulator.child.pid!);
+  const ownStart = process.cpuUsage();
+  return {
+    perPoll(polls: number) {
+      const per = (used: number) => (polls > 0 ? round(used / polls, 3) : null);
+      const own = process.cpuUsage(ownStart);
+      return {
+        broker_cpu_ms_per_poll: per(cpuMsOf(broker.pid) - brokerStart),
+        emulator_cpu_ms_per_poll: per(cpuMsOf(run.emulator.child.pid!) - emulatorStart),
+        load_generator_cpu_ms_per_poll: per((own.user + own.system) / 1000),
+        load_1m: round(loadavg()[0]!, 2),
+      };
+    },
+  };
+}
+
 function machine() {
   const cpu = cpus()[0];
-  return { nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()), cpu: cpu?.model ?? 'unknown', memory_mb: Math.round(totalmem() / 2 ** 20), node: process.version, date: new Date().toISOString() };
+  return { nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()), cpu: cpu?.model ?? 'unknown', memory_mb: Math.round(totalmem() / 2 ** 20), node: process.version, date: new Date().toISOString(), load_avg: loadavg().map((l) => round(l, 2)) };
 }
 
 async function main(): Promise<number> {
@@ -189,11 +241,15 @@ async function main(): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   const started = performance.now();
   progress(`machine: ${JSON.stringify(machine())}`);
-  progress('compiling the broker (production start-up is timed on compiled JavaScript)');
   const buildDir = join(outDir, 'build');
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', buildDir, '--noCheck'], { stdio: 'inherit' });
+  if (process.env.BENCH_REUSE_BUILD === '1' && existsSync(join(buildDir, 'cli', 'main.js'))) {
+    progress(`reusing the compiled broker in ${buildDir} (BENCH_REUSE_BUILD=1)`);
+  } else {
+    progress('compiling the broker (production start-up is timed on compiled JavaScript)');
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', buildDir, '--noCheck'], { stdio: 'inherit' });
+  }
 
-  const emulator = await startEmulatorProcess(join(root, 'bench', 'emulator-process.ts'), { speed: options.speed, databases: 'none' }, join(outDir, 'emulator.log'));
+  const emulator = await startEmulatorProcess(join(root, 'bench', 'emulator-process.ts'), { speed: options.speed, databases: 'none', region: BENCH_REGION }, join(outDir, 'emulator.log'));
   const run: Run = {
     options,
     outDir,
@@ -219,7 +275,7 @@ async function main(): Promise<number> {
     const targets = pollPaths(fleet);
     progress(`fleet ready: ${fleet.creating.length} creating, ${fleet.updating.length} modifying (${round((performance.now() - started) / 1000, 1)} s)`);
     for (const mode of options.modes) await measureMode(run, targets, mode === 'on');
-    progress(`done in ${round((performance.now() - started) / 1000, 1)} s; logs in ${outDir}`);
+    progress(`done in ${round((performance.now() - started) / 1000, 1)} s; load average ${loadavg().map((l) => round(l, 2)).join(' ')}; logs in ${outDir}`);
     return 0;
   } finally {
     await stopAll();

@@ -51,7 +51,7 @@ describe('benchmark parts', () => {
         latencyRate: 500,
         latencySeconds: 15,
         throughputSeconds: 10,
-        concurrency: 64,
+        concurrency: 256,
         startupRuns: 3,
         speed: 1000,
         modes: ['on', 'off'],
