@@ -94,7 +94,7 @@ export class RdsGateway {
       const page = await this.send('DescribeDBInstances', () =>
         this.client.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: identifiers }], MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
       );
-      for (const instance of page.DBInstances ?? []) if (instance.DBInstanceIdentifier) found.set(instance.DBInstanceIdentifier, instance);
+      for (const instance of page.DBInstances ?? []) if (instance.DBInstanceIdentifier) found.set(instance.DBInstanceIdentifier.toLowerCase(), instance);
       marker = page.Marker;
     } while (marker);
     return found;
@@ -103,7 +103,9 @@ export class RdsGateway {
   /** One instance with its tags (TagList), or undefined when RDS does not know it. */
   async describeInstance(identifier: string): Promise<ObservedInstance | undefined> {
     if (this.coalescer) {
-      const instance = await this.coalescer.get(identifier);
+      // RDS identifiers are case-insensitive and answered in lowercase: the batch is keyed so, as a
+      // single describe would find "Local-Abc" too.
+      const instance = await this.coalescer.get(identifier.toLowerCase());
       return instance ? observeInstance(instance) : undefined;
     }
     try {

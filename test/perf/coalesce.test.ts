@@ -112,6 +112,13 @@ describe('coalesced describes against the emulator', function () {
     }
   });
 
+  it('finds an instance asked for in another case, as a single describe does', async () => {
+    for (const rds of [gateway(), gateway({ enabled: false })]) {
+      const found = await Promise.all([rds.describeInstance(nameOf(12).toUpperCase()), rds.describeInstance(nameOf(13))]);
+      expect(found.map((o) => o?.identifier)).to.deep.equal([nameOf(12), nameOf(13)]);
+    }
+  });
+
   it('answers undefined for a batch in which no instance exists', async () => {
     const rds = gateway();
     const values = await Promise.all(['perf-nothing-1', 'perf-nothing-2'].map((name) => rds.describeInstance(name)));
