@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chown, copyFile, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chown, copyFile, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { invalidSpec } from './errors.js';
 import { dirname, join } from 'node:path';
 
 const isGone = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -84,5 +85,14 @@ export async function isEmptyOrMissing(dir: string): Promise<boolean> {
   } catch (error) {
     if (isGone(error)) return true;
     throw error;
+  }
+}
+
+/** A PEM file named by the spec; a missing or unreadable one is the caller's mistake, said plainly. */
+export async function readTlsFile(path: string, field: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw invalidSpec(`tls.${field} ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseError, notRunning } from './errors.js';
-import { writeFileAtomic } from './files.js';
+import { readTlsFile, writeFileAtomic } from './files.js';
 import { globalValues, setGlobal, withMariadbAdmin, type MariadbAccess } from './mariadb-admin.js';
 import { takeMariadbBackup } from './mariadb-backup.js';
 import {
   MARIADB_ADMIN_PASSWORD_FILE, nativePasswordHash, renderOptionFile, selectMariadbParameters, sqlString,
 } from './mariadb-config.js';
-import { logSince, logSize, spawnServer, stopServer, type RunningProcess } from './server-process.js';
+import { adoptServer, logSince, logSize, processMatches, spawnServer, stopServer, type RunningProcess } from './server-process.js';
 import type { ServerUser } from './server-user.js';
 import type { DatabaseServer, DatabaseSpec } from './types.js';
 import { clearCompleteUntil, COMPLETE_UNTIL_FILE, markCompleteUntil } from './wal-archive.js';
@@ -182,9 +182,9 @@ export class MariadbServer implements DatabaseServer {
     const certFile = join(this.layout.tls, 'server.crt');
     const keyFile = join(this.layout.tls, 'server.key');
     const caFile = join(this.layout.tls, 'ca.pem');
-    await writeFileAtomic(certFile, await readFile(this.current.tls.certFile, 'utf8'), { mode: 0o644, owner });
-    await writeFileAtomic(keyFile, await readFile(this.current.tls.keyFile, 'utf8'), { mode: 0o600, owner });
-    await writeFileAtomic(caFile, await readFile(this.current.tls.caFile, 'utf8'), { mode: 0o644, owner });
+    await writeFileAtomic(certFile, await readTlsFile(this.current.tls.certFile, 'certFile'), { mode: 0o644, owner });
+    await writeFileAtomic(keyFile, await readTlsFile(this.current.tls.keyFile, 'keyFile'), { mode: 0o600, owner });
+    await writeFileAtomic(caFile, await readTlsFile(this.current.tls.caFile, 'caFile'), { mode: 0o644, owner });
     let initFile: string | undefined;
     if (this.initSql) {
       initFile = join(this.layout.run, 'first-start.sql');
@@ -201,6 +201,7 @@ export class MariadbServer implements DatabaseServer {
   private async startNow(): Promise<void> {
     if (this.pid) return;
     const { mariadbd, user } = await this.environment;
+    await this.reclaimStaleServer();
     await this.writeConfiguration();
     await clearCompleteUntil(this.layout.binlog);
     const offset = await logSize(this.layout.log);
@@ -228,6 +229,16 @@ export class MariadbServer implements DatabaseServer {
       this.initSql = undefined;
       await this.writeConfiguration();
     }
+  }
+
+  /** A mariadbd of an earlier emulator run (it crashed) still holding the data directory is shut down first. */
+  private async reclaimStaleServer(): Promise<void> {
+    const pidFile = join(this.layout.run, 'mariadbd.pid');
+    const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(pid) && pid > 0 && processMatches(pid, this.layout.optionFile)) {
+      await stopServer(adoptServer(pid, this.layout.optionFile, 'SIGTERM'), 'SIGTERM', this.tuning.stopTimeoutMs);
+    }
+    await rm(pidFile, { force: true });
   }
 
   private async waitUntilReady(started: RunningProcess, offset: number): Promise<void> {

@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseError, notRunning } from './errors.js';
-import { writeFileAtomic } from './files.js';
+import { readTlsFile, writeFileAtomic } from './files.js';
 import { ADMIN_PASSWORD_FILE, setPassword, withAdmin, type AdminAccess } from './postgres-admin.js';
 import { takeBackup } from './postgres-backup.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
@@ -145,8 +145,8 @@ export class PostgresServer implements DatabaseServer {
     const keyFile = join(this.layout.tls, 'server.key');
     // The server reads its own copies: the model's files may sit where the server's account cannot
     // read, and PostgreSQL insists on a key that only its account can read.
-    await writeFileAtomic(certFile, await readFile(this.current.tls.certFile, 'utf8'), { mode: 0o644, owner });
-    await writeFileAtomic(keyFile, await readFile(this.current.tls.keyFile, 'utf8'), { mode: 0o600, owner });
+    await writeFileAtomic(certFile, await readTlsFile(this.current.tls.certFile, 'certFile'), { mode: 0o644, owner });
+    await writeFileAtomic(keyFile, await readTlsFile(this.current.tls.keyFile, 'keyFile'), { mode: 0o600, owner });
     const { tuning } = this;
     const settings = renderServerSettings({
       port: this.current.port,

@@ -173,6 +173,17 @@ describe('emulator databases: MariaDB engine', function () {
     expect(client.stdout).to.match(/Ssl_version\s+TLSv1\.[23]/);
   });
 
+  it('takes the data directory back from a server an earlier emulator process left running', async () => {
+    const orphanPid = server.pid!;
+    const reopened = scratch.track(createMariadbEngine({ engine: 'mysql' }).open({ ...spec }));
+    await reopened.start();
+    scratch.track(reopened);
+    expect(reopened.pid).to.be.a('number').and.not.equal(orphanPid);
+    expect(processGone(orphanPid)).to.equal(true);
+    expect(await outcome(master())).to.equal('ok');
+    server = reopened;
+  });
+
   it('stops: no process, no open port; open() brings the data back', async () => {
     const pid = server.pid!;
     await server.stop();

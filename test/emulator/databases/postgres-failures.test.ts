@@ -71,6 +71,28 @@ describe('emulator databases: PostgreSQL engine under bad input and failures', f
     expect((await failure(() => first.backup(join(scratch.root, 'never')))).code).to.equal('NotRunning');
   });
 
+  it('takes the data directory back from a server an earlier emulator process left running', async () => {
+    const spec = await scratch.spec('left-running');
+    const orphan = scratch.track(await engine.create(spec));
+    const orphanPid = orphan.pid!;
+    // A new emulator process knows nothing of the old one but its data directory.
+    const reopened = scratch.track(createPostgresEngine({ archiveTimeoutSeconds: 1 }).open({ ...spec }));
+    await reopened.start();
+    scratch.track(reopened);
+    expect(reopened.pid).to.be.a('number').and.not.equal(orphanPid);
+    expect(processGone(orphanPid)).to.equal(true);
+    expect(await loginOutcome({ port: spec.port, user: 'master', password: spec.masterPassword, mode: 'verify', ca: scratch.authority.caPem })).to.equal('ok');
+    await reopened.stop();
+  });
+
+  it('names a TLS file it cannot read, and leaves nothing behind', async () => {
+    const spec = await scratch.spec('no-key');
+    const error = await failure(() => engine.create({ ...spec, tls: { ...spec.tls, keyFile: join(scratch.root, 'missing.key') } }));
+    expect(error.code).to.equal('InvalidSpec');
+    expect(error.message).to.include('tls.keyFile');
+    expect(await readdir(spec.dataDir)).to.not.include('pgdata');
+  });
+
   it('refuses a directory that is not a backup', async () => {
     const notBackup = join(scratch.root, 'not-a-backup');
     await mkdir(notBackup, { recursive: true });
