@@ -50,7 +50,8 @@ describe('rds-broker emulator (command line)', function () {
       expect(endpoint, cli.output()).to.be.a('string');
       const rds = new RDSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
       await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'cli-real' }));
-      expect((await (await fetch(`${endpoint}/_emulator/settle`, { method: 'POST' })).json()).settled).to.equal(true);
+      const settled = (await (await fetch(`${endpoint}/_emulator/settle`, { method: 'POST' })).json()) as { settled: boolean };
+      expect(settled.settled).to.equal(true);
       const listed = await (await fetch(`${endpoint}/_emulator/instances`)).json() as { instances: { identifier: string; pid: number | null; status: string }[] };
       const pid = listed.instances.find((i) => i.identifier === 'cli-real')!.pid!;
       expect(pid).to.be.a('number');
