@@ -147,8 +147,13 @@ describe('emulator databases: PostgreSQL engine', function () {
     expect(ids).to.deep.equal([1]);
     const log = await readFile(join(pitrSpec.dataDir, 'postgres.log'), 'utf8');
     expect(log).to.match(/recovery stopping before commit of transaction/);
-    // Promoted: it takes writes.
+    // Promoted: it takes writes, and parameters (the recovery settings it started with are no obstacle).
     await withClient({ ...master(), port: pitrSpec.port }, (c) => c.query('INSERT INTO events (id) VALUES (3)'));
+    await restored.applyParameters({ 'rds.force_ssl': '0', work_mem: '4MB' });
+    expect(await loginOutcome({ ...master(), port: pitrSpec.port, mode: 'plain' })).to.equal('ok');
+    await restored.restart();
+    scratch.track(restored);
+    expect(await loginOutcome({ ...master(), port: pitrSpec.port, mode: 'plain' })).to.equal('ok');
     await restored.stop();
   });
 
