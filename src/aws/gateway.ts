@@ -1,5 +1,7 @@
 import {
   AddTagsToResourceCommand,
+  CreateDBParameterGroupCommand,
+  ModifyDBParameterGroupCommand,
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
   DeleteDBInstanceCommand,
@@ -262,6 +264,23 @@ export class RdsGateway {
   /** One DB subnet group by name, or undefined when RDS has none (operator checks). */
   async describeSubnetGroup(name: string): Promise<DBSubnetGroup | undefined> {
     return this.describeOne('DescribeDBSubnetGroups', async () => (await this.client.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }))).DBSubnetGroups?.[0]);
+  }
+
+  async createParameterGroup(name: string, family: string, description: string): Promise<void> {
+    await this.send('CreateDBParameterGroup', () =>
+      this.client.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: name, DBParameterGroupFamily: family, Description: description })),
+    );
+  }
+
+  async setParameters(group: string, values: Record<string, string>, applyMethod: 'immediate' | 'pending-reboot'): Promise<void> {
+    await this.send('ModifyDBParameterGroup', () =>
+      this.client.send(
+        new ModifyDBParameterGroupCommand({
+          DBParameterGroupName: group,
+          Parameters: Object.entries(values).map(([ParameterName, ParameterValue]) => ({ ParameterName, ParameterValue, ApplyMethod: applyMethod })),
+        }),
+      ),
+    );
   }
 
   private async describeOne<T>(action: string, call: () => Promise<T | undefined>): Promise<T | undefined> {

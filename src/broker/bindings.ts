@@ -5,29 +5,9 @@ import type { BindingUserInfo, DatabaseTarget } from '../sql/types.js';
 import { badRequest, BrokerError, concurrencyError, conflict, gone, notFound, type BindRequest, type BindingLastOperationRequest, type BrokerResponse, type FetchBindingRequest, type UnbindRequest } from './contract.js';
 import { databaseTarget, findOwnInstance, newestSecret, type BrokerDeps } from './deps.js';
 import { bindingCredentials, bindingEndpoints } from './credentials.js';
-import { decodeRequested, planById } from './plans.js';
+import { planById } from './plans.js';
+import { databaseNameOf, onDatabase } from './database-errors.js';
 import { runningOperation } from './update.js';
-import { transientDecision } from './operate.js';
-
-function databaseNameOf(deps: BrokerDeps, observed: ObservedInstance): string {
-  const requested = decodeRequested(observed.tags[Tag.requestedSettings]);
-  return observed.dbName ?? requested.dbName ?? planById(deps.config, observed.tags[Tag.planId])?.plan.rds.databaseName ?? 'postgres';
-}
-
-/** Database errors during a synchronous binding call become answers the platform can act on. */
-async function onDatabase<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof Error && error.name === 'DatabaseTlsError') throw new BrokerError(502, `cannot connect securely to the database: ${error.message}`);
-    if (error instanceof Error && error.name === 'DatabaseAuthError') {
-      throw new BrokerError(502, 'the database refused the broker\'s master credentials; the master password was changed outside the broker and housekeeping will repair it');
-    }
-    const transient = transientDecision(error);
-    if (transient) throw new BrokerError(503, transient.description);
-    throw error;
-  }
-}
 
 interface Ready {
   observed: ObservedInstance;

@@ -4,7 +4,8 @@ import { decodeOperation, encodeOperation, pendingSteps, startedValue, Step, Tag
 import { gone, notFound, type BrokerResponse, type DeprovisionRequest, type FetchInstanceRequest, type LastOperationRequest, concurrencyError, BrokerError } from './contract.js';
 import { findOwnInstance, identifierOf, ownershipProblem, type BrokerDeps } from './deps.js';
 import { instanceMetadata } from './metadata.js';
-import { reconcileInstance, transientDecision } from './operate.js';
+import { reconcileInstance } from './operate.js';
+import { transientDecision } from './transient.js';
 import { decodeRequested, planById } from './plans.js';
 import { deriveMaintenanceInfo, planMaintenanceInfo } from '../catalog/catalog.js';
 import { snapshotIdentifier } from '../naming/derive.js';

@@ -3,26 +3,24 @@ import { masterPassword, snapshotIdentifier } from '../naming/derive.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { ASYNC_ACTIONS, reconcile, type Action, type Decision, type ReconcileInput } from '../reconcile/reconcile.js';
 import { decodeOperation, startedValue, Step, Tag, type OperationKind } from '../reconcile/tags.js';
-import { retryAfterFor } from '../reconcile/timing.js';
 import { databaseTarget, newestSecret, type BrokerDeps } from './deps.js';
 import { failpoint } from './failpoints.js';
-import { decodeRequested, desiredSettings, planById } from './plans.js';
+import { decodeRequested, planById } from './plans.js';
+import { databaseNameOf } from './database-errors.js';
+import { transientDecision } from './transient.js';
+import { decodeExtensions, desiredWithExtensions } from './extensions.js';
 
 /** Builds reconcile's input from one observation: the plan's desired settings come from the tags. */
 export function reconcileInput(deps: BrokerDeps, observed: ObservedInstance | undefined, operation: OperationKind | undefined, facts: ReconcileInput['facts']): ReconcileInput {
   const input: ReconcileInput = { observed, facts, settleSeconds: deps.settleSeconds, ...(operation ? { operation } : {}) };
   if (!observed) return input;
   const requested = decodeRequested(observed.tags[Tag.requestedSettings]);
+  const extensions = decodeExtensions(observed.tags[Tag.extensions]);
   const plan = planById(deps.config, observed.tags[Tag.planId]);
-  if (plan) input.desired = desiredSettings(plan.plan, requested);
+  if (plan) input.desired = desiredWithExtensions(plan.plan, requested, extensions);
   const previous = planById(deps.config, observed.tags[Tag.previousPlanId]);
-  if (previous) input.previousDesired = desiredSettings(previous.plan, requested);
+  if (previous) input.previousDesired = desiredWithExtensions(previous.plan, requested, extensions);
   return input;
-}
-
-function databaseNameOf(deps: BrokerDeps, observed: ObservedInstance): string {
-  const requested = decodeRequested(observed.tags[Tag.requestedSettings]);
-  return observed.dbName ?? requested.dbName ?? planById(deps.config, observed.tags[Tag.planId])?.plan.rds.databaseName ?? 'postgres';
 }
 
 function withoutTag(observed: ObservedInstance, ...keys: string[]): ObservedInstance {
@@ -79,7 +77,7 @@ async function perform(deps: BrokerDeps, observed: ObservedInstance, instanceId:
     }
     case 'ensure-extensions': {
       const target = databaseTarget(deps, observed, instanceId, databaseNameOf(deps, observed));
-      const names = (observed.tags[Tag.extensions] ?? '').split(':').filter(Boolean);
+      const names = decodeExtensions(observed.tags[Tag.extensions]);
       await sql.ensureExtensions(target, names);
       failpoint(`after:${action.kind}`);
       await rds.removeTags(observed.arn, [action.step]);
@@ -104,22 +102,6 @@ async function perform(deps: BrokerDeps, observed: ObservedInstance, instanceId:
       return withoutTag(observed, Tag.previousPlanId, action.step);
     }
   }
-}
-
-/** What a poll answers when RDS or the database could not be reached this time: try again later. */
-export function transientDecision(error: unknown): Decision | undefined {
-  if (error instanceof RdsError) {
-    if (error.retryable) return { state: 'in progress', description: `RDS is busy (${error.code}); the broker will try again`, retryAfterSeconds: 15 };
-    if (error.kind === 'invalid-state') return { state: 'in progress', description: `waiting for RDS: ${error.code}`, retryAfterSeconds: retryAfterFor('modifying') };
-    return undefined;
-  }
-  if (error instanceof Error) {
-    if (error.name === 'DatabaseTlsError') return { state: 'in progress', description: `cannot connect securely to the database: ${error.message}`, retryAfterSeconds: 60 };
-    if (error.name === 'DatabaseUnreachableError' || error.name === 'DatabaseAuthError') {
-      return { state: 'in progress', description: `the database is not reachable yet: ${error.message}`, retryAfterSeconds: 15 };
-    }
-  }
-  return undefined;
 }
 
 export interface ReconcileOptions {

@@ -7,6 +7,7 @@ import { encodeOperation, OWNER_VALUE, PENDING, pendingSteps, Step, Tag, tagValu
 import { badRequest, conflict, maintenanceInfoConflict, type BrokerResponse, type MaintenanceInfo, type ProvisionRequest } from './contract.js';
 import { identifierOf, newestSecret, ownershipProblem, type BrokerDeps } from './deps.js';
 import { instanceMetadata } from './metadata.js';
+import { encodeExtensions, ensureManagedParameterGroup } from './extensions.js';
 import { createSettings, encodeRequested, requestedFromParameters, type RequestedSettings } from './plans.js';
 import { parseRestoreRequest, resolveRestoreSource, type ResolvedSource } from './restore-source.js';
 import { tenantFromRequest, tenantFromTags, tenantKey, tenantTags, type Tenant } from './tenant.js';
@@ -55,7 +56,7 @@ function identityTags(deps: BrokerDeps, request: ProvisionRequest, intent: Provi
   const requested = encodeRequested(intent.requested);
   if (requested) tags[Tag.requestedSettings] = requested;
   if (intent.extensions.length > 0) {
-    tags[Tag.extensions] = intent.extensions.join(':');
+    tags[Tag.extensions] = encodeExtensions(intent.extensions);
     tags[Step.extensions] = PENDING;
   }
   return tags;
@@ -130,12 +131,15 @@ export async function provision(deps: BrokerDeps, request: ProvisionRequest): Pr
   if (restoreRequest) intent.restore = await resolveRestoreSource(deps, restoreRequest, plan, tenant);
   const operation: OperationKind = intent.restore ? 'restore' : 'provision';
   const tags = identityTags(deps, request, intent, operation);
+  // Extensions that need preloading run on a parameter group the broker manages; it must exist first.
+  const managedGroup = await ensureManagedParameterGroup(deps, plan, intent.extensions);
   try {
     const created = intent.restore
       ? await startRestore(deps, identifier, intent, { ...tags, ...restoreTags(deps.now(), intent.restore) })
       : await deps.rds.createInstance({
           DBInstanceIdentifier: identifier,
           ...createSettings(plan, intent.requested),
+          ...(managedGroup ? { DBParameterGroupName: managedGroup } : {}),
           MasterUserPassword: masterPassword(newestSecret(deps), request.instanceId),
           Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
         });

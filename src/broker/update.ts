@@ -1,13 +1,16 @@
 import { findPlan } from '../catalog/catalog.js';
+import { validateParameters } from '../catalog/validate.js';
 import { RdsError } from '../aws/errors.js';
 import { classifyStatus, type ObservedInstance } from '../reconcile/observed.js';
 import { isEmptyChange, settingsDiff } from '../reconcile/settings.js';
-import { decodeOperation, encodeOperation, pendingSteps, startedValue, Step, Tag, tagValue } from '../reconcile/tags.js';
+import { decodeOperation, encodeOperation, PENDING, pendingSteps, startedValue, Step, Tag, tagValue } from '../reconcile/tags.js';
 import { badRequest, BrokerError, concurrencyError, type BrokerResponse, type UpdateRequest } from './contract.js';
-import { requireOwnInstance, type BrokerDeps } from './deps.js';
+import { databaseTarget, requireOwnInstance, type BrokerDeps } from './deps.js';
+import { decodeExtensions, desiredWithExtensions, encodeExtensions, ensureManagedParameterGroup, nextExtensions } from './extensions.js';
+import { databaseNameOf, onDatabase } from './database-errors.js';
 import { instanceMetadata } from './metadata.js';
 import { checkMaintenanceInfo } from './provision.js';
-import { decodeRequested, desiredSettings, encodeRequested, planById, planChangeAllowed, requestedFromParameters } from './plans.js';
+import { decodeRequested, encodeRequested, planById, planChangeAllowed, requestedFromParameters } from './plans.js';
 import { tenantFromRequest, tenantTags } from './tenant.js';
 
 /** What is running on an instance, in words, or undefined when it is idle. */
@@ -31,6 +34,9 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   if (!target) throw badRequest(`plan ${targetPlanId ?? '(none)'} is not a plan of service ${request.serviceId}`);
   checkMaintenanceInfo(target.plan, request.maintenanceInfo);
   const parameters = request.parameters;
+  // The front end may not have known the instance's plan; the parameters must fit the plan it is on.
+  const problems = validateParameters(target.service, target.plan, 'update', parameters);
+  if (problems.length > 0) throw badRequest(problems.join('; '));
   const requested = requestedFromParameters(parameters, decodeRequested(tags[Tag.requestedSettings]));
   const encodedRequested = encodeRequested(requested);
 
@@ -45,7 +51,12 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
     throw new BrokerError(422, `changing from plan ${current.plan.name} to plan ${target.plan.name} is not supported`);
   }
   const reboot = parameters.reboot === true || parameters.force_failover === true;
-  const change = settingsDiff(observed, desiredSettings(target.plan, requested));
+  const currentExtensions = decodeExtensions(tags[Tag.extensions]);
+  const extensions = nextExtensions(target.plan, currentExtensions, parameters.enable_extensions, parameters.disable_extensions);
+  const addedExtensions = extensions.filter((name) => !currentExtensions.includes(name));
+  const removedExtensions = currentExtensions.filter((name) => !extensions.includes(name));
+  await ensureManagedParameterGroup(deps, target.plan, extensions);
+  const change = settingsDiff(observed, desiredWithExtensions(target.plan, requested, extensions));
   if (reboot && !isEmptyChange(change)) throw badRequest('reboot and force_failover cannot be combined with other changes: send them in an update of their own');
 
   const now = deps.now();
@@ -57,10 +68,14 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   if (encodedRequested) newTags[Tag.requestedSettings] = encodedRequested;
   if (typeof parameters.skip_final_snapshot === 'boolean') newTags[Tag.skipFinalSnapshot] = String(parameters.skip_final_snapshot);
   if (typeof parameters.delete_automated_backups === 'boolean') newTags[Tag.deleteAutomatedBackups] = String(parameters.delete_automated_backups);
+  if (addedExtensions.length > 0 || removedExtensions.length > 0) newTags[Tag.extensions] = encodeExtensions(extensions);
   const changedTags = Object.fromEntries(Object.entries(newTags).filter(([key, value]) => tags[key] !== value));
 
+  // Extensions no longer wanted go at once (the instance is idle); RDS settings follow.
+  if (removedExtensions.length > 0) await onDatabase(() => deps.sql.dropExtensions(databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)), removedExtensions));
   if (isEmptyChange(change) && !reboot) {
-    // Nothing for RDS to do (a context or bookkeeping change): done synchronously.
+    // Nothing for RDS to do (a context, bookkeeping or extension change): done synchronously.
+    if (addedExtensions.length > 0) await onDatabase(() => deps.sql.ensureExtensions(databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)), extensions));
     await deps.rds.addTags(observed.arn, changedTags);
     return { status: 200, body: { metadata: instanceMetadata(observed) } };
   }
@@ -71,7 +86,14 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   }
   const applyNow = parameters.apply_at_maintenance_window !== true;
   const stepTags: Record<string, string> = applyNow
-    ? { [Step.updateSettings]: startedValue(now), [Tag.operation]: encodeOperation('update', now), ...(planChanges && currentPlanId ? { [Tag.previousPlanId]: currentPlanId } : {}) }
+    ? {
+        [Step.updateSettings]: startedValue(now),
+        [Tag.operation]: encodeOperation('update', now),
+        ...(planChanges && currentPlanId ? { [Tag.previousPlanId]: currentPlanId } : {}),
+        // A new parameter group takes effect at a reboot, which the reboot step performs.
+        ...(change.DBParameterGroupName ? { [Step.reboot]: PENDING } : {}),
+        ...(addedExtensions.length > 0 ? { [Step.extensions]: PENDING } : {}),
+      }
     : {};
   // Tags first: a crash after the modify must still leave the poll knowing what to wait for.
   await deps.rds.addTags(observed.arn, { ...changedTags, ...stepTags });
