@@ -3,12 +3,14 @@
  * scheduler and database fleet, and returns a handle whose stop() stops everything it started.
  * It shares no code with the broker; the two meet over the RDS wire protocol only.
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ensureAuthority, issueServerCertificate } from './databases/certificates.js';
 import { createPostgresEngine } from './databases/postgres.js';
+import { createMariadbEngine } from './databases/mariadb.js';
 import type { DatabaseEngine, EngineName } from './databases/types.js';
 import { DEFAULT_THROTTLE, TokenBuckets, type ThrottleSettings } from './faults/throttle.js';
 import { Faults } from './faults/faults.js';
@@ -96,7 +98,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const cleanupOnFailure: (() => Promise<void>)[] = [];
   try {
     const authority = await ensureAuthority(join(stateDir, 'ca'));
-    const engines: Partial<Record<EngineName, DatabaseEngine>> = databases === 'real' ? { postgres: createPostgresEngine() } : {};
+    const engines = databases === 'real' ? realEngines() : {};
     const stateFile = join(stateDir, 'state.json');
     const saved = ephemeral ? undefined : await readState(stateFile);
     const store = saved ? Store.fromDocument(saved) : newStore(region);
@@ -202,6 +204,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (ephemeral) await rm(stateDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * PostgreSQL always (its binaries come with the npm package); MySQL and MariaDB when mariadbd is
+ * installed, so that without it CreateDBInstance says so at once instead of failing later.
+ */
+function realEngines(): Partial<Record<EngineName, DatabaseEngine>> {
+  const engines: Partial<Record<EngineName, DatabaseEngine>> = { postgres: createPostgresEngine() };
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin'];
+  if (dirs.some((dir) => dir && existsSync(join(dir, 'mariadbd')))) {
+    engines.mysql = createMariadbEngine({ engine: 'mysql' });
+    engines.mariadb = createMariadbEngine({ engine: 'mariadb' });
+  }
+  return engines;
 }
 
 /** After a restart: bring the databases of existing instances back up. One that cannot start is marked failed. */
