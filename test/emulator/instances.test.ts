@@ -236,14 +236,28 @@ describe('emulator instance lifecycle', () => {
     expect((await rejection(describe1('life-protected'))).name).to.equal('DBInstanceNotFoundFault');
   });
 
+  it('drops the first backup that a deletion during backing-up prevents, keeping the retained backup honest', async () => {
+    emulator.hold('life-cut');
+    await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'life-cut' }));
+    expect(await emulator.step('life-cut')).to.equal('backing-up');
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-cut', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }));
+    emulator.release('life-cut');
+    await emulator.settle();
+    const left = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'life-cut' }));
+    expect(left.DBSnapshots!.filter((s) => s.Status === 'creating')).to.deep.equal([]);
+  });
+
   it('deletes an instance that is still creating when no final snapshot is asked for', async () => {
     emulator.hold('life-early');
     await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'life-early' }));
     const refused = await rejection(rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-early', FinalDBSnapshotIdentifier: 'never' })));
     expect(refused.name).to.equal('InvalidDBInstanceStateFault');
-    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-early', SkipFinalSnapshot: true }));
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-early', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }));
     emulator.release('life-early');
     await emulator.settle();
     expect((await rejection(describe1('life-early'))).name).to.equal('DBInstanceNotFoundFault');
+    // The first backup never happened: no snapshot is left pretending to be under way.
+    const left = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'life-early' }));
+    expect(left.DBSnapshots!.filter((s) => s.Status === 'creating')).to.deep.equal([]);
   });
 });

@@ -11,6 +11,25 @@ import type { InstanceRecord, Work } from '../model/types.js';
 import type { Clock } from './clock.js';
 import type { Fleet, WorkResult } from './fleet.js';
 
+/**
+ * A transition that will not run to its end (its instance failed, or a deletion replaced it):
+ * snapshots its later phases would have taken are not coming. Automated ones are dropped,
+ * requested ones fail, as RDS shows them.
+ */
+export function abandonSnapshots(store: Store, inst: InstanceRecord, now: number, workInFlight: boolean): void {
+  const t = inst.transition;
+  if (!t) return;
+  for (const phase of t.phases.slice(t.index)) {
+    if (phase.work?.kind !== 'snapshot') continue;
+    const snapshot = store.snapshots.get(phase.work.snapshotId);
+    if (!snapshot || snapshot.status !== 'creating') continue;
+    // A copy under way right now still finishes; its result is recorded when it does.
+    if (workInFlight && phase === t.phases[t.index]) continue;
+    if (snapshot.type === 'automated') store.removeSnapshot(snapshot.identifier);
+    else store.putSnapshot({ ...snapshot, status: 'failed', completedAt: now });
+  }
+}
+
 /** The instance left its current step: next phase, transition over, parameter change over, or gone. */
 function movedOn(before: InstanceRecord, after: InstanceRecord | null): boolean {
   if (after === null) return true;
@@ -123,7 +142,9 @@ export class Scheduler {
     if (failure !== undefined) {
       this.hooks.log(`${work.kind} on ${inst.identifier} failed: ${failure}`);
       this.recordWorkFailure(latest, work, now);
-      this.commit(latest, workFailed(latest, transitionId, failure));
+      const next = workFailed(latest, transitionId, failure);
+      if (latest.transition && !next.transition) abandonSnapshots(this.store, latest, now, false);
+      this.commit(latest, next);
       return;
     }
     latest = this.recordWorkResult(latest, work, result ?? {}, now);
@@ -136,6 +157,8 @@ export class Scheduler {
     if (work.kind === 'snapshot') {
       const snapshot = this.store.snapshots.get(work.snapshotId);
       if (snapshot) this.store.putSnapshot({ ...snapshot, status: 'available', completedAt: now, dataPath: result.dataPath });
+      // Deleted (or abandoned) while it was being taken: its copy goes too.
+      else void this.fleet.removeData(result.dataPath);
     }
     if (work.kind === 'destroy') {
       const backup = this.store.automatedBackup(inst.dbiResourceId);
@@ -228,6 +251,11 @@ export class Scheduler {
       this.stepDone(id);
       this.kick(id);
     }
+  }
+
+  /** Whether the database layer is working for this instance right now. */
+  isBusy(identifier: string): boolean {
+    return this.busy.has(identifier);
   }
 
   heldIdentifiers(): string[] {

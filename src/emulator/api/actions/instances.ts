@@ -4,6 +4,7 @@ import { defaultParameterGroupName } from '../../model/defaults.js';
 import { newDbiResourceId } from '../../model/ids.js';
 import { beginTransition, currentView, rebootTransition, refusal } from '../../model/lifecycle.js';
 import { createPhases, deletePhases } from '../../model/plans.js';
+import { abandonSnapshots } from '../../runtime/scheduler.js';
 import type { EngineName, InstanceRecord } from '../../model/types.js';
 import {
   DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW, checkBackupWindow, checkMaintenanceWindow, windowsOverlap,
@@ -213,6 +214,8 @@ export const deleteDBInstance: ActionHandler = (ctx, params) => {
   if (refused) throw invalidInstanceState(refused);
   if (finalSnapshotId && ctx.store.snapshots.has(finalSnapshotId)) throw snapshotAlreadyExists(finalSnapshotId);
 
+  // A deletion replaces whatever the instance was doing (a creation's first backup, say).
+  abandonSnapshots(ctx.store, inst, ctx.now, ctx.scheduler.isBusy(inst.identifier));
   const started = beginTransition(inst, 'delete', deletePhases(finalSnapshotId, retainBackups), ctx.store.transitionId(), ctx.now, ctx.timing);
   if (finalSnapshotId) addSnapshotRecord(ctx, inst, finalSnapshotId, 'manual', undefined);
   commitInstance(ctx, started);
