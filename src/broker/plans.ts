@@ -1,7 +1,7 @@
 import type { CreateDBInstanceCommandInput } from '@aws-sdk/client-rds';
 import type { ParsedConfig, PlanConfig, ServiceConfig } from '../config/schema.js';
 import type { PlanMatch } from '../catalog/catalog.js';
-import type { DesiredSettings } from '../reconcile/settings.js';
+import { compareVersions, type DesiredSettings } from '../reconcile/settings.js';
 import { decodePairs, encodePairs } from '../reconcile/tags.js';
 
 /** The plan an instance's tags name, in whichever service holds it. */
@@ -23,9 +23,11 @@ export interface RequestedSettings {
   preferredBackupWindow?: string;
   preferredMaintenanceWindow?: string;
   dbName?: string;
+  /** A minor version upgrade asked for on update (upgrade_minor_version): newer than the plan's. */
+  engineVersion?: string;
 }
 
-const KEYS = { backupRetentionPeriod: 'brp', preferredBackupWindow: 'pbw', preferredMaintenanceWindow: 'pmw', dbName: 'db' } as const;
+const KEYS = { backupRetentionPeriod: 'brp', preferredBackupWindow: 'pbw', preferredMaintenanceWindow: 'pmw', dbName: 'db', engineVersion: 'ev' } as const;
 
 export function encodeRequested(settings: RequestedSettings): string {
   return encodePairs({
@@ -33,6 +35,7 @@ export function encodeRequested(settings: RequestedSettings): string {
     [KEYS.preferredBackupWindow]: settings.preferredBackupWindow,
     [KEYS.preferredMaintenanceWindow]: settings.preferredMaintenanceWindow,
     [KEYS.dbName]: settings.dbName,
+    [KEYS.engineVersion]: settings.engineVersion,
   });
 }
 
@@ -44,6 +47,7 @@ export function decodeRequested(value: string | undefined): RequestedSettings {
   if (pairs[KEYS.preferredBackupWindow]) out.preferredBackupWindow = pairs[KEYS.preferredBackupWindow];
   if (pairs[KEYS.preferredMaintenanceWindow]) out.preferredMaintenanceWindow = pairs[KEYS.preferredMaintenanceWindow];
   if (pairs[KEYS.dbName]) out.dbName = pairs[KEYS.dbName];
+  if (pairs[KEYS.engineVersion]) out.engineVersion = pairs[KEYS.engineVersion];
   return out;
 }
 
@@ -71,7 +75,7 @@ export function desiredSettings(plan: PlanConfig, requested: RequestedSettings):
     backupRetentionPeriod: requested.backupRetentionPeriod ?? rds.backupRetentionPeriod,
     ...(backupWindow ? { preferredBackupWindow: backupWindow } : {}),
     ...(maintenanceWindow ? { preferredMaintenanceWindow: maintenanceWindow } : {}),
-    engineVersion: rds.engineVersion,
+    engineVersion: requested.engineVersion && compareVersions(requested.engineVersion, rds.engineVersion) > 0 ? requested.engineVersion : rds.engineVersion,
   };
 }
 

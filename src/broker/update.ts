@@ -9,6 +9,7 @@ import { databaseTarget, requireOwnInstance, type BrokerDeps } from './deps.js';
 import { decodeExtensions, desiredWithExtensions, encodeExtensions, ensureManagedParameterGroup, nextExtensions } from './extensions.js';
 import { databaseNameOf, onDatabase } from './database-errors.js';
 import { instanceMetadata } from './metadata.js';
+import { checkEngineUpgrade, minorUpgradeTarget } from './engine-versions.js';
 import { checkMaintenanceInfo } from './provision.js';
 import { decodeRequested, encodeRequested, planById, planChangeAllowed, requestedFromParameters } from './plans.js';
 import { tenantFromRequest, tenantTags } from './tenant.js';
@@ -50,6 +51,9 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   if (planChanges && current && !planChangeAllowed(target.service, current.plan, target.plan)) {
     throw new BrokerError(422, `changing from plan ${current.plan.name} to plan ${target.plan.name} is not supported`);
   }
+  if (planChanges && Number.parseInt(target.plan.rds.engineVersion, 10) < Number.parseInt(observed.engineVersion, 10)) {
+    throw new BrokerError(422, `the instance runs ${observed.engine} ${observed.engineVersion}; RDS cannot downgrade it to plan ${target.plan.name}'s ${target.plan.rds.engineVersion}`);
+  }
   const reboot = parameters.reboot === true || parameters.force_failover === true;
   const currentExtensions = decodeExtensions(tags[Tag.extensions]);
   const extensions = nextExtensions(target.plan, currentExtensions, parameters.enable_extensions, parameters.disable_extensions);
@@ -57,6 +61,15 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   const removedExtensions = currentExtensions.filter((name) => !extensions.includes(name));
   await ensureManagedParameterGroup(deps, target.plan, extensions);
   const change = settingsDiff(observed, desiredWithExtensions(target.plan, requested, extensions));
+  if (parameters.upgrade_minor_version === true && !change.EngineVersion) {
+    const minor = await minorUpgradeTarget(deps, observed.engine, observed.engineVersion);
+    if (minor) {
+      // Recorded, so the settings step waits until RDS shows this version.
+      change.EngineVersion = minor;
+      requested.engineVersion = minor;
+    }
+  }
+  await checkEngineUpgrade(deps, observed.engine, observed.engineVersion, change);
   if (reboot && !isEmptyChange(change)) throw badRequest('reboot and force_failover cannot be combined with other changes: send them in an update of their own');
 
   const now = deps.now();
@@ -65,7 +78,8 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
     ...tenantTags(tenantFromRequest(request.context), tagValue),
   };
   delete newTags[Tag.platform];
-  if (encodedRequested) newTags[Tag.requestedSettings] = encodedRequested;
+  const finalRequested = encodeRequested(requested);
+  if (finalRequested) newTags[Tag.requestedSettings] = finalRequested;
   if (typeof parameters.skip_final_snapshot === 'boolean') newTags[Tag.skipFinalSnapshot] = String(parameters.skip_final_snapshot);
   if (typeof parameters.delete_automated_backups === 'boolean') newTags[Tag.deleteAutomatedBackups] = String(parameters.delete_automated_backups);
   if (addedExtensions.length > 0 || removedExtensions.length > 0) newTags[Tag.extensions] = encodeExtensions(extensions);
