@@ -8,6 +8,7 @@ import { CreateDBParameterGroupCommand, type RDSClient } from '@aws-sdk/client-r
 export const LOCAL_PARAMETER_GROUPS = [
   { name: 'rds-broker-local-postgres17', family: 'postgres17' },
   { name: 'rds-broker-local-postgres16', family: 'postgres16' },
+  { name: 'rds-broker-local-mysql80', family: 'mysql8.0' },
 ] as const;
 
 export async function ensureLocalParameterGroups(client: RDSClient): Promise<void> {
