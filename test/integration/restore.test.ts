@@ -75,6 +75,33 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
     expect(await loginRefused(master.toString(), ca)).to.equal(true);
   });
 
+  it('never begins a step before RDS has finished the previous change, even while changes stay invisible', async () => {
+    // The emulator refuses a change that arrives while another is still under way (InvalidDBInstanceState):
+    // a step begun too early shows up as such an error. A longer visibility lag makes it likelier.
+    await emulatorAdmin(stack, 'POST', 'settings', { visibilityLagMs: 1500 });
+    stack.emulator.resetStats();
+    try {
+      const id = randomUUID();
+      const response = await stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.small,
+        context: cfContext(),
+        parameters: { restore_from_latest_snapshot_of: a },
+      });
+      expect(response.status).to.equal(202);
+      const done = await pollUntilDone(stack, id, 'restore', 3000);
+      expect(done.state, done.description).to.equal('succeeded');
+      const stats = stack.emulator.stats();
+      expect(stats.calls.ModifyDBInstance, 'settings and password were changed').to.be.at.least(2);
+      expect(stats.calls.RebootDBInstance, 'the parameter group asked for a reboot').to.be.at.least(1);
+      for (const action of ['ModifyDBInstance', 'RebootDBInstance']) {
+        expect(stats.errors[action] ?? {}, action).to.not.have.property('InvalidDBInstanceState');
+      }
+    } finally {
+      await emulatorAdmin(stack, 'POST', 'settings', { visibilityLagMs: 300 });
+    }
+  });
+
   it('refuses a restore from another space, and creates nothing', async () => {
     const c = randomUUID();
     const response = await stack.server.client.put(`/v2/service_instances/${c}?accepts_incomplete=true`, {
