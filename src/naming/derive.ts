@@ -1,4 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
+// sql/ recognises the broker's database users by this prefix; names are derived here with it.
+import { BINDING_USER_PREFIX } from '../sql/names.js';
 
 /**
  * Deterministic names and secrets. Nothing the broker hands out is stored anywhere: every value is
@@ -39,8 +41,6 @@ export function bindingPassword(secret: DerivationSecret, instanceId: string, bi
   return base62(hmac(secret.value, `binding:${instanceId}:${bindingId}`), PASSWORD_LENGTH);
 }
 
-/** Prefix of every database user the broker creates; `sql/` recognises its users by it. */
-export const BINDING_USERNAME_PREFIX = 'rdsb_';
 
 /**
  * Database username of a binding: the prefix and 24 hex characters of SHA-256(binding ID).
@@ -48,7 +48,7 @@ export const BINDING_USERNAME_PREFIX = 'rdsb_';
  * in an unquoted name, and a hash keeps them out of SQL entirely.
  */
 export function bindingUsername(bindingId: string): string {
-  return BINDING_USERNAME_PREFIX + createHash('sha256').update(bindingId).digest('hex').slice(0, 24);
+  return BINDING_USER_PREFIX + createHash('sha256').update(bindingId).digest('hex').slice(0, 24);
 }
 
 const RDS_IDENTIFIER_MAX = 63;
