@@ -70,7 +70,19 @@ export function poll(client: LoadClient, target: PollTarget): Promise<PollOutcom
         }
       });
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    // Where a request stalls tells whose fault it is: a connection that never opened, or a server
+    // that never answered on an open one.
+    let connection = 'no connection';
+    req.on('socket', (socket) => {
+      if (!socket.connecting) connection = 'a reused connection';
+      else {
+        connection = 'a new connection, never established';
+        socket.once('connect', () => {
+          connection = 'a new connection';
+        });
+      }
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms on ${connection}`)));
     req.on('error', (error: NodeJS.ErrnoException) => finish({ status: 0, error: error.code ?? error.message }));
     req.end();
   });
@@ -153,6 +165,17 @@ export async function closedLoop(client: LoadClient, targets: readonly PollTarge
   await Promise.all(Array.from({ length: concurrency }, worker));
   tally.result.elapsedSeconds = (performance.now() - started) / 1000;
   return tally.result;
+}
+
+/**
+ * Opens `count` keep-alive connections at once with cheap requests (GET /healthz) while the broker
+ * is idle, so that a closed loop measures requests, not connection set-up: a broker busy with
+ * the loop's first connections accepts new ones slowly (seen here: about two hundred waiting in
+ * the accept queue, a few polls answered only after 10 s).
+ */
+export async function openConnections(client: LoadClient, count: number): Promise<number> {
+  const outcomes = await Promise.all(Array.from({ length: count }, () => poll(client, { path: '/healthz' })));
+  return outcomes.filter((o) => o.status === 200).length;
 }
 
 /** Polls every target once, `concurrency` at a time (warm-up: connections, JIT, first actions). */

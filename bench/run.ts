@@ -13,7 +13,7 @@ import { ensureLocalParameterGroups } from '../src/local/parameter-groups.js';
 import { benchConfigDocument, benchPlans, effectiveCoalescing } from './broker-config.js';
 import { readCalls, settleAll } from './emulator-admin.js';
 import { formatFigure, type Figure } from './figures.js';
-import { closedLoop, createLoadClient, offerRate, pollEachOnce, type LoadResult, type PollTarget } from './load.js';
+import { closedLoop, createLoadClient, offerRate, openConnections, pollEachOnce, type LoadResult, type PollTarget } from './load.js';
 import { benchUsage, BenchUsageError, parseBenchOptions, type BenchOptions } from './options.js';
 import { cpuMsOf, freePort, memoryOf, startBroker, startEmulatorProcess, type BrokerProcess, type EmulatorProcess } from './processes.js';
 import { changePlan, inParallel, newInstanceIds, osbClient, pollPaths, provision, type Fleet } from './seed.js';
@@ -166,7 +166,8 @@ async function measureMode(run: Run, targets: PollTarget[], coalescing: boolean)
     print({ metric: 'latency_p50_ms', value: summary ? round(summary.p50, 2) : null, unit: 'ms', ...latencyDetails });
     print({ metric: 'latency_p99_ms', value: summary ? round(summary.p99, 2) : null, unit: 'ms', ...latencyDetails });
 
-    progress(`throughput: ${options.concurrency} polls in flight for ${options.throughputSeconds} s`);
+    const opened = await openConnections(client, options.concurrency);
+    progress(`throughput: ${options.concurrency} polls in flight for ${options.throughputSeconds} s (${opened} connections opened first)`);
     const beforeMax = await readCalls(run.emulator.url);
     const maxCpu = cpuReading(run, broker);
     const max = await closedLoop(client, targets, options.concurrency, options.throughputSeconds);
