@@ -80,7 +80,8 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     expect(inst.DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'default.postgres16', ParameterApplyStatus: 'in-sync' }]);
     expect(inst.DBInstanceArn).to.equal(`${ACCOUNT_ARN}:db:cli-one`);
     expect(inst.DbiResourceId).to.match(/^db-[A-Z0-9]{26}$/);
-    expect(inst.PendingModifiedValues).to.deep.equal({});
+    // As in AWS's own example of create-db-instance output: the password being set shows as pending.
+    expect(inst.PendingModifiedValues).to.deep.equal({ MasterUserPassword: '****' });
     expect(inst.DBSecurityGroups).to.deep.equal([]);
     expect(inst.VpcSecurityGroups).to.have.length(1);
     expect(inst.VpcSecurityGroups[0].VpcSecurityGroupId).to.match(/^sg-[0-9a-f]+$/);
@@ -90,6 +91,9 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     // Not there while creating, as on RDS.
     expect(inst).to.not.have.property('Endpoint');
     expect(inst).to.not.have.property('InstanceCreateTime');
+
+    const creating = await describeOne('cli-one');
+    expect([creating.DBInstanceStatus, creating.PendingModifiedValues]).to.deep.equal(['creating', { MasterUserPassword: '****' }]);
 
     emu().release('cli-one');
     expect(await emu().settle()).to.deep.equal([]);
@@ -102,6 +106,7 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     expect(ready.Endpoint.Address).to.equal('127.0.0.1');
     expect(ready.Endpoint.Port).to.be.a('number');
     expect(ready.AvailabilityZone).to.match(/^us-east-1[a-c]$/);
+    expect(ready.PendingModifiedValues).to.deep.equal({});
     const created = cliTime(ready.InstanceCreateTime);
     expect(created).to.be.within(before - 1000, Date.now());
     expect(cliTime(ready.LatestRestorableTime)).to.be.at.least(created);

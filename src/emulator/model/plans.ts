@@ -6,7 +6,9 @@ import { phase } from './lifecycle.js';
 import type { InstanceRecord, PendingChanges, Phase, SettingChanges } from './types.js';
 
 export function createPhases(automatedSnapshotId: string | undefined): Phase[] {
-  const phases = [phase('creating', { work: { kind: 'provision' } })];
+  // RDS shows the master password it is setting as pending (****) while a new instance is created;
+  // a restore shows nothing pending (the password comes with the data).
+  const phases = [phase('creating', { work: { kind: 'provision' }, showsPending: { MasterUserPassword: true } })];
   if (automatedSnapshotId) phases.push(phase('backing-up', { work: { kind: 'snapshot', snapshotId: automatedSnapshotId } }));
   return phases;
 }
