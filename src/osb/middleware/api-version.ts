@@ -24,7 +24,9 @@ export function apiVersionProblem(value: string | undefined): string | undefined
 /** Every /v2 request must say which OSB version it speaks: missing, malformed or too old → 412. */
 export function apiVersion(): Middleware<OsbState> {
   return async (ctx, next) => {
-    if (ctx.path === '/v2' || ctx.path.startsWith('/v2/')) {
+    // The router matches paths whatever their case (/V2/catalog reaches the catalog), so this check must too.
+    const path = ctx.path.toLowerCase();
+    if (path === '/v2' || path.startsWith('/v2/')) {
       const value = ctx.get(API_VERSION_HEADER) || undefined;
       const problem = apiVersionProblem(value);
       if (problem) throw new OsbHttpError(412, problem);
