@@ -6,7 +6,6 @@ import type { OsbState } from '../state.js';
 const bodilessDescriptions: Record<number, string> = {
   404: 'no such endpoint',
   405: 'this endpoint does not support that HTTP method (see the Allow header)',
-  501: 'this HTTP method is not implemented',
 };
 
 /**
@@ -19,8 +18,11 @@ export function errors(): Middleware<OsbState> {
     try {
       await next();
       // Koa leaves unmatched routes at 404, and the router's 405/501 carry no body: give them one.
+      // The router's 501 (a method no route uses, such as TRACE) is the client's mistake like any
+      // other wrong method: a 405, so that nobody can inflate the broker's 5xx rate from outside.
       if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null)) {
-        throw new OsbHttpError(ctx.status, bodilessDescriptions[ctx.status] ?? `request failed with status ${ctx.status}`);
+        const status = ctx.status === 501 ? 405 : ctx.status;
+        throw new OsbHttpError(status, bodilessDescriptions[status] ?? `request failed with status ${status}`);
       }
     } catch (error) {
       if (error instanceof BrokerError) {
