@@ -30,6 +30,12 @@ export function tlsOptions(tls: { certFile: string; keyFile: string }): HttpsOpt
   return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: 'TLSv1.2' };
 }
 
+/** A complete HTTP response with an OSB error body, written straight to a socket. Pure. */
+function rawErrorResponse(status: number, reason: string, description: string): string {
+  const body = JSON.stringify({ description });
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 /** A complete HTTP response for a request the parser refused. Pure. */
 export function parserErrorResponse(code: string | undefined): string {
   const [status, reason, description] =
@@ -38,9 +44,11 @@ export function parserErrorResponse(code: string | undefined): string {
       : code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', 'the request was not received in time']
         : [400, 'Bad Request', 'malformed HTTP request'];
-  const body = JSON.stringify({ description });
-  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return rawErrorResponse(status, reason, description);
 }
+
+/** CONNECT never reaches Koa, and Node closes it unanswered unless someone listens. Pure. */
+export const connectResponse = () => rawErrorResponse(405, 'Method Not Allowed', 'this broker does not support the CONNECT method');
 
 function formatUrl(scheme: string, host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -76,6 +84,16 @@ export async function startServer({ config, broker, log, now }: StartOptions): P
       return;
     }
     socket.end(parserErrorResponse(error.code));
+  });
+  // Requests Node answers itself, before Koa, would otherwise get no body (an Expect other than
+  // 100-continue: an empty 417) or no answer at all (CONNECT): give them OSB error bodies too.
+  server.on('checkExpectation', (req, res) => {
+    res.writeHead(417, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close' });
+    res.end(JSON.stringify({ description: 'the Expect header of this request is not supported; only 100-continue is' }));
+  });
+  server.on('connect', (_req, socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(connectResponse());
   });
   let closing = false;
 
