@@ -263,22 +263,29 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     expect(new Set(all.map((v: any) => `${v.Engine} ${v.EngineVersion}`)).size).to.equal(all.length);
   });
 
-  it('parameter groups: create, modify rds.force_ssl=0 (dynamic: applied without a reboot), describe-db-parameters', async () => {
+  it('parameter groups: create, associate (applying, then pending-reboot), modify rds.force_ssl=0 (dynamic: no reboot), describe-db-parameters', async () => {
     const group = (await run().json([
       'create-db-parameter-group', '--db-parameter-group-name', 'cli-pg', '--db-parameter-group-family', 'postgres16', '--description', 'AWS CLI test group',
     ])).DBParameterGroup;
     expect(group).to.deep.equal({
       DBParameterGroupName: 'cli-pg', DBParameterGroupFamily: 'postgres16', Description: 'AWS CLI test group', DBParameterGroupArn: `${ACCOUNT_ARN}:pg:cli-pg`,
     });
-    const [{ Parameters: none }, { Parameters: defaults }] = await Promise.all([
+    emu().hold('cli-restored');
+    const [{ Parameters: none }, { Parameters: defaults }, { DBInstance: switching }] = await Promise.all([
       run().json(['describe-db-parameters', '--db-parameter-group-name', 'cli-pg', '--source', 'user']),
       run().json(['describe-db-parameters', '--db-parameter-group-name', 'cli-pg']),
       run().json(['modify-db-instance', '--db-instance-identifier', 'cli-restored', '--db-parameter-group-name', 'cli-pg', '--apply-immediately']),
     ]);
     expect(none).to.deep.equal([]);
     expect(defaults.find((p: any) => p.ParameterName === 'rds.force_ssl').ParameterValue).to.equal('1');
-
-    await emu().settle();
+    // As in AWS's example of modify-db-instance output: the new group at once, "applying".
+    expect(switching.DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'applying' }]);
+    const modifying = await describeOne('cli-restored');
+    expect([modifying.DBInstanceStatus, modifying.DBParameterGroups]).to.deep.equal(['modifying', [{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'applying' }]]);
+    emu().release('cli-restored');
+    expect(await emu().settle()).to.deep.equal([]);
+    // A new group's parameters take effect at the next reboot, as on RDS.
+    expect((await describeOne('cli-restored')).DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'pending-reboot' }]);
     await run().json(['reboot-db-instance', '--db-instance-identifier', 'cli-restored']);
     await emu().settle();
     expect((await describeOne('cli-restored')).DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'in-sync' }]);

@@ -64,7 +64,7 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
     '<DBSecurityGroups/>' +
     list('VpcSecurityGroups', 'VpcSecurityGroupMembership', inst.vpcSecurityGroupIds, (id) =>
       `<VpcSecurityGroupId>${escapeXml(id)}</VpcSecurityGroupId><Status>active</Status>`) +
-    `<DBParameterGroups><DBParameterGroup>${el('DBParameterGroupName', inst.parameterGroupName)}` +
+    `<DBParameterGroups><DBParameterGroup>${el('DBParameterGroupName', view.parameterGroupName ?? inst.parameterGroupName)}` +
     `${el('ParameterApplyStatus', view.parameterApplyStatus)}</DBParameterGroup></DBParameterGroups>` +
     (exists ? el('AvailabilityZone', inst.availabilityZone) : '') +
     (subnetGroup ? `<DBSubnetGroup>${subnetGroupXml(subnetGroup, ctx.arns.of('subgrp', subnetGroup.name))}</DBSubnetGroup>` : '') +

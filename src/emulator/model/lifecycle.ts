@@ -53,14 +53,14 @@ export function actualStatus(inst: InstanceRecord): InstanceStatus {
 export function currentView(inst: InstanceRecord): VisibleState {
   const t = inst.transition;
   let pending = inst.pending;
-  if (t) {
-    const shows = t.phases[t.index]!.showsPending;
-    if (shows) pending = { ...pending, ...shows };
-  }
+  const current = t?.phases[t.index];
+  if (current?.showsPending) pending = { ...pending, ...current.showsPending };
+  const associating = current?.showsParameterGroup;
   return {
     status: actualStatus(inst),
     pending,
-    parameterApplyStatus: inst.parameterActivity ? 'applying' : inst.parameterApplyStatus,
+    parameterApplyStatus: inst.parameterActivity || associating ? 'applying' : inst.parameterApplyStatus,
+    ...(associating ? { parameterGroupName: associating } : {}),
   };
 }
 

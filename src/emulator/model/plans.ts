@@ -50,6 +50,8 @@ export interface ModifyPlan {
   settings: SettingChanges;
   /** Shown as PendingModifiedValues while the change is under way. */
   showsPending: PendingChanges;
+  /** A different parameter group being associated, shown (`applying`) while the change is under way. */
+  showsParameterGroup?: string;
   storageChanged: boolean;
   engineUpgrade?: { engineVersion: string; parameterGroupName?: string };
   password?: string;
@@ -64,7 +66,11 @@ export function isEmptySettings(s: SettingChanges): boolean {
 export function modifyPhases(plan: ModifyPlan): Phase[] {
   const phases: Phase[] = [];
   if (!isEmptySettings(plan.settings)) {
-    phases.push(phase('modifying', { apply: plan.settings, showsPending: plan.showsPending }));
+    phases.push(phase('modifying', {
+      apply: plan.settings,
+      showsPending: plan.showsPending,
+      ...(plan.showsParameterGroup ? { showsParameterGroup: plan.showsParameterGroup } : {}),
+    }));
     if (plan.storageChanged) phases.push(phase('storage-optimization'));
   }
   if (plan.engineUpgrade) {

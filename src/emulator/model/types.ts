@@ -78,6 +78,8 @@ export interface Phase {
   apply?: SettingChanges;
   /** Pending values shown while this phase runs (e.g. the masked password). */
   showsPending?: PendingChanges;
+  /** A parameter group being associated: RDS shows its name at once, `applying`, while the phase runs. */
+  showsParameterGroup?: string;
 }
 
 export type TransitionKind = 'create' | 'restore' | 'modify' | 'reboot' | 'snapshot' | 'delete' | 'maintenance';
@@ -113,6 +115,8 @@ export interface VisibleState {
   status: InstanceStatus;
   pending: PendingChanges;
   parameterApplyStatus: ParameterApplyStatus;
+  /** Set while a new parameter group is being associated; otherwise the record's own group shows. */
+  parameterGroupName?: string;
 }
 
 export interface InstanceRecord {

@@ -118,7 +118,10 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
     if (toggles && !applyNow) queued.BackupRetentionPeriod = retention;
     else plan.settings.backupRetentionPeriod = retention;
   }
-  if (parameterGroupName !== undefined && !(engine && applyNow)) plan.settings.parameterGroupName = parameterGroupName;
+  if (parameterGroupName !== undefined && !(engine && applyNow)) {
+    plan.settings.parameterGroupName = parameterGroupName;
+    if (parameterGroupName !== inst.parameterGroupName) plan.showsParameterGroup = parameterGroupName;
+  }
   if (vpcSecurityGroupIds) plan.settings.vpcSecurityGroupIds = vpcSecurityGroupIds;
   if (backupWindow !== undefined && backupWindow !== inst.preferredBackupWindow) plan.settings.preferredBackupWindow = backupWindow;
   if (applyNow) {
@@ -156,5 +159,7 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
   const shownPending: PendingChanges = { ...next.pending, ...plan.showsPending };
   if (plan.engineUpgrade) shownPending.EngineVersion = plan.engineUpgrade.engineVersion;
   if (password !== undefined) shownPending.MasterUserPassword = true;
-  return instanceResult(next, ctx, { ...before, pending: shownPending });
+  // A new parameter group is associated at once, as RDS answers: its name, `applying`.
+  const shownGroup = plan.showsParameterGroup ? { parameterGroupName: plan.showsParameterGroup, parameterApplyStatus: 'applying' as const } : {};
+  return instanceResult(next, ctx, { ...before, pending: shownPending, ...shownGroup });
 };
