@@ -102,7 +102,7 @@ function answers(result: LoadResult) {
   return { polls: result.completed, ok: result.ok, skipped: result.skipped, statuses: counts(result.statuses), states: counts(result.states), ...(Object.keys(result.errors).length ? { errors: counts(result.errors) } : {}) };
 }
 
-async function measureStartup(run: Run, configFile: string, coalescing: boolean): Promise<BrokerProcess> {
+async function measureStartup(run: Run, configFile: string, coalescing: boolean, mode: Record<string, unknown>): Promise<BrokerProcess> {
   const logName = `broker-coalescing-${coalescing ? 'on' : 'off'}.log`;
   const fromSource: BrokerProcess[] = [];
   for (let i = 0; i < run.options.startupRuns; i++) {
@@ -119,8 +119,8 @@ async function measureStartup(run: Run, configFile: string, coalescing: boolean)
   const medianOf = (starts: BrokerProcess[], pick: (b: BrokerProcess) => number) => round(median(starts.map(pick))!, 1);
   const samples = (starts: BrokerProcess[]) => starts.map((b) => round(b.readyMs, 1));
   const until = '/readyz answers 200';
-  print({ metric: 'startup_ms', value: medianOf(built, (b) => b.readyMs), unit: 'ms', coalescing, entry: 'compiled JavaScript (production)', until, samples: samples(built), listening_ms: medianOf(built, (b) => b.listeningMs), cpu_ms: medianOf(built, (b) => b.readyCpuMs), load_1m: round(loadavg()[0]!, 2) });
-  print({ metric: 'startup_from_source_ms', value: medianOf(fromSource, (b) => b.readyMs), unit: 'ms', coalescing, entry: 'bin/rds-broker.js, TypeScript through tsx', until, samples: samples(fromSource), cpu_ms: medianOf(fromSource, (b) => b.readyCpuMs) });
+  print({ metric: 'startup_ms', value: medianOf(built, (b) => b.readyMs), unit: 'ms', ...mode, coalescing, entry: 'compiled JavaScript (production)', until, samples: samples(built), listening_ms: medianOf(built, (b) => b.listeningMs), cpu_ms: medianOf(built, (b) => b.readyCpuMs), load_1m: round(loadavg()[0]!, 2) });
+  print({ metric: 'startup_from_source_ms', value: medianOf(fromSource, (b) => b.readyMs), unit: 'ms', ...mode, coalescing, entry: 'bin/rds-broker.js, TypeScript through tsx', until, samples: samples(fromSource), cpu_ms: medianOf(fromSource, (b) => b.readyCpuMs) });
   return built[built.length - 1]!;
 }
 
@@ -129,7 +129,7 @@ async function measureMode(run: Run, targets: PollTarget[], coalescing: boolean)
   const { file, coalesce } = writeConfig(run, coalescing);
   const mode = { coalescing, ...(coalescing ? { window_ms: coalesce.windowMs, max_identifiers: coalesce.maxIdentifiers } : {}) };
   progress(`coalescing ${coalescing ? 'on' : 'off'}: timing ${options.startupRuns} start-ups from source and ${options.startupRuns} compiled`);
-  const broker = await measureStartup(run, file, coalescing);
+  const broker = await measureStartup(run, file, coalescing, mode);
   const client = createLoadClient(broker.url, run.username, run.password, Math.max(options.concurrency, 256));
   try {
     const warm = await pollEachOnce(client, targets, 32);

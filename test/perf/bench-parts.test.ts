@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { formatFigure, judged } from '../../bench/figures.js';
 import { BenchUsageError, parseBenchOptions } from '../../bench/options.js';
 import { pollPaths } from '../../bench/seed.js';
+import { formatTable, parseFigures } from '../../bench/table.js';
 import { callDelta, median, percentile, summarise } from '../../bench/stats.js';
 
 /** The benchmark's pure parts: statistics, options, figure lines, poll targets. */
@@ -99,6 +100,23 @@ describe('benchmark parts', () => {
       '/v2/service_instances/c1/last_operation?operation=provision',
       '/v2/service_instances/c2/last_operation?operation=provision',
       '/v2/service_instances/c3/last_operation?operation=provision',
+    ]);
+  });
+
+  it('tabulates figures by mode and window, with their targets', () => {
+    const output = [
+      '[bench] progress lines are ignored',
+      '{"metric":"rds_calls_per_second","value":4.01,"unit":"calls/s","coalescing":true,"window_ms":250,"target":"<= 5","met":true,"load_1m":1.2}',
+      '{"metric":"rds_calls_per_second","value":100,"unit":"calls/s","coalescing":false}',
+      '{"metric":"rds_calls_per_poll","value":1,"unit":"calls/poll","coalescing":false,"target":"<= 1","met":true}',
+    ].join('\n');
+    const figures = parseFigures(output);
+    expect(figures).to.have.length(3);
+    expect(formatTable(figures).split('\n')).to.deep.equal([
+      '| figure | target | coalescing on (250 ms) | coalescing off |',
+      '| --- | --- | --- | --- |',
+      '| `rds_calls_per_poll` (calls/poll) | <= 1 |  | 1 ✔ |',
+      '| `rds_calls_per_second` (calls/s) | <= 5 | 4.01 ✔ (load 1.2) | 100 |',
     ]);
   });
 });
