@@ -5,7 +5,8 @@ import { RdsGateway } from '../aws/gateway.js';
 import { recordRdsCall } from '../metrics/metrics.js';
 import { createSqlGateway } from '../sql/index.js';
 import type { SqlGateway } from '../sql/types.js';
-import type { Broker } from './contract.js';
+import { RdsError } from '../aws/errors.js';
+import { BrokerError, type Broker, type BrokerResponse } from './contract.js';
 import type { BrokerDeps } from './deps.js';
 import { bind, bindingLastOperation, fetchBinding, unbind } from './bindings.js';
 import { deprovision, fetchInstance, lastOperation } from './instance-ops.js';
@@ -59,20 +60,34 @@ export function createDeps(config: Config, log: Logger, options: BrokerOptions =
   };
 }
 
+/**
+ * RDS still throttling or failing after the gateway's retries is a passing condition: the platform
+ * may try again, so it gets a 503 that says so, never a 500 "internal error" (polls already answer
+ * "in progress" for it).
+ */
+async function transientAs503(work: () => Promise<BrokerResponse>): Promise<BrokerResponse> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RdsError && error.retryable) throw new BrokerError(503, `RDS is busy (${error.code}); try again shortly`);
+    throw error;
+  }
+}
+
 export async function createBroker(config: Config, log: Logger, options: BrokerOptions = {}): Promise<RunningBroker> {
   const deps = createDeps(config, log, options);
   let lastProbe = 0;
   return {
     deps,
-    provision: (request) => provision(deps, request),
-    update: (request) => update(deps, request),
-    deprovision: (request) => deprovision(deps, request),
-    fetchInstance: (request) => fetchInstance(deps, request),
-    lastOperation: (request) => lastOperation(deps, request),
-    bind: (request) => bind(deps, request),
-    unbind: (request) => unbind(deps, request),
-    fetchBinding: (request) => fetchBinding(deps, request),
-    bindingLastOperation: (request) => bindingLastOperation(deps, request),
+    provision: (request) => transientAs503(() => provision(deps, request)),
+    update: (request) => transientAs503(() => update(deps, request)),
+    deprovision: (request) => transientAs503(() => deprovision(deps, request)),
+    fetchInstance: (request) => transientAs503(() => fetchInstance(deps, request)),
+    lastOperation: (request) => transientAs503(() => lastOperation(deps, request)),
+    bind: (request) => transientAs503(() => bind(deps, request)),
+    unbind: (request) => transientAs503(() => unbind(deps, request)),
+    fetchBinding: (request) => transientAs503(() => fetchBinding(deps, request)),
+    bindingLastOperation: (request) => transientAs503(() => bindingLastOperation(deps, request)),
     ready: () => {
       const fresh = deps.rds.sinceLastSuccess() < READY_WINDOW_MS;
       // Without recent traffic, readiness asks RDS itself, in the background, at most every 10 s.
