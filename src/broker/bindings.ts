@@ -81,7 +81,11 @@ export async function unbind(deps: BrokerDeps, request: UnbindRequest): Promise<
 
 export async function fetchBinding(deps: BrokerDeps, request: FetchBindingRequest): Promise<BrokerResponse> {
   const missing = () => notFound('the binding does not exist');
-  const observed = await findOwnInstance(deps, request.instanceId).catch(() => undefined);
+  // Not this broker's instance (a BrokerError) means no such binding; RDS failing to answer does not.
+  const observed = await findOwnInstance(deps, request.instanceId).catch((error: unknown) => {
+    if (error instanceof BrokerError) return undefined;
+    throw error;
+  });
   if (!observed?.endpoint) throw missing();
   const ready: Ready = { observed, target: databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)) };
   return onDatabase(async () => {
