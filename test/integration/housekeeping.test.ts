@@ -5,7 +5,7 @@ import { cleanUpSnapshots, resyncPendingSteps } from '../../src/housekeeping/job
 import { Step } from '../../src/reconcile/tags.js';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
 import { emulatorAdmin, pollUntilDone, startStack, type Stack } from '../support/stack.js';
-import { bindUri, caOf, cfContext, provisionAndWait, query, rdsTags, takeSnapshot } from '../support/osb-flows.js';
+import { bindUri, caOf, provisionAndWait, query, rdsTags, requestRestore, takeSnapshot } from '../support/osb-flows.js';
 
 const DAY = 86_400_000;
 
@@ -57,12 +57,7 @@ describe('housekeeping against the emulator', function () {
     await query(uri, caOf(stack), 'CREATE TABLE hk (v int); INSERT INTO hk VALUES (7)');
     await takeSnapshot(stack, a, 'hk-for-restore');
     const b = randomUUID();
-    const response = await stack.server.client.put(`/v2/service_instances/${b}?accepts_incomplete=true`, {
-      service_id: LOCAL_SERVICE_ID,
-      plan_id: LOCAL_PLANS.small,
-      context: cfContext(),
-      parameters: { restore_from_latest_snapshot_of: a },
-    });
+    const response = await requestRestore(stack, b, { restore_from_latest_snapshot_of: a });
     expect(response.status).to.equal(202);
     const pending = () => rdsTags(stack, b).then((tags) => Object.values(Step).filter((step) => step in tags));
     expect(await pending()).to.have.length.greaterThan(0);

@@ -4,7 +4,7 @@ import { masterPassword } from '../../src/naming/derive.js';
 import { Step } from '../../src/reconcile/tags.js';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
 import { emulatorAdmin, pollUntilDone, startStack, type Stack } from '../support/stack.js';
-import { bindUri, caOf, cfContext, instanceExists, loginRefused, provisionAndWait, query, rdsTags, takeSnapshot } from '../support/osb-flows.js';
+import { bindUri, caOf, cfContext, instanceExists, loginRefused, provisionAndWait, query, rdsTags, requestRestore, takeSnapshot } from '../support/osb-flows.js';
 
 describe('restore from snapshot and to a point in time, reconciled on every poll', function () {
   this.timeout(300_000);
@@ -29,12 +29,7 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
 
   it('restores B from the latest snapshot of A, step by step, to exactly the snapshot rows', async () => {
     const b = randomUUID();
-    const response = await stack.server.client.put(`/v2/service_instances/${b}?accepts_incomplete=true`, {
-      service_id: LOCAL_SERVICE_ID,
-      plan_id: LOCAL_PLANS.small,
-      context: cfContext(),
-      parameters: { restore_from_latest_snapshot_of: a },
-    });
+    const response = await requestRestore(stack, b, { restore_from_latest_snapshot_of: a });
     expect(response.status, response.text).to.equal(202);
     expect(response.json.operation).to.equal('restore');
     const done = await pollUntilDone(stack, b, 'restore');
@@ -82,12 +77,7 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
     stack.emulator.resetStats();
     try {
       const id = randomUUID();
-      const response = await stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, {
-        service_id: LOCAL_SERVICE_ID,
-        plan_id: LOCAL_PLANS.small,
-        context: cfContext(),
-        parameters: { restore_from_latest_snapshot_of: a },
-      });
+      const response = await requestRestore(stack, id, { restore_from_latest_snapshot_of: a });
       expect(response.status).to.equal(202);
       const done = await pollUntilDone(stack, id, 'restore', 3000);
       expect(done.state, done.description).to.equal('succeeded');
@@ -135,12 +125,7 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
     // Wait until the archive has the second write, so the restore window covers `between`.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const c = randomUUID();
-    const response = await stack.server.client.put(`/v2/service_instances/${c}?accepts_incomplete=true`, {
-      service_id: LOCAL_SERVICE_ID,
-      plan_id: LOCAL_PLANS.small,
-      context: cfContext(),
-      parameters: { restore_from_point_in_time_of: a, restore_from_point_in_time_before: between.toISOString() },
-    });
+    const response = await requestRestore(stack, c, { restore_from_point_in_time_of: a, restore_from_point_in_time_before: between.toISOString() });
     expect(response.status, response.text).to.equal(202);
     const done = await pollUntilDone(stack, c, 'restore');
     expect(done.state, done.description).to.equal('succeeded');
@@ -152,12 +137,7 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
 
   it('completes a restore while RDS throttles every step', async () => {
     const d = randomUUID();
-    const response = await stack.server.client.put(`/v2/service_instances/${d}?accepts_incomplete=true`, {
-      service_id: LOCAL_SERVICE_ID,
-      plan_id: LOCAL_PLANS.small,
-      context: cfContext(),
-      parameters: { restore_from_latest_snapshot_of: a },
-    });
+    const response = await requestRestore(stack, d, { restore_from_latest_snapshot_of: a });
     expect(response.status).to.equal(202);
     await emulatorAdmin(stack, 'POST', 'faults', { actions: ['*'], probability: 0.4, error: { code: 'Throttling', status: 400 } });
     try {

@@ -91,3 +91,13 @@ export async function instanceExists(stack: Stack, instanceId: string): Promise<
     throw error;
   }
 }
+
+/** PUT a new instance of the small plan that restores from `parameters` (restore_from_…); answers as sent. */
+export function requestRestore(stack: Stack, instanceId: string, parameters: Record<string, unknown>, context: Record<string, unknown> = cfContext(), planId: string = LOCAL_PLANS.small) {
+  return stack.server.client.put(`/v2/service_instances/${instanceId}?accepts_incomplete=true`, {
+    service_id: LOCAL_SERVICE_ID,
+    plan_id: planId,
+    context,
+    parameters,
+  });
+}
