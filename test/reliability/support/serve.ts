@@ -38,7 +38,6 @@ export function writeConfig(dir: string, name: string, document: Record<string, 
 
 export class ServeProcess {
   private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
   private output = '';
   /** How many times the process was started, and how often it died of something other than our signals. */
   starts = 0;
@@ -84,11 +83,20 @@ export class ServeProcess {
       .filter((line): line is Record<string, any> => line !== undefined);
   }
 
-  /** Starts the process and resolves once it logs that it listens (bounded, so a broken build cannot hang). */
-  start(timeoutMs = 30_000): Promise<void> {
+  /** Resolves when the current incarnation exits, with its exit code or signal. */
+  exited(): Promise<string> {
+    return this.exitedPromise;
+  }
+  private exitedPromise: Promise<string> = Promise.resolve('not started');
+
+  /**
+   * Starts the process and resolves once it logs that it listens (bounded, so a broken build cannot
+   * hang). `env` adds variables for this incarnation only (failpoints, for instance).
+   */
+  start(env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<void> {
     if (this.alive()) throw new Error(`${this.name} is already running`);
     const child = spawn(process.execPath, [brokerBin, 'serve', '--config', this.configFile, '--port', String(this.port)], {
-      env: cleanEnv(this.env),
+      env: cleanEnv({ ...this.env, ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -97,10 +105,10 @@ export class ServeProcess {
     const mark = this.output.length;
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) =>
+    this.exitedPromise = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         if (!this.expectingExit) this.unexpectedExits.push(`${this.name} exited on its own: code ${code} signal ${signal}`);
-        resolve();
+        resolve(signal ?? String(code));
       }),
     );
     return new Promise((resolve, reject) => {
@@ -120,7 +128,7 @@ export class ServeProcess {
     if (!this.alive()) return;
     this.expectingExit = true;
     this.child!.kill('SIGKILL');
-    await this.exited;
+    await this.exitedPromise;
   }
 
   /** Graceful stop (SIGTERM), then SIGKILL if it does not end within the bound. */
@@ -130,7 +138,7 @@ export class ServeProcess {
     const child = this.child!;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
-    await this.exited;
+    await this.exitedPromise;
     clearTimeout(timer);
   }
 }
