@@ -165,6 +165,24 @@ describe('reliability: hostile input', function () {
     }
   });
 
+  it('what Node or the router answers on its own is an OSB error body too, never a 5xx or silence', async () => {
+    const auth: [string, string] = ['Authorization', `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`];
+    const version: [string, string] = ['X-Broker-API-Version', '2.17'];
+    const cases: Array<[string, Parameters<typeof rawRequest>[1], number]> = [
+      ['CONNECT', { method: 'CONNECT', target: '127.0.0.1:443', headers: [auth, version] }, 405],
+      ['an Expect other than 100-continue', { method: 'GET', target: '/v2/catalog', headers: [auth, version, ['Expect', 'teapot']] }, 417],
+      ['TRACE on a known path', { method: 'TRACE', target: '/v2/catalog', headers: [auth, version] }, 405],
+      ['PROPFIND on an instance', { method: 'PROPFIND', target: `/v2/service_instances/${instanceId}`, headers: [auth, version] }, 405],
+      ['a method HTTP does not know', { method: 'BREW', target: '/v2/catalog', headers: [auth, version] }, 400],
+    ];
+    for (const [what, raw, status] of cases) {
+      const response = await rawRequest(broker.port, raw);
+      expect(response.status, what).to.equal(status);
+      expect(errorBodyProblem(response), what).to.equal(undefined);
+    }
+    expect(broker.alive()).to.equal(true);
+  });
+
   it('hostile db_name values are refused with 400 before any AWS call', async () => {
     const hostile = ['x"; DROP DATABASE postgres; --', "a'; SELECT pg_sleep(10); --", '../../etc', 'a b', 'ä', '1abc', '_x', '', 'a'.repeat(64), 'a\u0000b', 'postgres\n', '$(id)', 7, null, ['a'], { a: 1 }];
     const created = () => emulator.stats().calls.CreateDBInstance ?? 0;
