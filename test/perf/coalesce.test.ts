@@ -126,9 +126,9 @@ describe('coalesced describes against the emulator', function () {
   });
 
   it('fails only the callers of the batch that met an injected error; the other batch and the next one work', async () => {
-    const rds = gateway();
     // The first full batch (100 identifiers, sent at once) meets the fault; the remaining 50 go in
-    // a second call, which the one-shot fault no longer touches.
+    // a second call a whole window later, which the one-shot fault no longer touches.
+    const rds = gateway({ windowMs: 200 });
     await injectFault({ actions: ['DescribeDBInstances'], error: { code: 'InternalFailure', status: 500 }, count: 1 });
     const outcomes = await Promise.allSettled(Array.from({ length: 150 }, (_, i) => rds.describeInstance(nameOf(i))));
     const rejected = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [i] : []));
