@@ -93,6 +93,10 @@ export async function startServer({ config, broker, log, now }: StartOptions): P
   });
   server.on('connect', (_req, socket: Socket) => {
     socket.on('error', () => socket.destroy());
+    // Whatever the client still sends is read and dropped (bounded in time): closing with unread
+    // data would reset the connection, and the client could lose the answer.
+    socket.resume();
+    socket.setTimeout(10_000, () => socket.destroy());
     socket.end(connectResponse());
   });
   let closing = false;
