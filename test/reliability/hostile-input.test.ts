@@ -132,11 +132,23 @@ describe('reliability: hostile input', function () {
     const byStatus = new Map<number, number>();
     const byEndpoint = new Map<string, number>();
     let mutatedOk = 0;
+    let resetDuringUpload = 0;
     await fc.assert(
       fc.asyncProperty(hostileRequests({ credentials, instanceId, bindingId }), async ({ endpoint, request: raw }: HostileRequest) => {
         const before = mutatingCalls(emulator);
-        const response = await rawRequest(broker.port, raw);
+        const outcome = await rawRequest(broker.port, raw).catch((error: NodeJS.ErrnoException) => error);
         const after = mutatingCalls(emulator);
+        if (outcome instanceof Error) {
+          // A request the HTTP parser refuses is answered and closed at once; a client still uploading
+          // a body of megabytes then meets a reset and may lose the answer (TCP, not the broker).
+          // Only that is tolerated, and counted: the broker must still have changed nothing.
+          const oversized = (raw.body?.length ?? 0) > 1024 * 1024;
+          if (!oversized || !['EPIPE', 'ECONNRESET'].includes(outcome.code ?? '')) throw outcome;
+          resetDuringUpload++;
+          expect(after - before, 'mutating AWS calls for a refused upload').to.equal(0);
+          return;
+        }
+        const response = outcome;
         byStatus.set(response.status, (byStatus.get(response.status) ?? 0) + 1);
         byEndpoint.set(endpoint, (byEndpoint.get(endpoint) ?? 0) + 1);
         expect(response.status, response.text.slice(0, 300)).to.be.within(200, 499);
@@ -146,7 +158,7 @@ describe('reliability: hostile input', function () {
       }),
       { numRuns: RUNS, seed, endOnFailure: true, reporter: shortReport },
     );
-    console.log(summary('hostile requests', { seed, runs: RUNS, byStatus: Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0])), byEndpoint: Object.fromEntries(byEndpoint), mutatingCallsFor2xx: mutatedOk }));
+    console.log(summary('hostile requests', { seed, runs: RUNS, byStatus: Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0])), byEndpoint: Object.fromEntries(byEndpoint), mutatingCallsFor2xx: mutatedOk, resetDuringUpload }));
 
     // The run must have gone past the front door, or it proved little.
     for (const status of [200, 400, 401, 404, 405, 410, 412, 413, 422]) expect(byStatus.get(status) ?? 0, `answers with status ${status}`).to.be.greaterThan(0);

@@ -29,7 +29,8 @@ export interface HostileRequest {
 /** Pollution keys are written into JSON text under these stand-ins: an object literal with a real `__proto__` key would set a prototype instead. */
 const PROTO = '@@__proto__@@';
 export function toJsonText(value: unknown): string {
-  return JSON.stringify(value).split(JSON.stringify(PROTO)).join('"__proto__"');
+  // JSON.stringify gives undefined for undefined and functions: send that text, which is not JSON either.
+  return (JSON.stringify(value) ?? 'undefined').split(JSON.stringify(PROTO)).join('"__proto__"');
 }
 export const pollutionMarker = 'rdsb_polluted';
 
@@ -274,7 +275,7 @@ const malformedBody = fc.oneof(
   fc.integer({ min: 33, max: 100_000 }).map((depth) => Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`)),
   fc.integer({ min: 33, max: 5000 }).map((depth) => Buffer.from(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`)),
   fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
-  fc.anything({ maxDepth: 3 }).map((value) => Buffer.from(String(toJsonText(value) ?? 'undefined'))),
+  fc.anything({ maxDepth: 3 }).map((value) => Buffer.from(toJsonText(value))),
   fc.string({ unit: 'binary', maxLength: 100 }).map((s) => Buffer.from(`{"service_id":${JSON.stringify(s)}}`)),
 );
 
@@ -282,7 +283,7 @@ const malformedBody = fc.oneof(
 const hugeBody = fc.integer({ min: 1024 * 1024 + 1, max: 3 * 1024 * 1024 }).map((n) => Buffer.from(`{"service_id":"${'x'.repeat(n)}"}`));
 
 const body = fc.oneof({ weight: 12, arbitrary: structuredBody }, { weight: 5, arbitrary: malformedBody }, { weight: 1, arbitrary: fc.constant<Buffer | undefined>(undefined) });
-const bodyMaybeHuge = fc.oneof({ weight: 150, arbitrary: body }, { weight: 1, arbitrary: hugeBody });
+const bodyMaybeHuge = fc.oneof({ weight: 60, arbitrary: body }, { weight: 1, arbitrary: hugeBody });
 
 // ---- requests -----------------------------------------------------------------------------------
 
