@@ -1,4 +1,4 @@
-import { pino, stdTimeFunctions, type DestinationStream, type Level, type Logger } from 'pino';
+import { pino, stdSerializers, stdTimeFunctions, type DestinationStream, type Level, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 export type LogLevel = Level | 'silent';
@@ -36,30 +36,69 @@ const secretKeys = [
 ];
 
 /** Objects whose every field is secret: binding credentials, derivation secrets, AWS keys. */
-const secretContainers = ['credentials'];
+const secretContainers = new Set(['credentials']);
+const secretKeySet = new Set(secretKeys);
 
 /** Logged objects are shallow by habit; four levels deep covers request, error and AWS shapes. */
-const depthPrefixes = ['', '*.', '*.*.', '*.*.*.'];
-
-export const redactPaths: string[] = [
-  ...depthPrefixes.flatMap((prefix) => secretKeys.map((key) => `${prefix}${key}`)),
-  ...depthPrefixes.slice(0, 3).flatMap((prefix) => secretContainers.map((key) => `${prefix}${key}.*`)),
-  ...depthPrefixes.slice(0, 3).map((prefix) => `${prefix}derivationSecrets[*].value`),
-];
+const MAX_DEPTH = 4;
 
 export const redactedText = '[redacted]';
 
 /**
- * The one way the product makes a logger: JSON lines with ISO timestamps and level names.
- * `destination` defaults to standard output; tests pass a stream to read what was logged.
+ * Secrets out of a logged value by field name, in one walk that copies only along the paths that
+ * hold a secret: the common line, with no secret anywhere, costs a few key lookups. (Pino's own
+ * path-based redaction, with a wildcard path per key and depth, cost about 30 times as much per line,
+ * and one line is written for every poll.)
+ */
+function scrub(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (value instanceof Error) return scrub(stdSerializers.err(value), depth);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const next = scrub(value[i], depth + 1);
+      if (next !== value[i]) (copy ??= value.slice())[i] = next;
+    }
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+    const field = record[key];
+    let next: unknown;
+    if (secretKeySet.has(key)) next = field === undefined ? field : redactedText;
+    else if (secretContainers.has(key) && field !== null && typeof field === 'object') next = Object.fromEntries(Object.keys(field).map((k) => [k, redactedText]));
+    else if (key === 'derivationSecrets' && Array.isArray(field)) next = field.map((s) => (s && typeof s === 'object' ? { ...s, value: redactedText } : s));
+    else next = scrub(field, depth + 1);
+    if (next !== field) (copy ??= { ...record })[key] = next;
+  }
+  return copy ?? value;
+}
+
+/**
+ * The one way the product makes a logger: JSON lines with ISO timestamps and level names, secrets
+ * redacted by field name wherever they appear. `destination` defaults to standard output; tests pass a
+ * stream to read what was logged.
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { pid: process.pid },
     timestamp: stdTimeFunctions.isoTime,
-    formatters: { level: (label: string) => ({ level: label }) },
-    redact: { paths: redactPaths, censor: redactedText },
+    formatters: {
+      level: (label: string) => ({ level: label }),
+      log: (object: Record<string, unknown>) => scrub(object, 0) as Record<string, unknown>,
+    },
+    // Errors are serialized (and scrubbed) by the walk above.
+    serializers: { err: (error: unknown) => error },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const root = destination ? pino(options, destination) : pino(options);
+  // Pino passes child bindings through no formatter: scrub them on the way in. Children are made
+  // from their parent's prototype, so every descendant inherits this method.
+  const childOf = root.child;
+  root.child = function scrubbedChild(this: Logger, bindings: Record<string, unknown>, childOptions?: Parameters<Logger['child']>[1]) {
+    return childOf.call(this, scrub(bindings, 0) as Record<string, unknown>, childOptions);
+  } as Logger['child'];
+  return root;
 }
