@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
+// Types only: the Kubernetes client is loaded when a replica actually elects (kubeLeaseStore.ts),
+// so a broker that never elects does not pay its start-up time and memory.
+import type { KubeConfig } from '@kubernetes/client-node';
 
 /** Where a pod finds the namespace it runs in, when the downward API did not pass it. */
 export const serviceAccountNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -18,20 +20,6 @@ export function detectKubeAccess(env: NodeJS.ProcessEnv, configuredKubeconfig: s
   if (configuredKubeconfig) return { kind: 'kubeconfig', path: configuredKubeconfig };
   if (env.KUBERNETES_SERVICE_HOST) return { kind: 'in-cluster' };
   return undefined;
-}
-
-/**
- * @param pathPrefix prepended to the service account paths (/var/run/secrets/…) in-cluster; tests
- *   point it at a directory of their own.
- */
-export function loadKubeConfig(access: KubeAccess, pathPrefix = ''): KubeConfig {
-  const config = new KubeConfig();
-  if (access.kind === 'in-cluster') config.loadFromCluster(pathPrefix);
-  else config.loadFromFile(access.path);
-  if (!config.getCurrentCluster()) {
-    throw new Error(access.kind === 'in-cluster' ? 'no in-cluster Kubernetes configuration' : `kubeconfig ${access.path} has no current cluster`);
-  }
-  return config;
 }
 
 /**

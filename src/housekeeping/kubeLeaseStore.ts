@@ -1,5 +1,20 @@
-import { ApiException, CoordinationV1Api, Observable, V1MicroTime, type ConfigurationOptions, type KubeConfig, type V1Lease, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import { ApiException, CoordinationV1Api, KubeConfig, Observable, V1MicroTime, type ConfigurationOptions, type V1Lease, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import type { KubeAccess } from './kubeEnvironment.js';
 import type { LeaseRecord, LeaseSpecFields } from './leaderDecision.js';
+
+/**
+ * @param pathPrefix prepended to the service account paths (/var/run/secrets/…) in-cluster; tests
+ *   point it at a directory of their own.
+ */
+export function loadKubeConfig(access: KubeAccess, pathPrefix = ''): KubeConfig {
+  const config = new KubeConfig();
+  if (access.kind === 'in-cluster') config.loadFromCluster(pathPrefix);
+  else config.loadFromFile(access.path);
+  if (!config.getCurrentCluster()) {
+    throw new Error(access.kind === 'in-cluster' ? 'no in-cluster Kubernetes configuration' : `kubeconfig ${access.path} has no current cluster`);
+  }
+  return config;
+}
 
 /** Where the elector reads and writes its Lease; the Kubernetes API in production. */
 export interface LeaseStore {

@@ -1,8 +1,8 @@
 import type { Config } from '../config/load.js';
 import { LeaderElector, type ElectionLog, type LeaderCallbacks } from './leader.js';
 import type { LeaseTimings } from './leaderDecision.js';
-import { createKubeLeaseStore, type LeaseStore } from './kubeLeaseStore.js';
-import { detectKubeAccess, leaderIdentity, loadKubeConfig, readServiceAccountNamespace, resolveLeaseNamespace, type KubeAccess } from './kubeEnvironment.js';
+import type { LeaseStore } from './kubeLeaseStore.js';
+import { detectKubeAccess, leaderIdentity, readServiceAccountNamespace, resolveLeaseNamespace, type KubeAccess } from './kubeEnvironment.js';
 import { HousekeepingScheduler, type HousekeepingJob, type JobStats } from './scheduler.js';
 
 export type HousekeepingSettings = Config['housekeeping'];
@@ -87,24 +87,37 @@ export function createLeadership(settings: HousekeepingSettings, deps: Leadershi
   const identity = leaderIdentity(env);
   deps.log?.info({ participation, reason, identity }, 'housekeeping participation decided');
   if (participation === 'elect') {
-    let store = deps.store;
-    if (!store) {
-      const prefix = deps.serviceAccountPathPrefix ?? '';
-      const kubeConfig = loadKubeConfig(access!, prefix);
-      const namespace = resolveLeaseNamespace(settings.lease.namespace, env, kubeConfig, () => readServiceAccountNamespace(prefix));
-      store = createKubeLeaseStore(kubeConfig, namespace, settings.lease.name);
-      deps.log?.info({ lease: store.description, via: access!.kind }, 'electing the housekeeping leader through a Kubernetes Lease');
-    }
-    const electorStore = store;
+    const prefix = deps.serviceAccountPathPrefix ?? '';
+    // The Kubernetes client loads only here, on replicas that elect (about 70 MB and most of a second).
+    const storeReady: Promise<LeaseStore> = deps.store
+      ? Promise.resolve(deps.store)
+      : import('./kubeLeaseStore.js').then(({ createKubeLeaseStore, loadKubeConfig }) => {
+          const kubeConfig = loadKubeConfig(access!, prefix);
+          const namespace = resolveLeaseNamespace(settings.lease.namespace, env, kubeConfig, () => readServiceAccountNamespace(prefix));
+          const store = createKubeLeaseStore(kubeConfig, namespace, settings.lease.name);
+          deps.log?.info({ lease: store.description, via: access!.kind }, 'electing the housekeeping leader through a Kubernetes Lease');
+          return store;
+        });
     let elector: LeaderElector | undefined;
+    let stopped = false;
     return {
       participation,
       identity,
       start(callbacks) {
-        elector ??= new LeaderElector({ store: electorStore, identity, timings: leaseTimings(settings), log: deps.log }, callbacks);
-        elector.start();
+        storeReady.then(
+          (store) => {
+            if (stopped) return;
+            elector ??= new LeaderElector({ store, identity, timings: leaseTimings(settings), log: deps.log }, callbacks);
+            elector.start();
+          },
+          (error: unknown) => deps.log?.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot use the Kubernetes API: this replica does not take part in housekeeping'),
+        );
       },
-      stop: async () => elector?.stop(),
+      stop: async () => {
+        stopped = true;
+        await storeReady.catch(() => undefined);
+        await elector?.stop();
+      },
       isLeader: () => elector?.isLeader() ?? false,
     };
   }
