@@ -178,9 +178,9 @@ export const configSchema = z
         maxAttempts: z.number().int().min(1).max(10).default(5),
         retryBudgetMs: z.number().int().positive().default(10000),
         coalesce: z
-          .object({ enabled: z.boolean().default(true), windowMs: z.number().int().min(0).max(250).default(50), maxIdentifiers: z.number().int().min(1).max(100).default(100) })
+          .object({ enabled: z.boolean().default(true), windowMs: z.number().int().min(0).max(250).default(250), maxIdentifiers: z.number().int().min(1).max(100).default(100) })
           .strict()
-          .default({ enabled: true, windowMs: 50, maxIdentifiers: 100 }),
+          .default({ enabled: true, windowMs: 250, maxIdentifiers: 100 }),
       })
       .strict(),
     database: z
