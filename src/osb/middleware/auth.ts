@@ -32,12 +32,23 @@ export function credentialsMatch(sent: CredentialPair, configured: readonly Cred
   const user = digest(sent.username);
   const pass = digest(sent.password);
   let matched = false;
-  for (const pair of configured) {
-    const userOk = timingSafeEqual(user, digest(pair.username));
-    const passOk = timingSafeEqual(pass, digest(pair.password));
+  for (const pair of configuredDigests(configured)) {
+    const userOk = timingSafeEqual(user, pair.user);
+    const passOk = timingSafeEqual(pass, pair.pass);
     matched = (userOk && passOk) || matched;
   }
   return matched;
+}
+
+/** The configured pairs' digests, computed once per configuration rather than on every request. */
+const digestCache = new WeakMap<readonly CredentialPair[], Array<{ user: Buffer; pass: Buffer }>>();
+function configuredDigests(configured: readonly CredentialPair[]): Array<{ user: Buffer; pass: Buffer }> {
+  let digests = digestCache.get(configured);
+  if (!digests) {
+    digests = configured.map((pair) => ({ user: digest(pair.username), pass: digest(pair.password) }));
+    digestCache.set(configured, digests);
+  }
+  return digests;
 }
 
 const unauthorized = () =>
