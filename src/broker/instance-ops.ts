@@ -4,11 +4,11 @@ import { decodeOperation, encodeOperation, pendingSteps, startedValue, Step, Tag
 import { gone, notFound, type BrokerResponse, type DeprovisionRequest, type FetchInstanceRequest, type LastOperationRequest, concurrencyError, BrokerError } from './contract.js';
 import { findOwnInstance, identifierOf, ownershipProblem, type BrokerDeps } from './deps.js';
 import { instanceMetadata } from './metadata.js';
+import { deleteOptions } from './deletion.js';
 import { reconcileInstance } from './operate.js';
 import { transientDecision } from './transient.js';
 import { decodeRequested, planById } from './plans.js';
 import { deriveMaintenanceInfo, planMaintenanceInfo } from '../catalog/catalog.js';
-import { snapshotIdentifier } from '../naming/derive.js';
 
 const OPERATIONS: readonly OperationKind[] = ['provision', 'restore', 'update', 'upgrade', 'deprovision', 'context'];
 
@@ -54,12 +54,7 @@ export async function deprovision(deps: BrokerDeps, request: DeprovisionRequest)
   await deps.rds.addTags(observed.arn, { [Step.delete]: startedValue(now), [Tag.operation]: encodeOperation('deprovision', now), [Tag.deletedAt]: now.toISOString() });
   if (!canDeleteNow(observed.status)) return accepted;
   try {
-    const stamp = now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
-    await deps.rds.deleteInstance(observed.identifier, {
-      skipFinalSnapshot: observed.tags[Tag.skipFinalSnapshot] === 'true',
-      finalSnapshotIdentifier: snapshotIdentifier(observed.identifier, `final-${stamp}`),
-      deleteAutomatedBackups: observed.tags[Tag.deleteAutomatedBackups] === 'true',
-    });
+    await deps.rds.deleteInstance(observed.identifier, deleteOptions(observed, now));
   } catch (error) {
     if (error instanceof RdsError && error.kind === 'not-found') throw gone('the service instance does not exist');
     if (error instanceof RdsError && (error.kind === 'invalid-state' || error.retryable)) return accepted;

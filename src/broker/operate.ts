@@ -1,10 +1,11 @@
 import { RdsError } from '../aws/errors.js';
-import { masterPassword, snapshotIdentifier } from '../naming/derive.js';
+import { masterPassword } from '../naming/derive.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { ASYNC_ACTIONS, reconcile, type Action, type Decision, type ReconcileInput } from '../reconcile/reconcile.js';
 import { decodeOperation, startedValue, Step, Tag, type OperationKind } from '../reconcile/tags.js';
 import { databaseTarget, newestSecret, type BrokerDeps } from './deps.js';
 import { failpoint } from './failpoints.js';
+import { deleteOptions } from './deletion.js';
 import { decodeRequested, planById } from './plans.js';
 import { databaseNameOf } from './database-errors.js';
 import { transientDecision } from './transient.js';
@@ -84,15 +85,9 @@ async function perform(deps: BrokerDeps, observed: ObservedInstance, instanceId:
       return withoutTag(observed, action.step);
     }
     case 'delete': {
-      const skipFinalSnapshot = observed.tags[Tag.skipFinalSnapshot] === 'true';
-      const stamp = deps.now().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
       // Marked first: a crash after the delete must not lead a later poll to delete again at once.
       await rds.addTags(observed.arn, { ...started, [Tag.deletedAt]: deps.now().toISOString() });
-      await rds.deleteInstance(observed.identifier, {
-        skipFinalSnapshot,
-        finalSnapshotIdentifier: snapshotIdentifier(observed.identifier, `final-${stamp}`),
-        deleteAutomatedBackups: observed.tags[Tag.deleteAutomatedBackups] === 'true',
-      });
+      await rds.deleteInstance(observed.identifier, deleteOptions(observed, deps.now()));
       return observed;
     }
     case 'rollback-plan': {

@@ -57,6 +57,17 @@ describe('any request at any moment', function () {
     expect(await instanceExists(stack, id)).to.equal(false);
   });
 
+  it('DELETE of an instance RDS marked failed: accepted, deleted, then gone', async () => {
+    const id = randomUUID();
+    expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
+    await emulatorAdmin(stack, 'POST', 'fail', { instance: identifier(id), reason: 'host lost' });
+    const poll = await stack.server.client.get(`/v2/service_instances/${id}/last_operation?operation=provision`);
+    expect(poll.json.state).to.equal('failed');
+    expect((await deprovision(id)).status).to.equal(202);
+    expect((await pollUntilDone(stack, id, 'deprovision')).status).to.equal(410);
+    expect(await instanceExists(stack, id)).to.equal(false);
+  });
+
   describe('during a restore', () => {
     const source = randomUUID();
     before(async () => {

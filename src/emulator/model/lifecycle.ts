@@ -197,6 +197,11 @@ export function workFailed(inst: InstanceRecord, transitionId: number | 'paramet
   return { ...inst, transition: undefined, status: 'failed', failureReason: reason, shown: undefined };
 }
 
+/** An instance RDS gave up on (a host failure, storage lost): `failed`, whatever it was doing. */
+export function failInstance(inst: InstanceRecord, reason: string): InstanceRecord {
+  return { ...inst, transition: undefined, status: 'failed', failureReason: reason, shown: undefined };
+}
+
 function applySettings(inst: InstanceRecord, apply: SettingChanges | undefined): InstanceRecord {
   if (!apply) return inst;
   const next: InstanceRecord = { ...inst };

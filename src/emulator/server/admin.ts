@@ -17,6 +17,8 @@ export interface AdminControls {
   release(identifier?: string): void;
   step(identifier: string, timeoutMs: number): Promise<{ moved: boolean; status?: string }>;
   maintenance(identifier: string): string | undefined;
+  /** Puts an instance in RDS's `failed` status, as a host failure would; the reason shows in GET instances. */
+  fail(identifier: string, reason: string): string | undefined;
   advanceClock(ms: number): { offsetMs: number; now: string };
   settings(): { speed: number; visibilityLagMs: number };
   configure(settings: { speed?: number; visibilityLagMs?: number }): void;
@@ -139,6 +141,14 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
         const refused = admin.maintenance(id);
         if (refused) throw new AdminError(409, refused);
         return send(res, 200, { maintenance: id });
+      }
+      case 'POST /_emulator/fail': {
+        const body = await readJson(req);
+        const id = identifierOf(body, true)!;
+        const reason = typeof body['reason'] === 'string' && body['reason'].length <= 200 ? body['reason'] : 'failed on request';
+        const refused = admin.fail(id, reason);
+        if (refused) throw new AdminError(404, refused);
+        return send(res, 200, { failed: id });
       }
       case 'POST /_emulator/clock': {
         const advanceMs = numberOf(await readJson(req), 'advanceMs', 0, 3650 * 86_400_000);

@@ -1,7 +1,7 @@
 /** The admin API's operations, over the emulator's parts. */
 import type { Faults } from '../faults/faults.js';
 import type { TokenBuckets } from '../faults/throttle.js';
-import { actualStatus, visibleState, type Timing } from '../model/lifecycle.js';
+import { actualStatus, failInstance, visibleState, type Timing } from '../model/lifecycle.js';
 import type { Store } from '../model/store.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Fleet } from '../runtime/fleet.js';
@@ -54,6 +54,13 @@ export function adminControls(d: ControlDeps): AdminControls & { settle(timeoutM
       const next = maintenanceTransition(d.store, inst, d.clock.now(), d.timing);
       if (!next) return `DB instance ${id} has no pending modifications to apply, or is busy`;
       d.store.putInstance(next);
+      d.scheduler.kick(id);
+      return undefined;
+    },
+    fail: (id, reason) => {
+      const inst = d.store.instance(id);
+      if (!inst) return `no DB instance ${id}`;
+      d.store.putInstance(failInstance(inst, reason));
       d.scheduler.kick(id);
       return undefined;
     },
