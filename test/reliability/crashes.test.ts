@@ -60,7 +60,7 @@ describe('reliability: broker SIGKILLed at random moments', function () {
       states: [],
     }));
 
-    chaos = new Chaos([broker], { random, upMs: [300, 2000], downMs: [0, 500], failpointShare: 0.5, failpoints: RESTORE_FAILPOINTS });
+    chaos = new Chaos([broker], { random, upMs: [300, 1500], downMs: [0, 500], failpointShare: 0.5, failpoints: RESTORE_FAILPOINTS });
     chaos.start();
     const started = performance.now();
     const results = await Promise.allSettled(flows.map((flow) => runFlow(platform, flow, sourceId)));
