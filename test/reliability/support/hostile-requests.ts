@@ -283,7 +283,7 @@ const malformedBody = fc.oneof(
 const hugeBody = fc.integer({ min: 1024 * 1024 + 1, max: 3 * 1024 * 1024 }).map((n) => Buffer.from(`{"service_id":"${'x'.repeat(n)}"}`));
 
 const body = fc.oneof({ weight: 12, arbitrary: structuredBody }, { weight: 5, arbitrary: malformedBody }, { weight: 1, arbitrary: fc.constant<Buffer | undefined>(undefined) });
-const bodyMaybeHuge = fc.oneof({ weight: 60, arbitrary: body }, { weight: 1, arbitrary: hugeBody });
+const bodyMaybeHuge = fc.oneof({ weight: 30, arbitrary: body }, { weight: 1, arbitrary: hugeBody });
 
 // ---- requests -----------------------------------------------------------------------------------
 
