@@ -59,7 +59,6 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   const extensions = nextExtensions(target.plan, currentExtensions, parameters.enable_extensions, parameters.disable_extensions);
   const addedExtensions = extensions.filter((name) => !currentExtensions.includes(name));
   const removedExtensions = currentExtensions.filter((name) => !extensions.includes(name));
-  await ensureManagedParameterGroup(deps, target.plan, extensions);
   const change = settingsDiff(observed, desiredWithExtensions(target.plan, requested, extensions));
   if (parameters.upgrade_minor_version === true && !change.EngineVersion) {
     const minor = await minorUpgradeTarget(deps, observed.engine, observed.engineVersion);
@@ -94,8 +93,8 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
     return { status: 200, body: { metadata: instanceMetadata(observed) } };
   }
   if (reboot) {
+    await refusedAsConflict(() => deps.rds.rebootInstance(observed.identifier, parameters.force_failover === true && observed.multiAz));
     await deps.rds.addTags(observed.arn, { ...changedTags, [Tag.operation]: encodeOperation('update', now) });
-    await deps.rds.rebootInstance(observed.identifier, parameters.force_failover === true && observed.multiAz);
     return { status: 202, body: { operation: 'update' } };
   }
   const applyNow = parameters.apply_at_maintenance_window !== true;
@@ -109,18 +108,24 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
         ...(addedExtensions.length > 0 ? { [Step.extensions]: PENDING } : {}),
       }
     : {};
-  // Tags first: a crash after the modify must still leave the poll knowing what to wait for.
+  // The change first, the tags after: a request RDS refuses changes nothing at all. A crash between
+  // the two leaves RDS changing towards the new plan under the old tags; the platform's retry of the
+  // same update then finds the settings applied and writes the tags.
+  if (change.DBParameterGroupName) await ensureManagedParameterGroup(deps, target.plan, extensions);
+  await refusedAsConflict(() => deps.rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: applyNow, ...change }));
   await deps.rds.addTags(observed.arn, { ...changedTags, ...stepTags });
-  try {
-    await deps.rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: applyNow, ...change });
-  } catch (error) {
-    const restore: Record<string, string> = Object.fromEntries(Object.keys(changedTags).filter((k) => tags[k] !== undefined).map((k) => [k, tags[k]!]));
-    await deps.rds.addTags(observed.arn, restore).catch(() => undefined);
-    await deps.rds.removeTags(observed.arn, Object.keys(stepTags)).catch(() => undefined);
-    if (error instanceof RdsError && (error.kind === 'rejected' || error.kind === 'invalid-state')) throw new BrokerError(422, `RDS refused the change: ${error.message}`);
-    throw error;
-  }
   // Scheduled for the maintenance window: accepted now, carried out by RDS later.
   if (!applyNow) return { status: 200, body: { metadata: instanceMetadata(observed) } };
   return { status: 202, body: { operation: 'update' } };
+}
+
+/** RDS's refusals of a change become answers the platform can read; nothing was changed. */
+async function refusedAsConflict(change: () => Promise<void>): Promise<void> {
+  try {
+    await change();
+  } catch (error) {
+    if (error instanceof RdsError && error.kind === 'invalid-state') throw concurrencyError(`RDS is busy with the instance and refused the change: ${error.code}`);
+    if (error instanceof RdsError && error.kind === 'rejected') throw new BrokerError(422, `RDS refused the change: ${error.message}`);
+    throw error;
+  }
 }
