@@ -73,12 +73,18 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
   const statusClass = classifyStatus(status);
 
   const pendingDelete = parseStep(Step.delete, observed.tags[Step.delete]);
-  if (pendingDelete || input.operation === 'deprovision') {
+  if (pendingDelete) {
     if (statusClass === 'deleting') return inProgress('deleting the RDS instance', retryAfterFor('deleting'));
-    if (canDeleteNow(status) && settled(pendingDelete?.startedAt, now, input.settleSeconds)) {
+    if (canDeleteNow(status) && settled(pendingDelete.startedAt, now, input.settleSeconds)) {
       return inProgress('deleting the RDS instance', retryAfterFor('deleting'), { kind: 'delete', step: Step.delete });
     }
     return inProgress(`deletion requested; waiting for RDS to allow it (status: ${status})`, retryAfterFor(status));
+  }
+  if (input.operation === 'deprovision') {
+    // Only an accepted deprovision (its tag) deletes. A poll that merely names "deprovision" — stale,
+    // mistaken or hostile — must never delete a database, nor report a deletion that is not happening.
+    if (statusClass === 'deleting') return inProgress('deleting the RDS instance', retryAfterFor('deleting'));
+    return { state: 'failed', description: 'no deprovision of this instance is under way: the instance exists and no deletion was requested; send the deprovision request again' };
   }
 
   if (statusClass === 'failed') {
