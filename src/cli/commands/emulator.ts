@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../../emulator/index.js';
-import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from '../command.js';
+import { EXIT_OK, parseOrUsage, UsageError, type Command } from '../command.js';
 
 const usage = `Usage: rds-broker emulator [--port 4566] [--state-dir DIR] [--speed N] [--databases real|none]
                            [--visibility-lag MS] [--throttle] [--region REGION]
@@ -62,16 +62,9 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return EXIT_OK;
   }
-  let options;
-  try {
-    options = parse(argv);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`rds-broker emulator: ${error.message}\n\n${usage}\n`);
-      return EXIT_USAGE;
-    }
-    throw error;
-  }
+  const parsed = parseOrUsage('emulator', usage, () => parse(argv));
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const options = parsed.options;
   const emulator = await startEmulator({
     port: options.port,
     stateDir: options.stateDir,

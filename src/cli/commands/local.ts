@@ -10,7 +10,7 @@ import { createLogger } from '../../log/logger.js';
 import { ensureLocalParameterGroups } from '../../local/parameter-groups.js';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID, localConfigDocument, newLocalSecret } from '../../local/config.js';
 import { startServer, stopOnSignal } from '../../server/index.js';
-import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from '../command.js';
+import { EXIT_OK, parseOrUsage, UsageError, type Command } from '../command.js';
 import { parsePort } from './serve.js';
 
 const usage = `Usage: rds-broker local [--port 8080] [--emulator-port 4566] [--state-dir DIR] [--speed N]
@@ -70,16 +70,9 @@ function localSecret(stateDir: string, persistent: boolean): string {
 }
 
 async function run(argv: string[]): Promise<number> {
-  let options;
-  try {
-    options = parse(argv);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`rds-broker local: ${error.message}\n\n${usage}\n`);
-      return EXIT_USAGE;
-    }
-    throw error;
-  }
+  const parsed = parseOrUsage('local', usage, () => parse(argv));
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const options = parsed.options;
   const persistent = options.stateDir !== undefined;
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'rds-broker-local-'));
   mkdirSync(stateDir, { recursive: true });
