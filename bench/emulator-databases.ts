@@ -25,7 +25,11 @@ const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 const print = (figure: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(figure)}\n`);
 
 const { values } = parseArgs({
-  options: { engine: { type: 'string', default: 'postgres' }, runs: { type: 'string', default: '3' }, mb: { type: 'string', default: '10' } },
+  options: {
+    engine: { type: 'string', default: 'postgres' },
+    runs: { type: 'string', default: '3' },
+    mb: { type: 'string', default: '10' },
+  },
 });
 const engineName = values.engine as EngineName;
 const runs = Math.max(1, Number(values.runs));
@@ -105,7 +109,14 @@ async function fill(engine: EngineName, spec: DatabaseSpec, caPem: string, megab
   const rows = Math.ceil((megabytes * 1024 * 1024) / 1100);
   if (engine === 'postgres') {
     const { default: pg } = await import('pg');
-    const client = new pg.Client({ host: '127.0.0.1', port: spec.port, user: spec.masterUsername, password: spec.masterPassword, database: spec.dbName, ssl: { ca: caPem } });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: spec.port,
+      user: spec.masterUsername,
+      password: spec.masterPassword,
+      database: spec.dbName,
+      ssl: { ca: caPem },
+    });
     await client.connect();
     await client.query('CREATE TABLE filler (id int PRIMARY KEY, payload text)');
     await client.query(`INSERT INTO filler SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, $1) g`, [rows]);
@@ -113,7 +124,14 @@ async function fill(engine: EngineName, spec: DatabaseSpec, caPem: string, megab
     return;
   }
   const mysql = await import('mysql2/promise');
-  const connection = await mysql.createConnection({ host: '127.0.0.1', port: spec.port, user: spec.masterUsername, password: spec.masterPassword, database: spec.dbName, ssl: { ca: caPem } });
+  const connection = await mysql.createConnection({
+    host: '127.0.0.1',
+    port: spec.port,
+    user: spec.masterUsername,
+    password: spec.masterPassword,
+    database: spec.dbName,
+    ssl: { ca: caPem },
+  });
   await connection.query('CREATE TABLE filler (id int PRIMARY KEY, payload text)');
   await connection.query('SET SESSION max_recursive_iterations = ?', [rows + 1]);
   await connection.query(
@@ -131,9 +149,16 @@ async function main(): Promise<void> {
     const engine = await loadEngine(engineName);
     const authority = await ensureAuthority(join(root, 'authority'));
     const spec = async (id: string): Promise<DatabaseSpec> => ({
-      instanceId: id, engine: engineName, engineVersion: engineName === 'postgres' ? '16.4' : '10.11', masterUsername: 'master',
-      masterPassword: 'Bench-Password-1', dbName: 'app', dataDir: join(root, id), port: await freePort(),
-      tls: await issueServerCertificate(authority, join(root, 'tls', id)), parameters: {},
+      instanceId: id,
+      engine: engineName,
+      engineVersion: engineName === 'postgres' ? '16.4' : '10.11',
+      masterUsername: 'master',
+      masterPassword: 'Bench-Password-1',
+      dbName: 'app',
+      dataDir: join(root, id),
+      port: await freePort(),
+      tls: await issueServerCertificate(authority, join(root, 'tls', id)),
+      parameters: {},
     });
     const creates: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -157,8 +182,22 @@ async function main(): Promise<void> {
     progress(`filling about ${targetMb} MB`);
     await fill(engineName, first.spec, authority.caPem, targetMb);
     const loaded = memory(first.pid!);
-    print({ metric: 'rss_mb', value: loaded.rssMb, unit: 'MB', engine: engineName, state: `after writing ${targetMb} MB`, processes: loaded.processes });
-    print({ metric: 'pss_mb', value: loaded.pssMb, unit: 'MB', engine: engineName, state: `after writing ${targetMb} MB`, processes: loaded.processes });
+    print({
+      metric: 'rss_mb',
+      value: loaded.rssMb,
+      unit: 'MB',
+      engine: engineName,
+      state: `after writing ${targetMb} MB`,
+      processes: loaded.processes,
+    });
+    print({
+      metric: 'pss_mb',
+      value: loaded.pssMb,
+      unit: 'MB',
+      engine: engineName,
+      state: `after writing ${targetMb} MB`,
+      processes: loaded.processes,
+    });
 
     const backups: number[] = [];
     let backupSize = 0;
@@ -174,7 +213,15 @@ async function main(): Promise<void> {
       await restored.stop();
       progress(`backup ${backups.at(-1)} ms, restore ${ms} ms`);
     }
-    print({ metric: 'backup_ms', value: median(backups), unit: 'ms', engine: engineName, data_mb: targetMb, backup_size_mb: backupSize, samples: backups });
+    print({
+      metric: 'backup_ms',
+      value: median(backups),
+      unit: 'ms',
+      engine: engineName,
+      data_mb: targetMb,
+      backup_size_mb: backupSize,
+      samples: backups,
+    });
     print({ metric: 'restore_ms', value: median(restores), unit: 'ms', engine: engineName, data_mb: targetMb, samples: restores });
   } finally {
     for (const server of servers) await server.stop().catch(() => undefined);

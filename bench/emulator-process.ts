@@ -6,7 +6,10 @@
  */
 import { startEmulator, type EmulatorOptions } from '../src/emulator/index.js';
 
-const settings = JSON.parse(process.env.BENCH_EMULATOR_SETTINGS ?? '{}') as Pick<EmulatorOptions, 'speed' | 'databases' | 'visibilityLagMs' | 'region'>;
+const settings = JSON.parse(process.env.BENCH_EMULATOR_SETTINGS ?? '{}') as Pick<
+  EmulatorOptions,
+  'speed' | 'databases' | 'visibilityLagMs' | 'region'
+>;
 const emulator = await startEmulator({ ...settings, port: 0 });
 process.stdout.write(`${JSON.stringify({ url: emulator.url, caFile: emulator.caFile })}\n`);
 

@@ -22,7 +22,8 @@ export interface LoadClient {
 export function createLoadClient(baseUrl: string, username: string, password: string, maxSockets: number): LoadClient {
   const url = new URL(baseUrl);
   if (url.protocol !== 'http:') throw new Error(`the load generator speaks plain HTTP on loopback only, not ${url.protocol}`);
-  if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '[::1]') throw new Error(`the load generator polls loopback only, not ${url.hostname}`);
+  if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '[::1]')
+    throw new Error(`the load generator polls loopback only, not ${url.hostname}`);
   return {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: Number(url.port),
@@ -55,21 +56,32 @@ export function poll(client: LoadClient, target: PollTarget): Promise<PollOutcom
       settled = true;
       resolve({ ...outcome, ms: performance.now() - started });
     };
-    const req = request({ host: client.host, port: client.port, path: target.path, method: 'GET', agent: client.agent, headers: client.headers, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', (error) => finish({ status: 0, error: error.message }));
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        if (status !== 200) return finish({ status });
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { state?: unknown };
-          finish({ status, ...(typeof body.state === 'string' ? { state: body.state } : {}) });
-        } catch {
-          finish({ status, error: 'the answer is not JSON' });
-        }
-      });
-    });
+    const req = request(
+      {
+        host: client.host,
+        port: client.port,
+        path: target.path,
+        method: 'GET',
+        agent: client.agent,
+        headers: client.headers,
+        timeout: REQUEST_TIMEOUT_MS,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => finish({ status: 0, error: error.message }));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status !== 200) return finish({ status });
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { state?: unknown };
+            finish({ status, ...(typeof body.state === 'string' ? { state: body.state } : {}) });
+          } catch {
+            finish({ status, error: 'the answer is not JSON' });
+          }
+        });
+      },
+    );
     // Where a request stalls tells whose fault it is: a connection that never opened, or a server
     // that never answered on an open one.
     let connection = 'no connection';
@@ -103,7 +115,16 @@ export interface LoadResult {
 }
 
 class Tally {
-  readonly result: LoadResult = { ok: 0, completed: 0, skipped: 0, elapsedSeconds: 0, latenciesMs: [], statuses: {}, states: {}, errors: {} };
+  readonly result: LoadResult = {
+    ok: 0,
+    completed: 0,
+    skipped: 0,
+    elapsedSeconds: 0,
+    latenciesMs: [],
+    statuses: {},
+    states: {},
+    errors: {},
+  };
 
   add(outcome: PollOutcome): void {
     const r = this.result;
@@ -125,7 +146,14 @@ const TICK_MS = 2;
  * `offset`. Sends are due at even intervals; each tick sends the ones that came due. At most
  * `maxInFlight` wait for an answer; a due poll beyond that is skipped and counted.
  */
-export async function offerRate(client: LoadClient, targets: readonly PollTarget[], rate: number, seconds: number, maxInFlight: number, offset = 0): Promise<LoadResult> {
+export async function offerRate(
+  client: LoadClient,
+  targets: readonly PollTarget[],
+  rate: number,
+  seconds: number,
+  maxInFlight: number,
+  offset = 0,
+): Promise<LoadResult> {
   if (targets.length === 0) throw new Error('no poll targets');
   const tally = new Tally();
   const total = Math.round(rate * seconds);
@@ -153,7 +181,13 @@ export async function offerRate(client: LoadClient, targets: readonly PollTarget
 }
 
 /** Keeps `concurrency` polls in flight for `seconds`, round-robin over `targets`. */
-export async function closedLoop(client: LoadClient, targets: readonly PollTarget[], concurrency: number, seconds: number, offset = 0): Promise<LoadResult> {
+export async function closedLoop(
+  client: LoadClient,
+  targets: readonly PollTarget[],
+  concurrency: number,
+  seconds: number,
+  offset = 0,
+): Promise<LoadResult> {
   if (targets.length === 0) throw new Error('no poll targets');
   const tally = new Tally();
   const started = performance.now();

@@ -80,15 +80,23 @@ function parseNumber(spec: NumberSpec, text: string, source: string): number {
 }
 
 function parseModes(text: string, source: string): Array<'on' | 'off'> {
-  const modes = text.split(',').map((m) => m.trim()).filter(Boolean);
+  const modes = text
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   if (modes.length === 0) throw new BenchUsageError(`${source} must name at least one mode (on, off)`);
-  for (const mode of modes) if (mode !== 'on' && mode !== 'off') throw new BenchUsageError(`${source}: unknown mode ${JSON.stringify(mode)} (use on, off)`);
+  for (const mode of modes)
+    if (mode !== 'on' && mode !== 'off') throw new BenchUsageError(`${source}: unknown mode ${JSON.stringify(mode)} (use on, off)`);
   return [...new Set(modes)] as Array<'on' | 'off'>;
 }
 
 /** Reads options from the command line, then the environment, then the defaults. Pure. */
 export function parseBenchOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions | 'help' {
-  const optionSpecs: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' }, modes: { type: 'string' }, out: { type: 'string' } };
+  const optionSpecs: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    modes: { type: 'string' },
+    out: { type: 'string' },
+  };
   for (const spec of Object.values(numbers)) optionSpecs[spec.option] = { type: 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {

@@ -107,10 +107,14 @@ export async function startBroker(options: BrokerStart): Promise<BrokerProcess> 
   const url = `http://127.0.0.1:${options.port}`;
   const log = openSync(options.logFile, 'a');
   const started = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry, 'serve', '--config', options.configFile, '--port', String(options.port)], {
-    stdio: ['ignore', log, log],
-    env: { ...process.env, ...(options.env ?? {}) },
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), options.entry, 'serve', '--config', options.configFile, '--port', String(options.port)],
+    {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, ...(options.env ?? {}) },
+    },
+  );
   closeSync(log);
   let exit: string | undefined;
   child.once('exit', (code, signal) => {
@@ -122,11 +126,13 @@ export async function startBroker(options: BrokerStart): Promise<BrokerProcess> 
   try {
     for (;;) {
       if (exit) throw new Error(`the broker ${exit} before it was ready; see ${options.logFile}`);
-      if (performance.now() > deadline) throw new Error(`the broker was not ready within ${options.timeoutMs ?? 30_000} ms; see ${options.logFile}`);
+      if (performance.now() > deadline)
+        throw new Error(`the broker was not ready within ${options.timeoutMs ?? 30_000} ms; see ${options.logFile}`);
       const status = await probe(`${url}/readyz`);
       const now = performance.now();
       if (status !== 0) listeningMs ??= now - started;
-      if (status === 200) return { child, pid: child.pid!, url, listeningMs: listeningMs!, readyMs: now - started, readyCpuMs: cpuMsOf(child.pid!), stop };
+      if (status === 200)
+        return { child, pid: child.pid!, url, listeningMs: listeningMs!, readyMs: now - started, readyCpuMs: cpuMsOf(child.pid!), stop };
       await sleep(status === 0 ? 2 : 5);
     }
   } catch (error) {

@@ -24,14 +24,24 @@ try {
     context: cfContext(),
     parameters: { restore_from_latest_snapshot_of: source },
   });
-  console.log(JSON.stringify({ at_ms: Math.round(performance.now() - started), status: response.status, operation: response.json.operation }));
+  console.log(
+    JSON.stringify({ at_ms: Math.round(performance.now() - started), status: response.status, operation: response.json.operation }),
+  );
   let last = '';
   let polls = 0;
   for (;;) {
     const poll = await stack.server.client.get(`/v2/service_instances/${id}/last_operation?operation=restore`);
     polls++;
     const line = `${poll.json.state}: ${poll.json.description}`;
-    if (line !== last) console.log(JSON.stringify({ at_ms: Math.round(performance.now() - started), state: poll.json.state, description: poll.json.description, retry_after: poll.headers['retry-after'] }));
+    if (line !== last)
+      console.log(
+        JSON.stringify({
+          at_ms: Math.round(performance.now() - started),
+          state: poll.json.state,
+          description: poll.json.description,
+          retry_after: poll.headers['retry-after'],
+        }),
+      );
     last = line;
     if (poll.json.state !== 'in progress') break;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -40,7 +40,10 @@ interface Run {
   children: Set<BrokerProcess>;
 }
 
-function writeConfig(run: Run, coalescing: boolean): { file: string; document: Record<string, any>; coalesce: ReturnType<typeof effectiveCoalescing> } {
+function writeConfig(
+  run: Run,
+  coalescing: boolean,
+): { file: string; document: Record<string, any>; coalesce: ReturnType<typeof effectiveCoalescing> } {
   const document = benchConfigDocument({
     emulatorUrl: run.emulator.url,
     ...(run.emulator.caFile ? { caFile: run.emulator.caFile } : {}),
@@ -59,7 +62,13 @@ function writeConfig(run: Run, coalescing: boolean): { file: string; document: R
 const brokerNodeArgs = (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 async function launch(run: Run, configFile: string, entry: string, logName: string): Promise<BrokerProcess> {
-  const broker = await startBroker({ entry, configFile, port: await freePort(), logFile: join(run.outDir, logName), nodeArgs: brokerNodeArgs });
+  const broker = await startBroker({
+    entry,
+    configFile,
+    port: await freePort(),
+    logFile: join(run.outDir, logName),
+    nodeArgs: brokerNodeArgs,
+  });
   run.children.add(broker);
   return broker;
 }
@@ -73,7 +82,12 @@ async function stop(run: Run, broker: BrokerProcess): Promise<void> {
 async function seed(run: Run): Promise<Fleet> {
   const { file, document } = writeConfig(run, true);
   // The local plans name parameter groups of their own, which must exist before anything is created.
-  const rds = new RDSClient({ endpoint: run.emulator.url, region: document.aws.region, credentials: document.aws.credentials, maxAttempts: 3 });
+  const rds = new RDSClient({
+    endpoint: run.emulator.url,
+    region: document.aws.region,
+    credentials: document.aws.credentials,
+    maxAttempts: 3,
+  });
   try {
     await ensureLocalParameterGroups(rds);
   } finally {
@@ -99,7 +113,14 @@ async function seed(run: Run): Promise<Fleet> {
 const counts = (record: Record<string, number>) => Object.fromEntries(Object.entries(record).sort());
 
 function answers(result: LoadResult) {
-  return { polls: result.completed, ok: result.ok, skipped: result.skipped, statuses: counts(result.statuses), states: counts(result.states), ...(Object.keys(result.errors).length ? { errors: counts(result.errors) } : {}) };
+  return {
+    polls: result.completed,
+    ok: result.ok,
+    skipped: result.skipped,
+    statuses: counts(result.statuses),
+    states: counts(result.states),
+    ...(Object.keys(result.errors).length ? { errors: counts(result.errors) } : {}),
+  };
 }
 
 async function measureStartup(run: Run, configFile: string, coalescing: boolean, mode: Record<string, unknown>): Promise<BrokerProcess> {
@@ -119,8 +140,30 @@ async function measureStartup(run: Run, configFile: string, coalescing: boolean,
   const medianOf = (starts: BrokerProcess[], pick: (b: BrokerProcess) => number) => round(median(starts.map(pick))!, 1);
   const samples = (starts: BrokerProcess[]) => starts.map((b) => round(b.readyMs, 1));
   const until = '/readyz answers 200';
-  print({ metric: 'startup_ms', value: medianOf(built, (b) => b.readyMs), unit: 'ms', ...mode, coalescing, entry: 'compiled JavaScript (production)', until, samples: samples(built), listening_ms: medianOf(built, (b) => b.listeningMs), cpu_ms: medianOf(built, (b) => b.readyCpuMs), load_1m: round(loadavg()[0]!, 2) });
-  print({ metric: 'startup_from_source_ms', value: medianOf(fromSource, (b) => b.readyMs), unit: 'ms', ...mode, coalescing, entry: 'bin/rds-broker.js, TypeScript through tsx', until, samples: samples(fromSource), cpu_ms: medianOf(fromSource, (b) => b.readyCpuMs) });
+  print({
+    metric: 'startup_ms',
+    value: medianOf(built, (b) => b.readyMs),
+    unit: 'ms',
+    ...mode,
+    coalescing,
+    entry: 'compiled JavaScript (production)',
+    until,
+    samples: samples(built),
+    listening_ms: medianOf(built, (b) => b.listeningMs),
+    cpu_ms: medianOf(built, (b) => b.readyCpuMs),
+    load_1m: round(loadavg()[0]!, 2),
+  });
+  print({
+    metric: 'startup_from_source_ms',
+    value: medianOf(fromSource, (b) => b.readyMs),
+    unit: 'ms',
+    ...mode,
+    coalescing,
+    entry: 'bin/rds-broker.js, TypeScript through tsx',
+    until,
+    samples: samples(fromSource),
+    cpu_ms: medianOf(fromSource, (b) => b.readyCpuMs),
+  });
   return built[built.length - 1]!;
 }
 
@@ -128,13 +171,16 @@ async function measureMode(run: Run, targets: PollTarget[], coalescing: boolean)
   const { options } = run;
   const { file, coalesce } = writeConfig(run, coalescing);
   const mode = { coalescing, ...(coalescing ? { window_ms: coalesce.windowMs, max_identifiers: coalesce.maxIdentifiers } : {}) };
-  progress(`coalescing ${coalescing ? 'on' : 'off'}: timing ${options.startupRuns} start-ups from source and ${options.startupRuns} compiled`);
+  progress(
+    `coalescing ${coalescing ? 'on' : 'off'}: timing ${options.startupRuns} start-ups from source and ${options.startupRuns} compiled`,
+  );
   const broker = await measureStartup(run, file, coalescing, mode);
   const client = createLoadClient(broker.url, run.username, run.password, Math.max(options.concurrency, 256));
   try {
     const warm = await pollEachOnce(client, targets, 32);
     progress(`warm-up: ${JSON.stringify(answers(warm))}`);
-    if (warm.ok !== targets.length) throw new Error(`warm-up: ${targets.length - warm.ok} of ${targets.length} polls failed: ${JSON.stringify(answers(warm))}`);
+    if (warm.ok !== targets.length)
+      throw new Error(`warm-up: ${targets.length - warm.ok} of ${targets.length} polls failed: ${JSON.stringify(answers(warm))}`);
 
     const steadyRate = options.instances / options.pollIntervalSeconds;
     progress(`steady: ${steadyRate} polls/s for ${options.steadySeconds} s`);
@@ -143,11 +189,34 @@ async function measureMode(run: Run, targets: PollTarget[], coalescing: boolean)
     const steady = await offerRate(client, targets, steadyRate, options.steadySeconds, MAX_IN_FLIGHT);
     const after = await readCalls(run.emulator.url);
     const calls = callDelta(before.calls, after.calls);
-    const steadyDetails = { ...mode, instances: options.instances, poll_interval_s: options.pollIntervalSeconds, offered_per_s: steadyRate, seconds: round(steady.elapsedSeconds, 2), rds_calls: calls.total, by_action: counts(calls.byAction), ...steadyCpu.perPoll(steady.completed), ...answers(steady) };
-    print({ metric: 'rds_calls_per_poll', value: steady.completed ? round(calls.total / steady.completed, 4) : null, unit: 'calls/poll', ...steadyDetails });
+    const steadyDetails = {
+      ...mode,
+      instances: options.instances,
+      poll_interval_s: options.pollIntervalSeconds,
+      offered_per_s: steadyRate,
+      seconds: round(steady.elapsedSeconds, 2),
+      rds_calls: calls.total,
+      by_action: counts(calls.byAction),
+      ...steadyCpu.perPoll(steady.completed),
+      ...answers(steady),
+    };
+    print({
+      metric: 'rds_calls_per_poll',
+      value: steady.completed ? round(calls.total / steady.completed, 4) : null,
+      unit: 'calls/poll',
+      ...steadyDetails,
+    });
     print({ metric: 'rds_calls_per_second', value: round(calls.total / steady.elapsedSeconds, 2), unit: 'calls/s', ...steadyDetails });
     const memory = memoryOf(broker.pid);
-    print({ metric: 'rss_mb', value: round(memory.rssMb, 1), unit: 'MiB', ...mode, instances: options.instances, when: 'after the steady phase', peak_mb: round(memory.peakMb, 1) });
+    print({
+      metric: 'rss_mb',
+      value: round(memory.rssMb, 1),
+      unit: 'MiB',
+      ...mode,
+      instances: options.instances,
+      when: 'after the steady phase',
+      peak_mb: round(memory.peakMb, 1),
+    });
 
     progress(`latency: ${options.latencyRate} polls/s for ${options.latencySeconds} s`);
     const latencyCpu = cpuReading(run, broker);
@@ -191,7 +260,15 @@ async function measureMode(run: Run, targets: PollTarget[], coalescing: boolean)
       ...answers(max),
     });
     const { broker_cpu_ms_per_poll: brokerCpu, ...otherCpu } = maxCpuPerPoll;
-    print({ metric: 'broker_cpu_ms_per_poll', value: brokerCpu, unit: 'ms', ...mode, phase: 'throughput', ...otherCpu, polls: max.completed });
+    print({
+      metric: 'broker_cpu_ms_per_poll',
+      value: brokerCpu,
+      unit: 'ms',
+      ...mode,
+      phase: 'throughput',
+      ...otherCpu,
+      polls: max.completed,
+    });
   } finally {
     client.agent.destroy();
     await stop(run, broker);
@@ -222,7 +299,14 @@ function cpuReading(run: Run, broker: BrokerProcess) {
 
 function machine() {
   const cpu = cpus()[0];
-  return { nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()), cpu: cpu?.model ?? 'unknown', memory_mb: Math.round(totalmem() / 2 ** 20), node: process.version, date: new Date().toISOString(), load_avg: loadavg().map((l) => round(l, 2)) };
+  return {
+    nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
+    cpu: cpu?.model ?? 'unknown',
+    memory_mb: Math.round(totalmem() / 2 ** 20),
+    node: process.version,
+    date: new Date().toISOString(),
+    load_avg: loadavg().map((l) => round(l, 2)),
+  };
 }
 
 async function main(): Promise<number> {
@@ -247,10 +331,18 @@ async function main(): Promise<number> {
     progress(`reusing the compiled broker in ${buildDir} (BENCH_REUSE_BUILD=1)`);
   } else {
     progress('compiling the broker (production start-up is timed on compiled JavaScript)');
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', buildDir, '--noCheck'], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', buildDir, '--noCheck'],
+      { stdio: 'inherit' },
+    );
   }
 
-  const emulator = await startEmulatorProcess(join(root, 'bench', 'emulator-process.ts'), { speed: options.speed, databases: 'none', region: BENCH_REGION }, join(outDir, 'emulator.log'));
+  const emulator = await startEmulatorProcess(
+    join(root, 'bench', 'emulator-process.ts'),
+    { speed: options.speed, databases: 'none', region: BENCH_REGION },
+    join(outDir, 'emulator.log'),
+  );
   const run: Run = {
     options,
     outDir,
@@ -274,9 +366,15 @@ async function main(): Promise<number> {
   try {
     const fleet = await seed(run);
     const targets = pollPaths(fleet);
-    progress(`fleet ready: ${fleet.creating.length} creating, ${fleet.updating.length} modifying (${round((performance.now() - started) / 1000, 1)} s)`);
+    progress(
+      `fleet ready: ${fleet.creating.length} creating, ${fleet.updating.length} modifying (${round((performance.now() - started) / 1000, 1)} s)`,
+    );
     for (const mode of options.modes) await measureMode(run, targets, mode === 'on');
-    progress(`done in ${round((performance.now() - started) / 1000, 1)} s; load average ${loadavg().map((l) => round(l, 2)).join(' ')}; logs in ${outDir}`);
+    progress(
+      `done in ${round((performance.now() - started) / 1000, 1)} s; load average ${loadavg()
+        .map((l) => round(l, 2))
+        .join(' ')}; logs in ${outDir}`,
+    );
     return 0;
   } finally {
     await stopAll();

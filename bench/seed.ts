@@ -50,7 +50,13 @@ export interface PlanIds {
   largerPlanId: string;
 }
 
-const context = { platform: 'cloudfoundry', organization_guid: 'bench-org', space_guid: 'bench-space', organization_name: 'bench', space_name: 'bench' };
+const context = {
+  platform: 'cloudfoundry',
+  organization_guid: 'bench-org',
+  space_guid: 'bench-space',
+  organization_name: 'bench',
+  space_name: 'bench',
+};
 
 export async function provision(client: OsbClient, plans: PlanIds, instanceId: string): Promise<void> {
   const answer = await send(client, 'PUT', `/v2/service_instances/${instanceId}?accepts_incomplete=true`, {

@@ -50,7 +50,10 @@ export function round(value: number, decimals = 3): number {
 }
 
 /** Sum of the per-action call counters between two readings of the emulator's statistics. */
-export function callDelta(before: Record<string, number>, after: Record<string, number>): { total: number; byAction: Record<string, number> } {
+export function callDelta(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): { total: number; byAction: Record<string, number> } {
   const byAction: Record<string, number> = {};
   let total = 0;
   for (const [action, count] of Object.entries(after)) {

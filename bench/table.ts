@@ -16,7 +16,17 @@ interface Line {
   load_1m?: number;
 }
 
-const ORDER = ['rds_calls_per_poll', 'rds_calls_per_second', 'latency_p50_ms', 'latency_p99_ms', 'polls_per_second', 'rss_mb', 'startup_ms', 'startup_from_source_ms', 'broker_cpu_ms_per_poll'];
+const ORDER = [
+  'rds_calls_per_poll',
+  'rds_calls_per_second',
+  'latency_p50_ms',
+  'latency_p99_ms',
+  'polls_per_second',
+  'rss_mb',
+  'startup_ms',
+  'startup_from_source_ms',
+  'broker_cpu_ms_per_poll',
+];
 
 /** Figures from benchmark output; lines that are not figures are ignored. Pure. */
 export function parseFigures(text: string): Line[] {
@@ -27,7 +37,8 @@ export function parseFigures(text: string): Line[] {
     .filter((line) => typeof line.metric === 'string');
 }
 
-const columnOf = (line: Line) => (line.coalescing ? `coalescing on${line.window_ms !== undefined ? ` (${line.window_ms} ms)` : ''}` : 'coalescing off');
+const columnOf = (line: Line) =>
+  line.coalescing ? `coalescing on${line.window_ms !== undefined ? ` (${line.window_ms} ms)` : ''}` : 'coalescing off';
 
 /** One row per metric, one column per coalescing mode and window, each cell `value` plus ✔/✘ against its target. Pure. */
 export function formatTable(lines: Line[]): string {

@@ -24,8 +24,26 @@ export class RdsError extends Error {
 
 const NOT_FOUND = /NotFound/;
 const ALREADY_EXISTS = /AlreadyExists/;
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestThrottled', 'RequestThrottledException', 'SlowDown']);
-const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+]);
+const TRANSIENT_NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
 
 interface SdkLikeError {
   name?: string;
@@ -47,7 +65,12 @@ export function toRdsError(error: unknown, action: string): RdsError {
   if (NOT_FOUND.test(code)) return new RdsError('not-found', code, message, action);
   if (ALREADY_EXISTS.test(code)) return new RdsError('already-exists', code, message, action);
   if (code === 'InvalidDBInstanceState' || code === 'InvalidDBSnapshotState') return new RdsError('invalid-state', code, message, action);
-  if (e.$fault === 'server' || (status !== undefined && status >= 500) || TRANSIENT_NETWORK.has(code) || TRANSIENT_NETWORK.has(e.code ?? '')) {
+  if (
+    e.$fault === 'server' ||
+    (status !== undefined && status >= 500) ||
+    TRANSIENT_NETWORK.has(code) ||
+    TRANSIENT_NETWORK.has(e.code ?? '')
+  ) {
     return new RdsError('transient', code, message, action);
   }
   if (status === undefined && !e.$fault) return new RdsError('transient', code, message, action);

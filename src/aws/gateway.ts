@@ -79,7 +79,9 @@ export class RdsGateway {
 
   private async send<T>(action: string, call: () => Promise<T>): Promise<T> {
     try {
-      const result = await withRetry(action, this.options.retry, call, (outcome, seconds) => this.options.onCall?.(action, outcome, seconds));
+      const result = await withRetry(action, this.options.retry, call, (outcome, seconds) =>
+        this.options.onCall?.(action, outcome, seconds),
+      );
       this.lastSuccess = Date.now();
       return result;
     } catch (error) {
@@ -94,9 +96,16 @@ export class RdsGateway {
     let marker: string | undefined;
     do {
       const page = await this.send('DescribeDBInstances', () =>
-        this.client.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: identifiers }], MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+        this.client.send(
+          new DescribeDBInstancesCommand({
+            Filters: [{ Name: 'db-instance-id', Values: identifiers }],
+            MaxRecords: 100,
+            ...(marker ? { Marker: marker } : {}),
+          }),
+        ),
       );
-      for (const instance of page.DBInstances ?? []) if (instance.DBInstanceIdentifier) found.set(instance.DBInstanceIdentifier.toLowerCase(), instance);
+      for (const instance of page.DBInstances ?? [])
+        if (instance.DBInstanceIdentifier) found.set(instance.DBInstanceIdentifier.toLowerCase(), instance);
       marker = page.Marker;
     } while (marker);
     return found;
@@ -111,7 +120,9 @@ export class RdsGateway {
       return instance ? observeInstance(instance) : undefined;
     }
     try {
-      const page = await this.send('DescribeDBInstances', () => this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })));
+      const page = await this.send('DescribeDBInstances', () =>
+        this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })),
+      );
       const instance = page.DBInstances?.[0];
       return instance ? observeInstance(instance) : undefined;
     } catch (error) {
@@ -125,7 +136,9 @@ export class RdsGateway {
     const out: ObservedInstance[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.send('DescribeDBInstances', () => this.client.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })));
+      const page = await this.send('DescribeDBInstances', () =>
+        this.client.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+      );
       for (const instance of page.DBInstances ?? []) out.push(observeInstance(instance));
       marker = page.Marker;
     } while (marker);
@@ -138,12 +151,16 @@ export class RdsGateway {
   }
 
   async restoreFromSnapshot(input: RestoreDBInstanceFromDBSnapshotCommandInput): Promise<ObservedInstance> {
-    const result = await this.send('RestoreDBInstanceFromDBSnapshot', () => this.client.send(new RestoreDBInstanceFromDBSnapshotCommand(input)));
+    const result = await this.send('RestoreDBInstanceFromDBSnapshot', () =>
+      this.client.send(new RestoreDBInstanceFromDBSnapshotCommand(input)),
+    );
     return observeInstance(result.DBInstance ?? {});
   }
 
   async restoreToPointInTime(input: RestoreDBInstanceToPointInTimeCommandInput): Promise<ObservedInstance> {
-    const result = await this.send('RestoreDBInstanceToPointInTime', () => this.client.send(new RestoreDBInstanceToPointInTimeCommand(input)));
+    const result = await this.send('RestoreDBInstanceToPointInTime', () =>
+      this.client.send(new RestoreDBInstanceToPointInTimeCommand(input)),
+    );
     return observeInstance(result.DBInstance ?? {});
   }
 
@@ -152,7 +169,11 @@ export class RdsGateway {
   }
 
   async rebootInstance(identifier: string, forceFailover = false): Promise<void> {
-    await this.send('RebootDBInstance', () => this.client.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: identifier, ...(forceFailover ? { ForceFailover: true } : {}) })));
+    await this.send('RebootDBInstance', () =>
+      this.client.send(
+        new RebootDBInstanceCommand({ DBInstanceIdentifier: identifier, ...(forceFailover ? { ForceFailover: true } : {}) }),
+      ),
+    );
   }
 
   async deleteInstance(identifier: string, options: DeleteOptions): Promise<void> {
@@ -170,12 +191,16 @@ export class RdsGateway {
 
   async addTags(arn: string, tags: Record<string, string>): Promise<void> {
     if (Object.keys(tags).length === 0) return;
-    await this.send('AddTagsToResource', () => this.client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: recordToTags(tags) })));
+    await this.send('AddTagsToResource', () =>
+      this.client.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: recordToTags(tags) })),
+    );
   }
 
   async removeTags(arn: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.send('RemoveTagsFromResource', () => this.client.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: keys })));
+    await this.send('RemoveTagsFromResource', () =>
+      this.client.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: keys })),
+    );
   }
 
   /** Snapshots of one instance identifier (the instance may be gone), newest first, with tags. */
@@ -185,7 +210,12 @@ export class RdsGateway {
     do {
       const page = await this.send('DescribeDBSnapshots', () =>
         this.client.send(
-          new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: instanceIdentifier, MaxRecords: 100, ...(snapshotType ? { SnapshotType: snapshotType } : {}), ...(marker ? { Marker: marker } : {}) }),
+          new DescribeDBSnapshotsCommand({
+            DBInstanceIdentifier: instanceIdentifier,
+            MaxRecords: 100,
+            ...(snapshotType ? { SnapshotType: snapshotType } : {}),
+            ...(marker ? { Marker: marker } : {}),
+          }),
         ),
       );
       for (const snapshot of page.DBSnapshots ?? []) out.push(observeSnapshot(snapshot));
@@ -200,7 +230,9 @@ export class RdsGateway {
     let marker: string | undefined;
     do {
       const page = await this.send('DescribeDBSnapshots', () =>
-        this.client.send(new DescribeDBSnapshotsCommand({ SnapshotType: snapshotType, MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+        this.client.send(
+          new DescribeDBSnapshotsCommand({ SnapshotType: snapshotType, MaxRecords: 100, ...(marker ? { Marker: marker } : {}) }),
+        ),
       );
       for (const snapshot of page.DBSnapshots ?? []) out.push(observeSnapshot(snapshot));
       marker = page.Marker;
@@ -210,7 +242,13 @@ export class RdsGateway {
 
   async createSnapshot(instanceIdentifier: string, snapshotIdentifier: string, tags: Record<string, string>): Promise<ObservedSnapshot> {
     const result = await this.send('CreateDBSnapshot', () =>
-      this.client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instanceIdentifier, DBSnapshotIdentifier: snapshotIdentifier, Tags: recordToTags(tags) })),
+      this.client.send(
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: instanceIdentifier,
+          DBSnapshotIdentifier: snapshotIdentifier,
+          Tags: recordToTags(tags),
+        }),
+      ),
     );
     return observeSnapshot(result.DBSnapshot ?? {});
   }
@@ -226,7 +264,12 @@ export class RdsGateway {
       let marker: string | undefined;
       do {
         const page = await this.send('DescribeDBInstanceAutomatedBackups', () =>
-          this.client.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: instanceIdentifier, ...(marker ? { Marker: marker } : {}) })),
+          this.client.send(
+            new DescribeDBInstanceAutomatedBackupsCommand({
+              DBInstanceIdentifier: instanceIdentifier,
+              ...(marker ? { Marker: marker } : {}),
+            }),
+          ),
         );
         out.push(...(page.DBInstanceAutomatedBackups ?? []));
         marker = page.Marker;
@@ -243,7 +286,13 @@ export class RdsGateway {
     let marker: string | undefined;
     do {
       const page = await this.send('DescribeDBEngineVersions', () =>
-        this.client.send(new DescribeDBEngineVersionsCommand({ Engine: engine, ...(engineVersion ? { EngineVersion: engineVersion } : {}), ...(marker ? { Marker: marker } : {}) })),
+        this.client.send(
+          new DescribeDBEngineVersionsCommand({
+            Engine: engine,
+            ...(engineVersion ? { EngineVersion: engineVersion } : {}),
+            ...(marker ? { Marker: marker } : {}),
+          }),
+        ),
       );
       out.push(...(page.DBEngineVersions ?? []));
       marker = page.Marker;
@@ -258,17 +307,25 @@ export class RdsGateway {
 
   /** One DB parameter group by name, or undefined when RDS has none (operator checks). */
   async describeParameterGroup(name: string): Promise<DBParameterGroup | undefined> {
-    return this.describeOne('DescribeDBParameterGroups', async () => (await this.client.send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: name }))).DBParameterGroups?.[0]);
+    return this.describeOne(
+      'DescribeDBParameterGroups',
+      async () => (await this.client.send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: name }))).DBParameterGroups?.[0],
+    );
   }
 
   /** One DB subnet group by name, or undefined when RDS has none (operator checks). */
   async describeSubnetGroup(name: string): Promise<DBSubnetGroup | undefined> {
-    return this.describeOne('DescribeDBSubnetGroups', async () => (await this.client.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }))).DBSubnetGroups?.[0]);
+    return this.describeOne(
+      'DescribeDBSubnetGroups',
+      async () => (await this.client.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }))).DBSubnetGroups?.[0],
+    );
   }
 
   async createParameterGroup(name: string, family: string, description: string): Promise<void> {
     await this.send('CreateDBParameterGroup', () =>
-      this.client.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: name, DBParameterGroupFamily: family, Description: description })),
+      this.client.send(
+        new CreateDBParameterGroupCommand({ DBParameterGroupName: name, DBParameterGroupFamily: family, Description: description }),
+      ),
     );
   }
 
@@ -277,7 +334,11 @@ export class RdsGateway {
       this.client.send(
         new ModifyDBParameterGroupCommand({
           DBParameterGroupName: group,
-          Parameters: Object.entries(values).map(([ParameterName, ParameterValue]) => ({ ParameterName, ParameterValue, ApplyMethod: applyMethod })),
+          Parameters: Object.entries(values).map(([ParameterName, ParameterValue]) => ({
+            ParameterName,
+            ParameterValue,
+            ApplyMethod: applyMethod,
+          })),
         }),
       ),
     );

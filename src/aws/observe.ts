@@ -35,7 +35,10 @@ export function observeInstance(instance: DBInstance): ObservedInstance {
     ...(instance.StorageType ? { storageType: instance.StorageType } : {}),
     multiAz: instance.MultiAZ ?? false,
     vpcSecurityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
-    parameterGroups: (instance.DBParameterGroups ?? []).map((g) => ({ name: g.DBParameterGroupName ?? '', applyStatus: g.ParameterApplyStatus ?? 'in-sync' })),
+    parameterGroups: (instance.DBParameterGroups ?? []).map((g) => ({
+      name: g.DBParameterGroupName ?? '',
+      applyStatus: g.ParameterApplyStatus ?? 'in-sync',
+    })),
     backupRetentionPeriod: instance.BackupRetentionPeriod ?? 0,
     ...(instance.PreferredBackupWindow ? { preferredBackupWindow: instance.PreferredBackupWindow } : {}),
     ...(instance.PreferredMaintenanceWindow ? { preferredMaintenanceWindow: instance.PreferredMaintenanceWindow } : {}),

@@ -22,7 +22,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Runs `call`, retrying throttled and transient failures within the policy's count and time budget.
  * Whatever fails for good is thrown as an RdsError.
  */
-export async function withRetry<T>(action: string, policy: RetryPolicy, call: () => Promise<T>, onAttempt?: (outcome: 'ok' | 'throttled' | 'error', seconds: number) => void): Promise<T> {
+export async function withRetry<T>(
+  action: string,
+  policy: RetryPolicy,
+  call: () => Promise<T>,
+  onAttempt?: (outcome: 'ok' | 'throttled' | 'error', seconds: number) => void,
+): Promise<T> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     const t0 = performance.now();

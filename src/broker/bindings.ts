@@ -2,7 +2,19 @@ import { bindingPassword, bindingUsername, secretById } from '../naming/derive.j
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { Tag } from '../reconcile/tags.js';
 import type { BindingUserInfo, DatabaseTarget } from '../sql/types.js';
-import { badRequest, BrokerError, concurrencyError, conflict, gone, notFound, type BindRequest, type BindingLastOperationRequest, type BrokerResponse, type FetchBindingRequest, type UnbindRequest } from './contract.js';
+import {
+  badRequest,
+  BrokerError,
+  concurrencyError,
+  conflict,
+  gone,
+  notFound,
+  type BindRequest,
+  type BindingLastOperationRequest,
+  type BrokerResponse,
+  type FetchBindingRequest,
+  type UnbindRequest,
+} from './contract.js';
 import { databaseTarget, findOwnInstance, newestSecret, type BrokerDeps } from './deps.js';
 import { bindingCredentials, bindingEndpoints } from './credentials.js';
 import { planById } from './plans.js';
@@ -18,11 +30,19 @@ async function readyInstance(deps: BrokerDeps, instanceId: string, missing: () =
   const observed = await findOwnInstance(deps, instanceId);
   if (!observed) throw missing();
   const running = runningOperation(observed);
-  if (running || !observed.endpoint) throw concurrencyError(`the instance is not ready for bindings: ${running ?? 'it has no endpoint yet'}`);
+  if (running || !observed.endpoint)
+    throw concurrencyError(`the instance is not ready for bindings: ${running ?? 'it has no endpoint yet'}`);
   return { observed, target: databaseTarget(deps, observed, instanceId, databaseNameOf(deps, observed)) };
 }
 
-function answer(deps: BrokerDeps, ready: Ready, instanceId: string, bindingId: string, user: BindingUserInfo, status: 200 | 201): BrokerResponse {
+function answer(
+  deps: BrokerDeps,
+  ready: Ready,
+  instanceId: string,
+  bindingId: string,
+  user: BindingUserInfo,
+  status: 200 | 201,
+): BrokerResponse {
   const secret = secretById(deps.config.broker.derivationSecrets, user.secretId);
   if (!secret) throw new BrokerError(500, 'the secret this binding was created with is no longer configured');
   const { observed, target } = ready;
@@ -59,11 +79,26 @@ export async function bind(deps: BrokerDeps, request: BindRequest): Promise<Brok
     }
     const existing = await deps.sql.findBindingUser(ready.target, username);
     if (existing && existing.readOnly !== readOnly) throw conflict('the binding already exists with different parameters');
-    const secret = existing ? secretById(deps.config.broker.derivationSecrets, existing.secretId) ?? newestSecret(deps) : newestSecret(deps);
-    const spec = { username, password: bindingPassword(secret, request.instanceId, request.bindingId), readOnly, secretId: secret.id, bindingId: request.bindingId };
+    const secret = existing
+      ? (secretById(deps.config.broker.derivationSecrets, existing.secretId) ?? newestSecret(deps))
+      : newestSecret(deps);
+    const spec = {
+      username,
+      password: bindingPassword(secret, request.instanceId, request.bindingId),
+      readOnly,
+      secretId: secret.id,
+      bindingId: request.bindingId,
+    };
     // Also on a repeat: repairs a role a crash left half-made, and changes nothing otherwise.
     await deps.sql.ensureBindingUser(ready.target, spec);
-    return answer(deps, ready, request.instanceId, request.bindingId, { username, readOnly, secretId: secret.id, bindingId: request.bindingId }, existing ? 200 : 201);
+    return answer(
+      deps,
+      ready,
+      request.instanceId,
+      request.bindingId,
+      { username, readOnly, secretId: secret.id, bindingId: request.bindingId },
+      existing ? 200 : 201,
+    );
   });
 }
 

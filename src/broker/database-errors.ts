@@ -16,11 +16,16 @@ export async function onDatabase<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof Error && error.name === 'DatabaseTlsError') throw new BrokerError(502, `cannot connect securely to the database: ${error.message}`);
+    if (error instanceof Error && error.name === 'DatabaseTlsError')
+      throw new BrokerError(502, `cannot connect securely to the database: ${error.message}`);
     if (error instanceof Error && error.name === 'DatabaseAuthError') {
-      throw new BrokerError(502, "the database refused the broker's master credentials; the master password was changed outside the broker and housekeeping will repair it");
+      throw new BrokerError(
+        502,
+        "the database refused the broker's master credentials; the master password was changed outside the broker and housekeeping will repair it",
+      );
     }
-    if (error instanceof Error && error.name === 'DatabaseOperationError') throw new BrokerError(422, `the database refused: ${error.message}`);
+    if (error instanceof Error && error.name === 'DatabaseOperationError')
+      throw new BrokerError(422, `the database refused: ${error.message}`);
     const transient = transientDecision(error);
     if (transient) throw new BrokerError(503, transient.description);
     throw error;

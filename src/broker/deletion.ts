@@ -11,7 +11,10 @@ import { Tag } from '../reconcile/tags.js';
 export function deleteOptions(observed: ObservedInstance, now: Date): DeleteOptions {
   const optedOut = observed.tags[Tag.skipFinalSnapshot] === 'true';
   const cannotSnapshot = classifyStatus(observed.status) === 'failed';
-  const stamp = now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const stamp = now
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14);
   return {
     skipFinalSnapshot: optedOut || cannotSnapshot,
     ...(optedOut || cannotSnapshot ? {} : { finalSnapshotIdentifier: snapshotIdentifier(observed.identifier, `final-${stamp}`) }),

@@ -27,7 +27,8 @@ export function identifierOf(deps: BrokerDeps, instanceId: string): string {
 /** Why the broker will not act on an instance that exists under its identifier, or undefined if it may. */
 export function ownershipProblem(deps: BrokerDeps, observed: ObservedInstance, instanceId: string): string | undefined {
   const broker = observed.tags[Tag.brokerName];
-  if (broker === undefined) return `RDS instance ${observed.identifier} has no "${Tag.brokerName}" tag; the broker does not act on instances it cannot prove it owns`;
+  if (broker === undefined)
+    return `RDS instance ${observed.identifier} has no "${Tag.brokerName}" tag; the broker does not act on instances it cannot prove it owns`;
   if (broker !== deps.config.broker.name) return `RDS instance ${observed.identifier} belongs to broker "${broker}", not this one`;
   const id = observed.tags[Tag.instanceId];
   if (id === undefined) return `RDS instance ${observed.identifier} has no "${Tag.instanceId}" tag; ask an operator to restore it`;
@@ -60,7 +61,13 @@ export function newestSecret(deps: BrokerDeps): DerivationSecret {
 }
 
 /** How the broker reaches the instance's database as its master user. */
-export function databaseTarget(deps: BrokerDeps, observed: ObservedInstance, instanceId: string, database: string, secret = masterSecretOf(deps, observed)): DatabaseTarget {
+export function databaseTarget(
+  deps: BrokerDeps,
+  observed: ObservedInstance,
+  instanceId: string,
+  database: string,
+  secret = masterSecretOf(deps, observed),
+): DatabaseTarget {
   if (!observed.endpoint) throw new BrokerError(422, 'the instance has no endpoint yet', 'ConcurrencyError');
   return {
     engine: observed.engine === 'mariadb' ? 'mariadb' : observed.engine.startsWith('mysql') ? 'mysql' : 'postgres',

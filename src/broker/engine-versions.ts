@@ -29,7 +29,10 @@ export async function checkEngineUpgrade(deps: BrokerDeps, engine: string, curre
   if (!change.EngineVersion) return;
   const versions = await deps.rds.describeEngineVersions(engine, current);
   if (!isValidUpgrade(current, change.EngineVersion, versions)) {
-    throw new BrokerError(422, `RDS cannot upgrade ${engine} ${current} to ${change.EngineVersion}; choose a plan whose engine version is a valid upgrade target`);
+    throw new BrokerError(
+      422,
+      `RDS cannot upgrade ${engine} ${current} to ${change.EngineVersion}; choose a plan whose engine version is a valid upgrade target`,
+    );
   }
 }
 

@@ -37,7 +37,10 @@ export function preloadLibraries(extensions: readonly string[]): string[] {
 
 /** Pure: the name of the managed group for a family and library set (RDS: letters, digits, single hyphens). */
 export function managedParameterGroupName(family: string, libraries: readonly string[]): string {
-  const readable = `rdsbroker-${family}-${libraries.join('-')}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
+  const readable = `rdsbroker-${family}-${libraries.join('-')}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/-+$/, '');
   if (readable.length <= 200) return readable;
   return `rdsbroker-${family.replace(/[^a-z0-9]+/g, '-')}-${createHash('sha256').update(libraries.join(',')).digest('hex').slice(0, 16)}`;
 }
@@ -54,7 +57,8 @@ export function nextExtensions(plan: PlanConfig, current: readonly string[], ena
   const toEnable = list(enable);
   const toDisable = list(disable);
   for (const name of [...toEnable, ...toDisable]) {
-    if (!plan.extensions.allowed.includes(name)) throw badRequest(`extension ${name} is not allowed on plan ${plan.name}; allowed: ${plan.extensions.allowed.join(', ') || 'none'}`);
+    if (!plan.extensions.allowed.includes(name))
+      throw badRequest(`extension ${name} is not allowed on plan ${plan.name}; allowed: ${plan.extensions.allowed.join(', ') || 'none'}`);
   }
   const both = toEnable.filter((name) => toDisable.includes(name));
   if (both.length > 0) throw badRequest(`extension ${both.join(', ')} cannot be enabled and disabled at once`);
@@ -65,11 +69,19 @@ export function nextExtensions(plan: PlanConfig, current: readonly string[], ena
  * Makes sure the managed group exists with the libraries preloaded. Idempotent, and safe when two
  * replicas race: an existing group is simply (re)written with the same values.
  */
-export async function ensureManagedParameterGroup(deps: BrokerDeps, plan: PlanConfig, extensions: readonly string[]): Promise<string | undefined> {
+export async function ensureManagedParameterGroup(
+  deps: BrokerDeps,
+  plan: PlanConfig,
+  extensions: readonly string[],
+): Promise<string | undefined> {
   const name = parameterGroupFor(plan, extensions);
   if (!name) return undefined;
   try {
-    await deps.rds.createParameterGroup(name, engineFamily(plan), `rds-broker: ${engineFamily(plan)} with ${preloadLibraries(extensions).join(', ')} preloaded`);
+    await deps.rds.createParameterGroup(
+      name,
+      engineFamily(plan),
+      `rds-broker: ${engineFamily(plan)} with ${preloadLibraries(extensions).join(', ')} preloaded`,
+    );
   } catch (error) {
     if (!(error instanceof RdsError && error.kind === 'already-exists')) throw error;
   }

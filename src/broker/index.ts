@@ -33,7 +33,9 @@ const READY_WINDOW_MS = 5 * 60 * 1000;
 export function readDatabaseCa(config: Config, log: Logger): string | undefined {
   const file = config.database.tls.caBundleFile;
   if (config.database.tls.allowPlaintext) {
-    log.warn('database.tls.allowPlaintext is set: the broker connects to databases WITHOUT TLS. Use it only where the network itself is trusted.');
+    log.warn(
+      'database.tls.allowPlaintext is set: the broker connects to databases WITHOUT TLS. Use it only where the network itself is trusted.',
+    );
   }
   if (!file) return undefined;
   return readFileSync(file, 'utf8');

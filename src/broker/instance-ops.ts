@@ -1,7 +1,16 @@
 import { RdsError } from '../aws/errors.js';
 import { canDeleteNow, classifyStatus } from '../reconcile/observed.js';
 import { decodeOperation, encodeOperation, pendingSteps, startedValue, Step, Tag, type OperationKind } from '../reconcile/tags.js';
-import { gone, notFound, type BrokerResponse, type DeprovisionRequest, type FetchInstanceRequest, type LastOperationRequest, concurrencyError, BrokerError } from './contract.js';
+import {
+  gone,
+  notFound,
+  type BrokerResponse,
+  type DeprovisionRequest,
+  type FetchInstanceRequest,
+  type LastOperationRequest,
+  concurrencyError,
+  BrokerError,
+} from './contract.js';
 import { findOwnInstance, identifierOf, ownershipProblem, type BrokerDeps } from './deps.js';
 import { instanceMetadata } from './metadata.js';
 import { deleteOptions } from './deletion.js';
@@ -24,7 +33,11 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
   } catch (error) {
     const transient = transientDecision(error);
     if (!transient) throw error;
-    return { status: 200, body: { state: transient.state, description: transient.description }, retryAfterSeconds: transient.retryAfterSeconds ?? 15 };
+    return {
+      status: 200,
+      body: { state: transient.state, description: transient.description },
+      retryAfterSeconds: transient.retryAfterSeconds ?? 15,
+    };
   }
   if (!observed) {
     if (operation === 'deprovision' || operation === undefined) throw gone('the service instance has been deleted');
@@ -51,7 +64,11 @@ export async function deprovision(deps: BrokerDeps, request: DeprovisionRequest)
   const now = deps.now();
   // Recorded first, whatever RDS says next: a delete RDS refuses now is performed by a later poll
   // or the background resync as soon as RDS allows it; every other pending step is abandoned.
-  await deps.rds.addTags(observed.arn, { [Step.delete]: startedValue(now), [Tag.operation]: encodeOperation('deprovision', now), [Tag.deletedAt]: now.toISOString() });
+  await deps.rds.addTags(observed.arn, {
+    [Step.delete]: startedValue(now),
+    [Tag.operation]: encodeOperation('deprovision', now),
+    [Tag.deletedAt]: now.toISOString(),
+  });
   if (!canDeleteNow(observed.status)) return accepted;
   try {
     await deps.rds.deleteInstance(observed.identifier, deleteOptions(observed, now));
@@ -80,7 +97,8 @@ export async function fetchInstance(deps: BrokerDeps, request: FetchInstanceRequ
   if (busy && (operation === 'provision' || operation === 'restore' || operation === undefined) && observed.status === 'creating') {
     throw notFound('the service instance is still being provisioned');
   }
-  if (busy && (operation === 'provision' || operation === 'restore') && pendingSteps(tags).length > 0) throw notFound('the service instance is still being provisioned');
+  if (busy && (operation === 'provision' || operation === 'restore') && pendingSteps(tags).length > 0)
+    throw notFound('the service instance is still being provisioned');
   if (busy && (operation === 'update' || operation === 'upgrade')) throw concurrencyError('the service instance is being updated');
   const requested = decodeRequested(tags[Tag.requestedSettings]);
   const plan = planById(deps.config, tags[Tag.planId]);
@@ -107,9 +125,11 @@ export async function fetchInstance(deps: BrokerDeps, request: FetchInstanceRequ
       service_id: tags[Tag.serviceId],
       plan_id: tags[Tag.planId],
       parameters,
-      maintenance_info: plan && plan.plan.rds.engineVersion === observed.engineVersion ? planMaintenanceInfo(plan.plan) : deriveMaintenanceInfo(observed.engine, observed.engineVersion),
+      maintenance_info:
+        plan && plan.plan.rds.engineVersion === observed.engineVersion
+          ? planMaintenanceInfo(plan.plan)
+          : deriveMaintenanceInfo(observed.engine, observed.engineVersion),
       metadata: instanceMetadata(observed),
     },
   };
 }
-

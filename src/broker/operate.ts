@@ -12,7 +12,12 @@ import { transientDecision } from './transient.js';
 import { decodeExtensions, desiredWithExtensions } from './extensions.js';
 
 /** Builds reconcile's input from one observation: the plan's desired settings come from the tags. */
-export function reconcileInput(deps: BrokerDeps, observed: ObservedInstance | undefined, operation: OperationKind | undefined, facts: ReconcileInput['facts']): ReconcileInput {
+export function reconcileInput(
+  deps: BrokerDeps,
+  observed: ObservedInstance | undefined,
+  operation: OperationKind | undefined,
+  facts: ReconcileInput['facts'],
+): ReconcileInput {
   const input: ReconcileInput = { observed, facts, settleSeconds: deps.settleSeconds, ...(operation ? { operation } : {}) };
   if (!observed) return input;
   const requested = decodeRequested(observed.tags[Tag.requestedSettings]);
@@ -31,7 +36,13 @@ function withoutTag(observed: ObservedInstance, ...keys: string[]): ObservedInst
 }
 
 /** Performs one action. Returns the observation updated with a synchronous action's known effect. */
-async function perform(deps: BrokerDeps, observed: ObservedInstance, instanceId: string, action: Action, facts: ReconcileInput['facts']): Promise<ObservedInstance> {
+async function perform(
+  deps: BrokerDeps,
+  observed: ObservedInstance,
+  instanceId: string,
+  action: Action,
+  facts: ReconcileInput['facts'],
+): Promise<ObservedInstance> {
   const { rds, sql } = deps;
   const started = { [action.step]: startedValue(deps.now()) };
   switch (action.kind) {
@@ -54,7 +65,11 @@ async function perform(deps: BrokerDeps, observed: ObservedInstance, instanceId:
       return observed;
     case 'reset-master-password': {
       const secret = newestSecret(deps);
-      await rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: true, MasterUserPassword: masterPassword(secret, instanceId) });
+      await rds.modifyInstance({
+        DBInstanceIdentifier: observed.identifier,
+        ApplyImmediately: true,
+        MasterUserPassword: masterPassword(secret, instanceId),
+      });
       failpoint(`after:${action.kind}`);
       await rds.addTags(observed.arn, { ...started, [Tag.masterSecretId]: secret.id });
       return observed;
@@ -111,7 +126,12 @@ export interface ReconcileOptions {
  * synchronous action — decide again on the updated observation, so quick steps run back to back
  * within one poll. An asynchronous action (anything RDS carries out) ends the pass.
  */
-export async function reconcileInstance(deps: BrokerDeps, observed: ObservedInstance | undefined, instanceId: string, options: ReconcileOptions = {}): Promise<Decision> {
+export async function reconcileInstance(
+  deps: BrokerDeps,
+  observed: ObservedInstance | undefined,
+  instanceId: string,
+  options: ReconcileOptions = {},
+): Promise<Decision> {
   const operation = options.operation ?? decodeOperation(observed?.tags[Tag.operation])?.kind;
   const facts: ReconcileInput['facts'] = {};
   let current = observed;
@@ -122,9 +142,17 @@ export async function reconcileInstance(deps: BrokerDeps, observed: ObservedInst
       current = await perform(deps, current, instanceId, decision.action, facts);
     } catch (error) {
       const transient = transientDecision(error);
-      deps.log.warn({ instanceId, action: decision.action.kind, err: error instanceof Error ? error.message : String(error) }, 'reconcile action did not complete');
+      deps.log.warn(
+        { instanceId, action: decision.action.kind, err: error instanceof Error ? error.message : String(error) },
+        'reconcile action did not complete',
+      );
       if (transient) return transient;
-      if (error instanceof RdsError) return { state: 'in progress', description: `RDS refused ${decision.action.kind}: ${error.code}; the broker will retry`, retryAfterSeconds: 60 };
+      if (error instanceof RdsError)
+        return {
+          state: 'in progress',
+          description: `RDS refused ${decision.action.kind}: ${error.code}; the broker will retry`,
+          retryAfterSeconds: 60,
+        };
       throw error;
     }
     deps.log.info({ instanceId, action: decision.action.kind, step: decision.action.step }, 'reconcile action performed');

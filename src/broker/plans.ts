@@ -27,7 +27,13 @@ export interface RequestedSettings {
   engineVersion?: string;
 }
 
-const KEYS = { backupRetentionPeriod: 'brp', preferredBackupWindow: 'pbw', preferredMaintenanceWindow: 'pmw', dbName: 'db', engineVersion: 'ev' } as const;
+const KEYS = {
+  backupRetentionPeriod: 'brp',
+  preferredBackupWindow: 'pbw',
+  preferredMaintenanceWindow: 'pmw',
+  dbName: 'db',
+  engineVersion: 'ev',
+} as const;
 
 export function encodeRequested(settings: RequestedSettings): string {
   return encodePairs({
@@ -56,7 +62,8 @@ export function requestedFromParameters(parameters: Record<string, unknown>, pre
   const next: RequestedSettings = { ...previous };
   if (typeof parameters.backup_retention_period === 'number') next.backupRetentionPeriod = parameters.backup_retention_period;
   if (typeof parameters.preferred_backup_window === 'string') next.preferredBackupWindow = parameters.preferred_backup_window;
-  if (typeof parameters.preferred_maintenance_window === 'string') next.preferredMaintenanceWindow = parameters.preferred_maintenance_window;
+  if (typeof parameters.preferred_maintenance_window === 'string')
+    next.preferredMaintenanceWindow = parameters.preferred_maintenance_window;
   if (typeof parameters.db_name === 'string') next.dbName = parameters.db_name;
   return next;
 }
@@ -75,7 +82,10 @@ export function desiredSettings(plan: PlanConfig, requested: RequestedSettings):
     backupRetentionPeriod: requested.backupRetentionPeriod ?? rds.backupRetentionPeriod,
     ...(backupWindow ? { preferredBackupWindow: backupWindow } : {}),
     ...(maintenanceWindow ? { preferredMaintenanceWindow: maintenanceWindow } : {}),
-    engineVersion: requested.engineVersion && compareVersions(requested.engineVersion, rds.engineVersion) > 0 ? requested.engineVersion : rds.engineVersion,
+    engineVersion:
+      requested.engineVersion && compareVersions(requested.engineVersion, rds.engineVersion) > 0
+        ? requested.engineVersion
+        : rds.engineVersion,
   };
 }
 

@@ -4,7 +4,14 @@ import { RdsError } from '../aws/errors.js';
 import { masterPassword } from '../naming/derive.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { encodeOperation, OWNER_VALUE, PENDING, pendingSteps, Step, Tag, tagValue, type OperationKind } from '../reconcile/tags.js';
-import { badRequest, conflict, maintenanceInfoConflict, type BrokerResponse, type MaintenanceInfo, type ProvisionRequest } from './contract.js';
+import {
+  badRequest,
+  conflict,
+  maintenanceInfoConflict,
+  type BrokerResponse,
+  type MaintenanceInfo,
+  type ProvisionRequest,
+} from './contract.js';
 import { identifierOf, newestSecret, ownershipProblem, type BrokerDeps } from './deps.js';
 import { instanceMetadata } from './metadata.js';
 import { encodeExtensions, ensureManagedParameterGroup } from './extensions.js';
@@ -16,12 +23,16 @@ export function checkMaintenanceInfo(plan: PlanConfig, requested: MaintenanceInf
   if (requested?.version === undefined) return;
   const current = planMaintenanceInfo(plan).version;
   if (requested.version !== current) {
-    throw maintenanceInfoConflict(`maintenance_info.version ${requested.version} does not match the plan's ${current}: the plan's maintenance information has changed; fetch the catalog again`);
+    throw maintenanceInfoConflict(
+      `maintenance_info.version ${requested.version} does not match the plan's ${current}: the plan's maintenance information has changed; fetch the catalog again`,
+    );
   }
 }
 
 function requestedExtensions(plan: PlanConfig, parameters: Record<string, unknown>): string[] {
-  const asked = Array.isArray(parameters.enable_extensions) ? parameters.enable_extensions.filter((e): e is string => typeof e === 'string') : [];
+  const asked = Array.isArray(parameters.enable_extensions)
+    ? parameters.enable_extensions.filter((e): e is string => typeof e === 'string')
+    : [];
   return [...new Set([...plan.extensions.default, ...asked])].sort();
 }
 
@@ -37,7 +48,12 @@ interface ProvisionIntent {
 }
 
 /** Tags a new (or restored) instance carries from birth. */
-function identityTags(deps: BrokerDeps, request: ProvisionRequest, intent: ProvisionIntent, operation: OperationKind): Record<string, string> {
+function identityTags(
+  deps: BrokerDeps,
+  request: ProvisionRequest,
+  intent: ProvisionIntent,
+  operation: OperationKind,
+): Record<string, string> {
   const now = deps.now();
   const tags: Record<string, string> = {
     [Tag.owner]: OWNER_VALUE,
@@ -97,7 +113,8 @@ function operationOf(observed: ObservedInstance): OperationKind {
 /** A repeated provision: 200 when done and identical, 202 while under way, 409 when different. */
 function answerExisting(deps: BrokerDeps, observed: ObservedInstance, request: ProvisionRequest, intent: ProvisionIntent): BrokerResponse {
   const problem = ownershipProblem(deps, observed, request.instanceId);
-  if (problem) throw conflict(`an RDS instance with this instance's identifier already exists and is not this service instance: ${problem}`);
+  if (problem)
+    throw conflict(`an RDS instance with this instance's identifier already exists and is not this service instance: ${problem}`);
   if (!sameAttributes(observed, request, intent)) throw conflict('the service instance already exists with different attributes');
   const done = observed.status === 'available' && observed.pendingModifications.length === 0 && pendingSteps(observed.tags).length === 0;
   const metadata = instanceMetadata(observed);
@@ -118,7 +135,8 @@ export async function provision(deps: BrokerDeps, request: ProvisionRequest): Pr
     tenant,
     requested: requestedFromParameters(parameters),
     skipFinalSnapshot: typeof parameters.skip_final_snapshot === 'boolean' ? parameters.skip_final_snapshot : plan.rds.skipFinalSnapshot,
-    deleteAutomatedBackups: typeof parameters.delete_automated_backups === 'boolean' ? parameters.delete_automated_backups : plan.rds.deleteAutomatedBackups,
+    deleteAutomatedBackups:
+      typeof parameters.delete_automated_backups === 'boolean' ? parameters.delete_automated_backups : plan.rds.deleteAutomatedBackups,
     extensions: requestedExtensions(plan, parameters),
   };
   const identifier = identifierOf(deps, request.instanceId);
@@ -155,7 +173,12 @@ export async function provision(deps: BrokerDeps, request: ProvisionRequest): Pr
   }
 }
 
-async function startRestore(deps: BrokerDeps, identifier: string, intent: ProvisionIntent, tags: Record<string, string>): Promise<ObservedInstance> {
+async function startRestore(
+  deps: BrokerDeps,
+  identifier: string,
+  intent: ProvisionIntent,
+  tags: Record<string, string>,
+): Promise<ObservedInstance> {
   const source = intent.restore!;
   const settings = createSettings(intent.plan, intent.requested);
   // Only what shapes the new instance itself; the rest of the plan (security groups, parameter
@@ -176,9 +199,10 @@ async function startRestore(deps: BrokerDeps, identifier: string, intent: Provis
   }
   return deps.rds.restoreToPointInTime({
     TargetDBInstanceIdentifier: identifier,
-    ...(source.sourceDbiResourceId ? { SourceDbiResourceId: source.sourceDbiResourceId } : { SourceDBInstanceIdentifier: source.sourceIdentifier }),
+    ...(source.sourceDbiResourceId
+      ? { SourceDbiResourceId: source.sourceDbiResourceId }
+      : { SourceDBInstanceIdentifier: source.sourceIdentifier }),
     ...(source.restoreTime ? { RestoreTime: source.restoreTime } : { UseLatestRestorableTime: true }),
     ...common,
   });
 }
-

@@ -24,14 +24,19 @@ export function parseRestoreRequest(parameters: Record<string, unknown>): Restor
   const snapshotOf = parameters.restore_from_latest_snapshot_of;
   const pointOf = parameters.restore_from_point_in_time_of;
   if (snapshotOf !== undefined && pointOf !== undefined) {
-    throw badRequest('restore_from_latest_snapshot_of and restore_from_point_in_time_of cannot be used together: choose one kind of restore');
+    throw badRequest(
+      'restore_from_latest_snapshot_of and restore_from_point_in_time_of cannot be used together: choose one kind of restore',
+    );
   }
   const snapshotBefore = parseTime(parameters.restore_from_latest_snapshot_before, 'restore_from_latest_snapshot_before');
   const pointBefore = parseTime(parameters.restore_from_point_in_time_before, 'restore_from_point_in_time_before');
-  if (snapshotBefore && snapshotOf === undefined) throw badRequest('restore_from_latest_snapshot_before needs restore_from_latest_snapshot_of');
+  if (snapshotBefore && snapshotOf === undefined)
+    throw badRequest('restore_from_latest_snapshot_before needs restore_from_latest_snapshot_of');
   if (pointBefore && pointOf === undefined) throw badRequest('restore_from_point_in_time_before needs restore_from_point_in_time_of');
-  if (typeof snapshotOf === 'string') return { kind: 'snapshot', sourceInstanceId: snapshotOf, ...(snapshotBefore ? { before: snapshotBefore } : {}) };
-  if (typeof pointOf === 'string') return { kind: 'point-in-time', sourceInstanceId: pointOf, ...(pointBefore ? { before: pointBefore } : {}) };
+  if (typeof snapshotOf === 'string')
+    return { kind: 'snapshot', sourceInstanceId: snapshotOf, ...(snapshotBefore ? { before: snapshotBefore } : {}) };
+  if (typeof pointOf === 'string')
+    return { kind: 'point-in-time', sourceInstanceId: pointOf, ...(pointBefore ? { before: pointBefore } : {}) };
   return undefined;
 }
 
@@ -48,7 +53,9 @@ function familyOf(engine: string, version: string): string {
 function checkFamily(plan: PlanConfig, engine: string, version: string, sourceInstanceId: string): void {
   const family = familyOf(engine, version);
   if (family !== engineFamily(plan)) {
-    throw badRequest(`instance ${sourceInstanceId} runs ${engine} ${version} (${family}); this plan runs ${engineFamily(plan)}: choose a plan of the same engine version family`);
+    throw badRequest(
+      `instance ${sourceInstanceId} runs ${engine} ${version} (${family}); this plan runs ${engineFamily(plan)}: choose a plan of the same engine version family`,
+    );
   }
 }
 
@@ -69,7 +76,12 @@ function checkOwnerAndTenant(deps: BrokerDeps, tags: Tags, sourceInstanceId: str
  * created for a request that is refused. The tenant is checked on the source's own tags (the instance's,
  * or, when it is deleted, its snapshot's or retained backup's), never on anything the request says.
  */
-export async function resolveRestoreSource(deps: BrokerDeps, request: RestoreRequest, plan: PlanConfig, tenant: Tenant): Promise<ResolvedSource> {
+export async function resolveRestoreSource(
+  deps: BrokerDeps,
+  request: RestoreRequest,
+  plan: PlanConfig,
+  tenant: Tenant,
+): Promise<ResolvedSource> {
   const sourceIdentifier = identifierOf(deps, request.sourceInstanceId);
   const source = await deps.rds.describeInstance(sourceIdentifier);
   if (source) {
@@ -98,26 +110,40 @@ export async function resolveRestoreSource(deps: BrokerDeps, request: RestoreReq
     const candidates = snapshots.filter((s) => !before || (s.createdAt && s.createdAt.getTime() < before.getTime()));
     const latest = candidates[0];
     if (!latest) {
-      throw badRequest(before ? `database ${request.sourceInstanceId} has no snapshot taken before ${before.toISOString()}` : `database ${request.sourceInstanceId} has no snapshot yet`);
+      throw badRequest(
+        before
+          ? `database ${request.sourceInstanceId} has no snapshot taken before ${before.toISOString()}`
+          : `database ${request.sourceInstanceId} has no snapshot yet`,
+      );
     }
     checkFamily(plan, latest.engine, latest.engineVersion, request.sourceInstanceId);
     return { kind: 'snapshot', sourceInstanceId: request.sourceInstanceId, snapshot: latest };
   }
   if (source) {
     const latest = source.latestRestorableTime;
-    if (!latest || source.backupRetentionPeriod === 0) throw badRequest(`database ${request.sourceInstanceId} keeps no backups, so it cannot be restored to a point in time`);
-    const restoreTime = request.before && request.before.getTime() < latest.getTime() ? request.before : request.before ? latest : undefined;
+    if (!latest || source.backupRetentionPeriod === 0)
+      throw badRequest(`database ${request.sourceInstanceId} keeps no backups, so it cannot be restored to a point in time`);
+    const restoreTime =
+      request.before && request.before.getTime() < latest.getTime() ? request.before : request.before ? latest : undefined;
     return { kind: 'point-in-time', sourceInstanceId: request.sourceInstanceId, sourceIdentifier, ...(restoreTime ? { restoreTime } : {}) };
   }
   return resolveDeletedPointInTime(deps, request, sourceIdentifier, plan, tenant);
 }
 
 /** Point in time of a deleted source: its retained automated backup; tenant from the backup's tags or the final snapshot's. */
-async function resolveDeletedPointInTime(deps: BrokerDeps, request: RestoreRequest, sourceIdentifier: string, plan: PlanConfig, tenant: Tenant): Promise<ResolvedSource> {
+async function resolveDeletedPointInTime(
+  deps: BrokerDeps,
+  request: RestoreRequest,
+  sourceIdentifier: string,
+  plan: PlanConfig,
+  tenant: Tenant,
+): Promise<ResolvedSource> {
   const backups = (await deps.rds.listAutomatedBackups(sourceIdentifier)).filter((b) => b.Status === 'retained' || b.Status === 'active');
-  const nothingLeft = badRequest(`there is nothing left of database ${request.sourceInstanceId} to restore to a point in time: its backups were not kept or have expired`);
+  const nothingLeft = badRequest(
+    `there is nothing left of database ${request.sourceInstanceId} to restore to a point in time: its backups were not kept or have expired`,
+  );
   const backup = backups[0];
-  if (!backup || !backup.DbiResourceId) throw nothingLeft;
+  if (!backup?.DbiResourceId) throw nothingLeft;
   let tags = tagsToRecord(backup.TagList);
   if (tags[Tag.brokerName] === undefined) {
     const finalSnapshot = (await deps.rds.listSnapshots(sourceIdentifier)).find((s) => s.tags[Tag.brokerName] !== undefined);

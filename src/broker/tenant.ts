@@ -32,7 +32,8 @@ export function tenantFromRequest(context: Record<string, unknown>, organization
   const contextOrg = str(context.organization_guid);
   const contextSpace = str(context.space_guid);
   // The deprecated top-level fields must agree with the context when both are sent.
-  if (organizationGuid && contextOrg && organizationGuid !== contextOrg) throw badRequest('organization_guid differs from context.organization_guid');
+  if (organizationGuid && contextOrg && organizationGuid !== contextOrg)
+    throw badRequest('organization_guid differs from context.organization_guid');
   if (spaceGuid && contextSpace && spaceGuid !== contextSpace) throw badRequest('space_guid differs from context.space_guid');
   const organizationId = contextOrg ?? organizationGuid;
   const spaceId = contextSpace ?? spaceGuid;

@@ -19,7 +19,8 @@ export function runningOperation(observed: ObservedInstance): string | undefined
   const steps = pendingSteps(observed.tags);
   const operation = decodeOperation(observed.tags[Tag.operation])?.kind ?? 'an operation';
   if (observed.tags[Step.delete]) return 'a deprovision is in progress';
-  if (steps.length > 0) return `${operation === 'restore' ? 'a restore' : `the ${operation}`} is in progress (next step: ${steps[0]!.step})`;
+  if (steps.length > 0)
+    return `${operation === 'restore' ? 'a restore' : `the ${operation}`} is in progress (next step: ${steps[0]!.step})`;
   if (classifyStatus(observed.status) !== 'ready') return `RDS is busy with the instance (status: ${observed.status})`;
   if (observed.pendingModifications.length > 0) return `RDS is applying changes (${observed.pendingModifications.join(', ')})`;
   return undefined;
@@ -43,7 +44,10 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
 
   const running = runningOperation(observed);
   if (running) {
-    const sameRequest = decodeOperation(tags[Tag.operation])?.kind === 'update' && currentPlanId === targetPlanId && (tags[Tag.requestedSettings] ?? '') === encodedRequested;
+    const sameRequest =
+      decodeOperation(tags[Tag.operation])?.kind === 'update' &&
+      currentPlanId === targetPlanId &&
+      (tags[Tag.requestedSettings] ?? '') === encodedRequested;
     if (sameRequest) return { status: 202, body: { operation: 'update' } };
     throw concurrencyError(`the instance cannot be updated now: ${running}`);
   }
@@ -52,7 +56,10 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
     throw new BrokerError(422, `changing from plan ${current.plan.name} to plan ${target.plan.name} is not supported`);
   }
   if (planChanges && Number.parseInt(target.plan.rds.engineVersion, 10) < Number.parseInt(observed.engineVersion, 10)) {
-    throw new BrokerError(422, `the instance runs ${observed.engine} ${observed.engineVersion}; RDS cannot downgrade it to plan ${target.plan.name}'s ${target.plan.rds.engineVersion}`);
+    throw new BrokerError(
+      422,
+      `the instance runs ${observed.engine} ${observed.engineVersion}; RDS cannot downgrade it to plan ${target.plan.name}'s ${target.plan.rds.engineVersion}`,
+    );
   }
   const reboot = parameters.reboot === true || parameters.force_failover === true;
   const currentExtensions = decodeExtensions(tags[Tag.extensions]);
@@ -69,7 +76,8 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
     }
   }
   await checkEngineUpgrade(deps, observed.engine, observed.engineVersion, change);
-  if (reboot && !isEmptyChange(change)) throw badRequest('reboot and force_failover cannot be combined with other changes: send them in an update of their own');
+  if (reboot && !isEmptyChange(change))
+    throw badRequest('reboot and force_failover cannot be combined with other changes: send them in an update of their own');
 
   const now = deps.now();
   const newTags: Record<string, string> = {
@@ -80,15 +88,22 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   const finalRequested = encodeRequested(requested);
   if (finalRequested) newTags[Tag.requestedSettings] = finalRequested;
   if (typeof parameters.skip_final_snapshot === 'boolean') newTags[Tag.skipFinalSnapshot] = String(parameters.skip_final_snapshot);
-  if (typeof parameters.delete_automated_backups === 'boolean') newTags[Tag.deleteAutomatedBackups] = String(parameters.delete_automated_backups);
+  if (typeof parameters.delete_automated_backups === 'boolean')
+    newTags[Tag.deleteAutomatedBackups] = String(parameters.delete_automated_backups);
   if (addedExtensions.length > 0 || removedExtensions.length > 0) newTags[Tag.extensions] = encodeExtensions(extensions);
   const changedTags = Object.fromEntries(Object.entries(newTags).filter(([key, value]) => tags[key] !== value));
 
   // Extensions no longer wanted go at once (the instance is idle); RDS settings follow.
-  if (removedExtensions.length > 0) await onDatabase(() => deps.sql.dropExtensions(databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)), removedExtensions));
+  if (removedExtensions.length > 0)
+    await onDatabase(() =>
+      deps.sql.dropExtensions(databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)), removedExtensions),
+    );
   if (isEmptyChange(change) && !reboot) {
     // Nothing for RDS to do (a context, bookkeeping or extension change): done synchronously.
-    if (addedExtensions.length > 0) await onDatabase(() => deps.sql.ensureExtensions(databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)), extensions));
+    if (addedExtensions.length > 0)
+      await onDatabase(() =>
+        deps.sql.ensureExtensions(databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)), extensions),
+      );
     await deps.rds.addTags(observed.arn, changedTags);
     return { status: 200, body: { metadata: instanceMetadata(observed) } };
   }
@@ -112,7 +127,9 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   // the two leaves RDS changing towards the new plan under the old tags; the platform's retry of the
   // same update then finds the settings applied and writes the tags.
   if (change.DBParameterGroupName) await ensureManagedParameterGroup(deps, target.plan, extensions);
-  await refusedAsConflict(() => deps.rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: applyNow, ...change }));
+  await refusedAsConflict(() =>
+    deps.rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: applyNow, ...change }),
+  );
   await deps.rds.addTags(observed.arn, { ...changedTags, ...stepTags });
   // Scheduled for the maintenance window: accepted now, carried out by RDS later.
   if (!applyNow) return { status: 200, body: { metadata: instanceMetadata(observed) } };
@@ -124,7 +141,8 @@ async function refusedAsConflict(change: () => Promise<void>): Promise<void> {
   try {
     await change();
   } catch (error) {
-    if (error instanceof RdsError && error.kind === 'invalid-state') throw concurrencyError(`RDS is busy with the instance and refused the change: ${error.code}`);
+    if (error instanceof RdsError && error.kind === 'invalid-state')
+      throw concurrencyError(`RDS is busy with the instance and refused the change: ${error.code}`);
     if (error instanceof RdsError && error.kind === 'rejected') throw new BrokerError(422, `RDS refused the change: ${error.message}`);
     throw error;
   }

@@ -20,7 +20,10 @@ const compiled = new WeakMap<PlanConfig, Map<ParameterKind, ValidateFunction>>()
 
 function validatorFor(service: ServiceConfig, plan: PlanConfig, kind: ParameterKind): ValidateFunction {
   let byKind = compiled.get(plan);
-  if (!byKind) compiled.set(plan, (byKind = new Map()));
+  if (!byKind) {
+    byKind = new Map();
+    compiled.set(plan, byKind);
+  }
   let validate = byKind.get(kind);
   if (!validate) {
     // The published schema declares draft-04 in $schema; the keywords it uses mean the same in the

@@ -18,7 +18,10 @@ export class ConfigError extends Error {
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '') || '(root)';
+  return (
+    path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '') ||
+    '(root)'
+  );
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -54,7 +57,8 @@ function crossCheck(config: ParsedConfig): string[] {
         if (!planIds.has(target)) problems.push(`${planWhere}.updatable_to[${i}]: no plan ${JSON.stringify(target)} in this service`);
       }
       for (const [i, name] of plan.extensions.default.entries()) {
-        if (!plan.extensions.allowed.includes(name)) problems.push(`${planWhere}.extensions.default[${i}]: ${name} is not in extensions.allowed`);
+        if (!plan.extensions.allowed.includes(name))
+          problems.push(`${planWhere}.extensions.default[${i}]: ${name} is not in extensions.allowed`);
       }
       if (plan.rds.engine !== 'postgres' && plan.extensions.allowed.length > 0) {
         problems.push(`${planWhere}.extensions.allowed: extensions exist only for postgres plans`);
@@ -85,7 +89,10 @@ export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.
       throw error;
     }
   };
-  const credentials = parsed.auth.credentials.map((pair, i) => ({ username: pair.username, password: resolve(pair.password, `auth.credentials[${i}].password`) }));
+  const credentials = parsed.auth.credentials.map((pair, i) => ({
+    username: pair.username,
+    password: resolve(pair.password, `auth.credentials[${i}].password`),
+  }));
   // BROKER_USERNAME / BROKER_PASSWORD replace the first (current) pair, so a platform's secret store wins over the file.
   if (env.BROKER_USERNAME) credentials[0]!.username = env.BROKER_USERNAME;
   if (env.BROKER_PASSWORD) credentials[0]!.password = env.BROKER_PASSWORD;
@@ -95,7 +102,10 @@ export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.
     return { id: s.id, value };
   });
   const awsCredentials = parsed.aws.credentials
-    ? { accessKeyId: parsed.aws.credentials.accessKeyId, secretAccessKey: resolve(parsed.aws.credentials.secretAccessKey, 'aws.credentials.secretAccessKey') }
+    ? {
+        accessKeyId: parsed.aws.credentials.accessKeyId,
+        secretAccessKey: resolve(parsed.aws.credentials.secretAccessKey, 'aws.credentials.secretAccessKey'),
+      }
     : undefined;
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -48,7 +48,10 @@ const parameterSelection = z
   .strict();
 
 const maintenanceInfo = z
-  .object({ version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'must be semantic version 2.0'), description: z.string().optional() })
+  .object({
+    version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, 'must be semantic version 2.0'),
+    description: z.string().optional(),
+  })
   .strict();
 
 export const engineNames = ['postgres', 'mysql', 'mariadb'] as const;
@@ -72,8 +75,14 @@ const rdsProperties = z
     dbParameterGroupName: z.string().optional(),
     publiclyAccessible: z.boolean().default(false),
     port: z.number().int().min(1150).max(65535).optional(),
-    masterUsername: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/).default('rdsadmin_broker'),
-    databaseName: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/).default('appdb'),
+    masterUsername: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/)
+      .default('rdsadmin_broker'),
+    databaseName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/)
+      .default('appdb'),
     backupRetentionPeriod: z.number().int().min(0).max(35).default(7),
     preferredBackupWindow: z.string().optional(),
     preferredMaintenanceWindow: z.string().optional(),
@@ -85,9 +94,7 @@ const rdsProperties = z
   })
   .strict();
 
-const extensions = z
-  .object({ allowed: z.array(z.string().min(1)).default([]), default: z.array(z.string().min(1)).default([]) })
-  .strict();
+const extensions = z.object({ allowed: z.array(z.string().min(1)).default([]), default: z.array(z.string().min(1)).default([]) }).strict();
 
 const credentialsSettings = z
   .object({
@@ -145,7 +152,12 @@ export const configSchema = z
         host: z.string().default('0.0.0.0'),
         port: z.number().int().min(0).max(65535).default(8080),
         tls: z.object({ certFile: z.string(), keyFile: z.string() }).strict().optional(),
-        bodyLimitBytes: z.number().int().positive().max(10 * 1024 * 1024).default(1024 * 1024),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .positive()
+          .max(10 * 1024 * 1024)
+          .default(1024 * 1024),
         shutdownTimeoutMs: z.number().int().positive().default(25000),
       })
       .strict()
@@ -162,10 +174,14 @@ export const configSchema = z
         /** Written to every instance's broker-name tag; instances of other names are never touched. */
         name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/),
         /** RDS identifier = `<prefix>-<instance_id>`. */
-        identifierPrefix: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must start with a letter; lowercase letters, digits and hyphens; at most 20'),
+        identifierPrefix: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must start with a letter; lowercase letters, digits and hyphens; at most 20'),
         /** Secrets from which passwords are derived, newest first; each id is recorded where it was used. */
         derivationSecrets: z
-          .array(z.object({ id: z.string().regex(/^[a-z0-9]{1,8}$/, 'must be 1-8 lowercase letters or digits'), value: secretSchema }).strict())
+          .array(
+            z.object({ id: z.string().regex(/^[a-z0-9]{1,8}$/, 'must be 1-8 lowercase letters or digits'), value: secretSchema }).strict(),
+          )
           .min(1),
       })
       .strict(),
@@ -178,7 +194,11 @@ export const configSchema = z
         maxAttempts: z.number().int().min(1).max(10).default(5),
         retryBudgetMs: z.number().int().positive().default(10000),
         coalesce: z
-          .object({ enabled: z.boolean().default(true), windowMs: z.number().int().min(0).max(250).default(250), maxIdentifiers: z.number().int().min(1).max(100).default(100) })
+          .object({
+            enabled: z.boolean().default(true),
+            windowMs: z.number().int().min(0).max(250).default(250),
+            maxIdentifiers: z.number().int().min(1).max(100).default(100),
+          })
           .strict()
           .default({ enabled: true, windowMs: 250, maxIdentifiers: 100 }),
       })

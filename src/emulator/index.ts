@@ -106,17 +106,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const clock = new Clock();
     const persister = ephemeral ? undefined : new Persister(store, stateFile);
     const changed = () => persister?.touch();
-    const fleet = new Fleet({
-      stateDir,
-      engines,
-      databases,
-      clock,
-      log,
-      certificates: {
-        caFile: authority.caFile,
-        issue: (dir) => issueServerCertificate(authority, dir, ['127.0.0.1', 'localhost']),
+    const fleet = new Fleet(
+      {
+        stateDir,
+        engines,
+        databases,
+        clock,
+        log,
+        certificates: {
+          caFile: authority.caFile,
+          issue: (dir) => issueServerCertificate(authority, dir, ['127.0.0.1', 'localhost']),
+        },
       },
-    }, store);
+      store,
+    );
     cleanupOnFailure.push(() => fleet.stopAll());
     const scheduler = new Scheduler(store, fleet, clock, () => timing, { changed, log });
     cleanupOnFailure.push(() => scheduler.stop());
@@ -129,12 +132,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const arns = new Arns(region, accountId);
     const api = new QueryApi({
       context: () => ({ store, fleet, scheduler, clock, arns, region, timing, now: clock.now(), changed }),
-      stats, throttle, faults, accountId, region, log,
+      stats,
+      throttle,
+      faults,
+      accountId,
+      region,
+      log,
     });
     const runSweep = () => {
       if (sweep(store, scheduler, clock.now(), timing)) changed();
     };
-    const admin = adminControls({ store, fleet, scheduler, clock, timing, stats, throttle, faults, runSweep, caPem: async () => authority.caPem });
+    const admin = adminControls({
+      store,
+      fleet,
+      scheduler,
+      clock,
+      timing,
+      stats,
+      throttle,
+      faults,
+      runSweep,
+      caPem: async () => authority.caPem,
+    });
     const server = createEmulatorServer(api, admin, log);
     await new Promise<void>((resolveListen, rejectListen) => {
       server.once('error', rejectListen);
@@ -223,13 +242,15 @@ function realEngines(): Partial<Record<EngineName, DatabaseEngine>> {
 /** After a restart: bring the databases of existing instances back up. One that cannot start is marked failed. */
 async function resumeInstances(store: Store, fleet: Fleet, log: (line: string) => void): Promise<void> {
   const ready = [...store.instances.values()].filter((inst) => inst.databaseReady && inst.status !== 'failed');
-  await Promise.all(ready.map(async (inst) => {
-    try {
-      await fleet.resume(inst);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      log(`the database of ${inst.identifier} did not start again: ${reason}`);
-      store.putInstance({ ...inst, status: 'failed', transition: undefined, failureReason: reason });
-    }
-  }));
+  await Promise.all(
+    ready.map(async (inst) => {
+      try {
+        await fleet.resume(inst);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        log(`the database of ${inst.identifier} did not start again: ${reason}`);
+        store.putInstance({ ...inst, status: 'failed', transition: undefined, failureReason: reason });
+      }
+    }),
+  );
 }

@@ -62,10 +62,17 @@ export async function checkMasterCredentials(deps: BrokerDeps, signal?: AbortSig
   const instances = ownedInstances(deps, await deps.rds.listInstances());
   for (const observed of instances) {
     if (signal?.aborted) break;
-    if (classifyStatus(observed.status) !== 'ready' || pendingSteps(observed.tags).length > 0 || observed.tags[Step.delete] || !observed.endpoint) continue;
+    if (
+      classifyStatus(observed.status) !== 'ready' ||
+      pendingSteps(observed.tags).length > 0 ||
+      observed.tags[Step.delete] ||
+      !observed.endpoint
+    )
+      continue;
     const instanceId = observed.tags[Tag.instanceId]!;
     const plan = planById(deps.config, observed.tags[Tag.planId]);
-    const database = observed.dbName ?? decodeRequested(observed.tags[Tag.requestedSettings]).dbName ?? plan?.plan.rds.databaseName ?? 'postgres';
+    const database =
+      observed.dbName ?? decodeRequested(observed.tags[Tag.requestedSettings]).dbName ?? plan?.plan.rds.databaseName ?? 'postgres';
     const recorded = secretById(deps.config.broker.derivationSecrets, observed.tags[Tag.masterSecretId]);
     const newest = newestSecret(deps);
     let works = false;
@@ -74,16 +81,26 @@ export async function checkMasterCredentials(deps: BrokerDeps, signal?: AbortSig
       works = await deps.sql.canLogin(target, target.masterUsername, target.masterPassword).catch(() => false);
     }
     if (works && recorded?.id === newest.id) continue;
-    await deps.rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: true, MasterUserPassword: masterPassword(newest, instanceId) });
+    await deps.rds.modifyInstance({
+      DBInstanceIdentifier: observed.identifier,
+      ApplyImmediately: true,
+      MasterUserPassword: masterPassword(newest, instanceId),
+    });
     await deps.rds.addTags(observed.arn, { [Tag.masterSecretId]: newest.id });
     repaired.push(instanceId);
-    deps.log.warn({ instanceId, reason: works ? 'older derivation secret' : 'master password does not log in' }, 'reset the master password');
+    deps.log.warn(
+      { instanceId, reason: works ? 'older derivation secret' : 'master password does not log in' },
+      'reset the master password',
+    );
   }
   return repaired;
 }
 
 /** Runs the poll's own reconcile for every instance with work pending, so nothing waits for a platform's poll. */
-export async function resyncPendingSteps(deps: BrokerDeps, signal?: AbortSignal): Promise<Array<{ instanceId: string; state: string; description: string }>> {
+export async function resyncPendingSteps(
+  deps: BrokerDeps,
+  signal?: AbortSignal,
+): Promise<Array<{ instanceId: string; state: string; description: string }>> {
   const results: Array<{ instanceId: string; state: string; description: string }> = [];
   const instances = ownedInstances(deps, await deps.rds.listInstances());
   for (const observed of instances) {
@@ -105,7 +122,11 @@ export function housekeepingJobs(deps: BrokerDeps): HousekeepingJob[] {
   const schedules = deps.config.housekeeping;
   return [
     { name: 'snapshot-cleanup', schedule: schedules.snapshotCleanup, run: async (signal) => void (await cleanUpSnapshots(deps, signal)) },
-    { name: 'credential-check', schedule: schedules.credentialCheck, run: async (signal) => void (await checkMasterCredentials(deps, signal)) },
+    {
+      name: 'credential-check',
+      schedule: schedules.credentialCheck,
+      run: async (signal) => void (await checkMasterCredentials(deps, signal)),
+    },
     { name: 'resync', schedule: schedules.resync, run: async (signal) => void (await resyncPendingSteps(deps, signal)) },
   ];
 }

@@ -1,4 +1,14 @@
-import { ApiException, CoordinationV1Api, KubeConfig, Observable, V1MicroTime, type ConfigurationOptions, type V1Lease, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoordinationV1Api,
+  KubeConfig,
+  Observable,
+  V1MicroTime,
+  type ConfigurationOptions,
+  type V1Lease,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 import type { KubeAccess } from './kubeEnvironment.js';
 import type { LeaseRecord, LeaseSpecFields } from './leaderDecision.js';
 
@@ -11,7 +21,9 @@ export function loadKubeConfig(access: KubeAccess, pathPrefix = ''): KubeConfig 
   if (access.kind === 'in-cluster') config.loadFromCluster(pathPrefix);
   else config.loadFromFile(access.path);
   if (!config.getCurrentCluster()) {
-    throw new Error(access.kind === 'in-cluster' ? 'no in-cluster Kubernetes configuration' : `kubeconfig ${access.path} has no current cluster`);
+    throw new Error(
+      access.kind === 'in-cluster' ? 'no in-cluster Kubernetes configuration' : `kubeconfig ${access.path} has no current cluster`,
+    );
   }
   return config;
 }

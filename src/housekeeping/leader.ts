@@ -148,7 +148,12 @@ export class LeaderElector {
       if (loopSignal.aborted) return;
       // An API server that is down fails every retry period: say so once, then now and then.
       this.failuresInARow++;
-      const details = { lease: this.store.description, leading: this.isLeader(), failuresInARow: this.failuresInARow, error: (error as Error).message };
+      const details = {
+        lease: this.store.description,
+        leading: this.isLeader(),
+        failuresInARow: this.failuresInARow,
+        error: (error as Error).message,
+      };
       if (this.failuresInARow === 1 || this.failuresInARow % 30 === 0) this.log.warn(details, 'lease attempt failed');
       else this.log.debug(details, 'lease attempt failed');
     } finally {

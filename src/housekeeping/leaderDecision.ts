@@ -55,10 +55,14 @@ export function timingProblems(timings: LeaseTimings): string[] {
   const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = timings;
   if (!(retryPeriodMs > 0)) problems.push('retry period must be positive');
   if (!(renewDeadlineMs < leaseDurationMs)) {
-    problems.push(`renew deadline (${renewDeadlineMs / 1000}s) must be shorter than the lease duration (${leaseDurationMs / 1000}s), or a leader could still be working after another took over`);
+    problems.push(
+      `renew deadline (${renewDeadlineMs / 1000}s) must be shorter than the lease duration (${leaseDurationMs / 1000}s), or a leader could still be working after another took over`,
+    );
   }
   if (!(retryPeriodMs < renewDeadlineMs)) {
-    problems.push(`retry period (${retryPeriodMs / 1000}s) must be shorter than the renew deadline (${renewDeadlineMs / 1000}s), or a leader gets no second chance to renew`);
+    problems.push(
+      `retry period (${retryPeriodMs / 1000}s) must be shorter than the renew deadline (${renewDeadlineMs / 1000}s), or a leader gets no second chance to renew`,
+    );
   }
   return problems;
 }

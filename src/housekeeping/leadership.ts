@@ -2,7 +2,13 @@ import type { Config } from '../config/load.js';
 import { LeaderElector, type ElectionLog, type LeaderCallbacks } from './leader.js';
 import type { LeaseTimings } from './leaderDecision.js';
 import type { LeaseStore } from './kubeLeaseStore.js';
-import { detectKubeAccess, leaderIdentity, readServiceAccountNamespace, resolveLeaseNamespace, type KubeAccess } from './kubeEnvironment.js';
+import {
+  detectKubeAccess,
+  leaderIdentity,
+  readServiceAccountNamespace,
+  resolveLeaseNamespace,
+  type KubeAccess,
+} from './kubeEnvironment.js';
 import { HousekeepingScheduler, type HousekeepingJob, type JobStats } from './scheduler.js';
 
 export type HousekeepingSettings = Config['housekeeping'];
@@ -18,7 +24,10 @@ export type Participation = 'always' | 'never' | 'elect';
  * - leader: elect through a Lease, and refuse to start without a Kubernetes API to hold one;
  * - auto: elect when a Kubernetes API is reachable (in a pod, or a kubeconfig configured), else never.
  */
-export function decideParticipation(mode: HousekeepingMode, access: KubeAccess | undefined): { participation: Participation; reason: string } {
+export function decideParticipation(
+  mode: HousekeepingMode,
+  access: KubeAccess | undefined,
+): { participation: Participation; reason: string } {
   switch (mode) {
     case 'always':
       return { participation: 'always', reason: 'housekeeping.mode is always' };
@@ -26,13 +35,18 @@ export function decideParticipation(mode: HousekeepingMode, access: KubeAccess |
       return { participation: 'never', reason: 'housekeeping.mode is never' };
     case 'leader':
       if (!access) {
-        throw new Error('housekeeping.mode is leader, but there is no Kubernetes API to elect through: not running in a pod (KUBERNETES_SERVICE_HOST unset) and no housekeeping.lease.kubeconfig');
+        throw new Error(
+          'housekeeping.mode is leader, but there is no Kubernetes API to elect through: not running in a pod (KUBERNETES_SERVICE_HOST unset) and no housekeeping.lease.kubeconfig',
+        );
       }
       return { participation: 'elect', reason: `housekeeping.mode is leader (${access.kind})` };
     case 'auto':
       return access
         ? { participation: 'elect', reason: `housekeeping.mode is auto and a Kubernetes API is available (${access.kind})` }
-        : { participation: 'never', reason: 'housekeeping.mode is auto and there is no Kubernetes API (not in a pod, no kubeconfig configured)' };
+        : {
+            participation: 'never',
+            reason: 'housekeeping.mode is auto and there is no Kubernetes API (not in a pod, no kubeconfig configured)',
+          };
   }
 }
 
@@ -83,7 +97,9 @@ export interface LeadershipDependencies {
 export function createLeadership(settings: HousekeepingSettings, deps: LeadershipDependencies = {}): Leadership {
   const env = deps.env ?? process.env;
   const access = deps.store ? undefined : detectKubeAccess(env, settings.lease.kubeconfig);
-  const { participation, reason } = deps.store ? { participation: 'elect' as const, reason: 'lease store given' } : decideParticipation(effectiveMode(settings.mode, env), access);
+  const { participation, reason } = deps.store
+    ? { participation: 'elect' as const, reason: 'lease store given' }
+    : decideParticipation(effectiveMode(settings.mode, env), access);
   const identity = leaderIdentity(env);
   deps.log?.info({ participation, reason, identity }, 'housekeeping participation decided');
   if (participation === 'elect') {
@@ -110,7 +126,11 @@ export function createLeadership(settings: HousekeepingSettings, deps: Leadershi
             elector ??= new LeaderElector({ store, identity, timings: leaseTimings(settings), log: deps.log }, callbacks);
             elector.start();
           },
-          (error: unknown) => deps.log?.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot use the Kubernetes API: this replica does not take part in housekeeping'),
+          (error: unknown) =>
+            deps.log?.warn(
+              { err: error instanceof Error ? error.message : String(error) },
+              'cannot use the Kubernetes API: this replica does not take part in housekeeping',
+            ),
         );
       },
       stop: async () => {

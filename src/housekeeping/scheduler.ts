@@ -35,7 +35,18 @@ export interface SchedulerOptions {
 
 export class ScheduleError extends Error {}
 
-const aliases = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly', '@minutely', '@secondly', '@weekdays', '@weekends']);
+const aliases = new Set([
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@hourly',
+  '@minutely',
+  '@secondly',
+  '@weekdays',
+  '@weekends',
+]);
 
 /**
  * Parses a cron expression, more strictly than cron-parser alone (which accepts three fields or an
@@ -45,7 +56,9 @@ export function parseSchedule(expression: string, after: Date = new Date()): Cro
   const trimmed = expression.trim();
   const fields = trimmed.split(/\s+/).filter(Boolean).length;
   if (!aliases.has(trimmed) && fields !== 5 && fields !== 6) {
-    throw new ScheduleError(`${JSON.stringify(expression)} is not a cron expression: expected 5 fields (minute hour day month weekday) or 6 (with seconds first)`);
+    throw new ScheduleError(
+      `${JSON.stringify(expression)} is not a cron expression: expected 5 fields (minute hour day month weekday) or 6 (with seconds first)`,
+    );
   }
   try {
     return CronExpressionParser.parse(trimmed, { currentDate: after, tz: 'UTC' });
@@ -109,7 +122,10 @@ export class HousekeepingScheduler {
       if (previous) {
         // Still running from an earlier leadership round: never two runs of one job at once.
         this.stat(job).skipped++;
-        this.options.log?.warn({ job: job.name, scheduledFor: scheduledFor.toISOString() }, 'housekeeping run skipped: previous run still going');
+        this.options.log?.warn(
+          { job: job.name, scheduledFor: scheduledFor.toISOString() },
+          'housekeeping run skipped: previous run still going',
+        );
         continue;
       }
       const run = this.runOnce(job, signal);

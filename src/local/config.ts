@@ -31,7 +31,14 @@ export const LOCAL_PLANS = {
 export const LOCAL_MYSQL_SERVICE_ID = 'b9a4f6a0-5b0e-4f57-9a43-7b7d0c2f0002';
 
 export function localConfigDocument(settings: LocalSettings): Record<string, unknown> {
-  const plan = (id: string, name: string, description: string, instanceClass: string, engineVersion: string, extra: Record<string, unknown> = {}) => ({
+  const plan = (
+    id: string,
+    name: string,
+    description: string,
+    instanceClass: string,
+    engineVersion: string,
+    extra: Record<string, unknown> = {},
+  ) => ({
     id,
     name,
     description,
@@ -54,7 +61,11 @@ export function localConfigDocument(settings: LocalSettings): Record<string, unk
   return {
     listen: { host: '127.0.0.1', port: settings.port },
     auth: { credentials: [{ username: settings.username, password: settings.password }] },
-    broker: { name: 'rds-broker-local', identifierPrefix: 'local', derivationSecrets: [{ id: 'local1', value: settings.derivationSecret }] },
+    broker: {
+      name: 'rds-broker-local',
+      identifierPrefix: 'local',
+      derivationSecrets: [{ id: 'local1', value: settings.derivationSecret }],
+    },
     aws: {
       region: 'eu-west-1',
       endpoint: settings.emulatorUrl,

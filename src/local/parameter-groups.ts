@@ -14,7 +14,13 @@ export const LOCAL_PARAMETER_GROUPS = [
 export async function ensureLocalParameterGroups(client: RDSClient): Promise<void> {
   for (const group of LOCAL_PARAMETER_GROUPS) {
     try {
-      await client.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: group.name, DBParameterGroupFamily: group.family, Description: 'rds-broker local mode plans' }));
+      await client.send(
+        new CreateDBParameterGroupCommand({
+          DBParameterGroupName: group.name,
+          DBParameterGroupFamily: group.family,
+          Description: 'rds-broker local mode plans',
+        }),
+      );
     } catch (error) {
       if ((error as Error).name !== 'DBParameterGroupAlreadyExistsFault') throw error;
     }

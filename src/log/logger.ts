@@ -64,12 +64,14 @@ function scrub(value: unknown, depth: number): unknown {
   let copy: Record<string, unknown> | undefined;
   const record = value as Record<string, unknown>;
   for (const key in record) {
-    if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+    if (!Object.hasOwn(record, key)) continue;
     const field = record[key];
     let next: unknown;
     if (secretKeySet.has(key)) next = field === undefined ? field : redactedText;
-    else if (secretContainers.has(key) && field !== null && typeof field === 'object') next = Object.fromEntries(Object.keys(field).map((k) => [k, redactedText]));
-    else if (key === 'derivationSecrets' && Array.isArray(field)) next = field.map((s) => (s && typeof s === 'object' ? { ...s, value: redactedText } : s));
+    else if (secretContainers.has(key) && field !== null && typeof field === 'object')
+      next = Object.fromEntries(Object.keys(field).map((k) => [k, redactedText]));
+    else if (key === 'derivationSecrets' && Array.isArray(field))
+      next = field.map((s) => (s && typeof s === 'object' ? { ...s, value: redactedText } : s));
     else next = scrub(field, depth + 1);
     if (next !== field) (copy ??= { ...record })[key] = next;
   }

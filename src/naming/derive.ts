@@ -41,7 +41,6 @@ export function bindingPassword(secret: DerivationSecret, instanceId: string, bi
   return base62(hmac(secret.value, `binding:${instanceId}:${bindingId}`), PASSWORD_LENGTH);
 }
 
-
 /**
  * Database username of a binding: the prefix and 24 hex characters of SHA-256(binding ID).
  * 29 characters fit MySQL's 32-character limit; binding IDs may hold characters no database accepts

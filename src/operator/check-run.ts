@@ -3,7 +3,16 @@ import type { DBEngineVersion } from '@aws-sdk/client-rds';
 import { RdsError } from '../aws/errors.js';
 import type { BrokerDeps } from '../broker/deps.js';
 import type { Config } from '../config/load.js';
-import { lookupsNeeded, engineVersionKey, type CheckFacts, type EngineVersionFact, type Finding, type Lookup, type ParameterGroupFact, type SubnetGroupFact } from './check.js';
+import {
+  lookupsNeeded,
+  engineVersionKey,
+  type CheckFacts,
+  type EngineVersionFact,
+  type Finding,
+  type Lookup,
+  type ParameterGroupFact,
+  type SubnetGroupFact,
+} from './check.js';
 
 /**
  * The effects behind `rds-broker check`: read the files the configuration names and ask RDS, once
@@ -19,7 +28,11 @@ export function fileFindings(config: Config): Finding[] {
     try {
       return readFileSync(file, 'utf8');
     } catch (error) {
-      findings.push({ path, ok: false, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      findings.push({
+        path,
+        ok: false,
+        message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      });
       return undefined;
     }
   };
@@ -37,14 +50,17 @@ export function fileFindings(config: Config): Finding[] {
   }
   const tls = config.listen.tls;
   if (tls) {
-    if (read('listen.tls.certFile', tls.certFile) !== undefined) findings.push({ path: 'listen.tls.certFile', ok: true, message: `${tls.certFile} is readable` });
-    if (read('listen.tls.keyFile', tls.keyFile) !== undefined) findings.push({ path: 'listen.tls.keyFile', ok: true, message: `${tls.keyFile} is readable` });
+    if (read('listen.tls.certFile', tls.certFile) !== undefined)
+      findings.push({ path: 'listen.tls.certFile', ok: true, message: `${tls.certFile} is readable` });
+    if (read('listen.tls.keyFile', tls.keyFile) !== undefined)
+      findings.push({ path: 'listen.tls.keyFile', ok: true, message: `${tls.keyFile} is readable` });
   }
   return findings;
 }
 
 /** Error codes that mean the credentials, not the network, are what failed. */
-const CREDENTIAL_FAILURE = /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|AuthFailure|IncompleteSignature|InvalidAccessKeyId|NotAuthorized|CredentialsProvider|Credential/i;
+const CREDENTIAL_FAILURE =
+  /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|AuthFailure|IncompleteSignature|InvalidAccessKeyId|NotAuthorized|CredentialsProvider|Credential/i;
 
 async function reachAws(deps: BrokerDeps, config: Config): Promise<CheckFacts['aws']> {
   const where = `${config.aws.region}${config.aws.endpoint ? ` at ${config.aws.endpoint}` : ''}`;
@@ -82,7 +98,9 @@ async function findEngineVersion(deps: BrokerDeps, engine: string, version: stri
   const answered = await deps.rds.describeEngineVersions(engine, version);
   const exact = answered.find((v) => v.EngineVersion === version);
   if (exact || !/^\d+$/.test(version)) return exact;
-  const minors = (answered.length ? answered : await deps.rds.describeEngineVersions(engine)).filter((v) => v.EngineVersion?.startsWith(`${version}.`));
+  const minors = (answered.length ? answered : await deps.rds.describeEngineVersions(engine)).filter((v) =>
+    v.EngineVersion?.startsWith(`${version}.`),
+  );
   return minors[minors.length - 1];
 }
 
@@ -98,7 +116,12 @@ export async function gatherFacts(deps: BrokerDeps, config: Config): Promise<Che
       engineVersionKey(engine, version),
       await lookup(async () => {
         const found = await findEngineVersion(deps, engine, version);
-        return found ? { ...(found.DBParameterGroupFamily ? { family: found.DBParameterGroupFamily } : {}), ...(found.EngineVersion !== version ? { resolvedVersion: found.EngineVersion! } : {}) } : undefined;
+        return found
+          ? {
+              ...(found.DBParameterGroupFamily ? { family: found.DBParameterGroupFamily } : {}),
+              ...(found.EngineVersion !== version ? { resolvedVersion: found.EngineVersion! } : {}),
+            }
+          : undefined;
       }),
     );
   }
@@ -119,7 +142,11 @@ export async function gatherFacts(deps: BrokerDeps, config: Config): Promise<Che
       await lookup(async () => {
         const group = await deps.rds.describeSubnetGroup(name);
         return group
-          ? { subnets: group.Subnets?.length ?? 0, ...(group.SubnetGroupStatus ? { status: group.SubnetGroupStatus } : {}), ...(group.VpcId ? { vpcId: group.VpcId } : {}) }
+          ? {
+              subnets: group.Subnets?.length ?? 0,
+              ...(group.SubnetGroupStatus ? { status: group.SubnetGroupStatus } : {}),
+              ...(group.VpcId ? { vpcId: group.VpcId } : {}),
+            }
           : undefined;
       }),
     );

@@ -46,7 +46,11 @@ export interface CheckFacts {
 export const engineVersionKey = (engine: string, version: string) => `${engine} ${version}`;
 
 /** What to look up in RDS for a configuration: each engine version and group once. */
-export function lookupsNeeded(config: Pick<Config, 'catalog'>): { engineVersions: Array<{ engine: string; version: string }>; parameterGroups: string[]; subnetGroups: string[] } {
+export function lookupsNeeded(config: Pick<Config, 'catalog'>): {
+  engineVersions: Array<{ engine: string; version: string }>;
+  parameterGroups: string[];
+  subnetGroups: string[];
+} {
   const versions = new Map<string, { engine: string; version: string }>();
   const parameterGroups = new Set<string>();
   const subnetGroups = new Set<string>();
@@ -79,7 +83,11 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
       const versionProblem = lookupFailed(`engine version ${versionWhat}`, versionLookup);
       if (versionProblem) findings.push({ path: `${at}.engineVersion`, ok: false, message: versionProblem });
       else if (versionLookup!.state === 'missing') {
-        findings.push({ path: `${at}.engineVersion`, ok: false, message: `RDS offers no engine version ${versionWhat} in ${region} (plan ${plan.name})` });
+        findings.push({
+          path: `${at}.engineVersion`,
+          ok: false,
+          message: `RDS offers no engine version ${versionWhat} in ${region} (plan ${plan.name})`,
+        });
       } else if (versionLookup!.state === 'found') {
         versionFamily = versionLookup!.value.family;
         const resolved = versionLookup!.value.resolvedVersion;
@@ -89,7 +97,11 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
           message: `${versionWhat} exists${resolved ? ` (RDS picks ${resolved})` : ''}${versionFamily ? ` (parameter group family ${versionFamily})` : ''}`,
         });
         if (rds.engineFamily && versionFamily && rds.engineFamily !== versionFamily) {
-          findings.push({ path: `${at}.engineFamily`, ok: false, message: `${rds.engineFamily} does not match ${versionWhat}, whose family is ${versionFamily}` });
+          findings.push({
+            path: `${at}.engineFamily`,
+            ok: false,
+            message: `${rds.engineFamily} does not match ${versionWhat}, whose family is ${versionFamily}`,
+          });
         }
       }
       const family = versionFamily ?? engineFamily(plan);
@@ -99,13 +111,22 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
         const lookup = facts.parameterGroups.get(name);
         const problem = lookupFailed(`parameter group ${name}`, lookup);
         if (problem) findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: problem });
-        else if (lookup!.state === 'missing') findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: `RDS has no DB parameter group ${name} in ${region}` });
+        else if (lookup!.state === 'missing')
+          findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: `RDS has no DB parameter group ${name} in ${region}` });
         else if (lookup!.state === 'found') {
           const groupFamily = lookup!.value.family;
           if (groupFamily && groupFamily !== family) {
-            findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: `parameter group ${name} is of family ${groupFamily}, but ${versionWhat} needs ${family}` });
+            findings.push({
+              path: `${at}.dbParameterGroupName`,
+              ok: false,
+              message: `parameter group ${name} is of family ${groupFamily}, but ${versionWhat} needs ${family}`,
+            });
           } else {
-            findings.push({ path: `${at}.dbParameterGroupName`, ok: true, message: `parameter group ${name} exists${groupFamily ? ` (family ${groupFamily})` : ''}` });
+            findings.push({
+              path: `${at}.dbParameterGroupName`,
+              ok: true,
+              message: `parameter group ${name} exists${groupFamily ? ` (family ${groupFamily})` : ''}`,
+            });
           }
         }
       }
@@ -115,7 +136,8 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
         const lookup = facts.subnetGroups.get(name);
         const problem = lookupFailed(`subnet group ${name}`, lookup);
         if (problem) findings.push({ path: `${at}.dbSubnetGroupName`, ok: false, message: problem });
-        else if (lookup!.state === 'missing') findings.push({ path: `${at}.dbSubnetGroupName`, ok: false, message: `RDS has no DB subnet group ${name} in ${region}` });
+        else if (lookup!.state === 'missing')
+          findings.push({ path: `${at}.dbSubnetGroupName`, ok: false, message: `RDS has no DB subnet group ${name} in ${region}` });
         else if (lookup!.state === 'found') {
           const group = lookup!.value;
           findings.push({
@@ -132,7 +154,9 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
 
 /** Every finding, AWS first; plan findings only when AWS answered (otherwise each would repeat the same failure). */
 export function allFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: CheckFacts): Finding[] {
-  const aws: Finding = facts.aws.ok ? { path: 'aws', ok: true, message: facts.aws.message } : { path: facts.aws.path, ok: false, message: facts.aws.message };
+  const aws: Finding = facts.aws.ok
+    ? { path: 'aws', ok: true, message: facts.aws.message }
+    : { path: facts.aws.path, ok: false, message: facts.aws.message };
   return [...facts.files, aws, ...(facts.aws.ok ? planFindings(config, facts) : [])];
 }
 

@@ -28,7 +28,14 @@ export function printable(text: string): string {
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const cells = [headers, ...rows].map((row) => headers.map((_, i) => printable(row[i] ?? '')));
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `label: value` lines with the values aligned, for one record. */

@@ -79,7 +79,9 @@ export function describeAction(action: Action, observed: ObservedInstance): stri
     case 'complete-step':
       return `remove the ${action.step} tag: what the step asked for is already visible in RDS`;
     case 'modify-settings': {
-      const fields = Object.entries(withoutSecrets({ ...action.change })).map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`);
+      const fields = Object.entries(withoutSecrets({ ...action.change })).map(
+        ([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`,
+      );
       return `ModifyDBInstance (apply immediately) with ${fields.join(' ')} to bring the instance to its plan, then mark ${action.step} as issued`;
     }
     case 'reboot':
@@ -89,7 +91,7 @@ export function describeAction(action: Action, observed: ObservedInstance): stri
     case 'probe-master-login':
       return 'log in as the master user with the derived password: if RDS accepts it the step is complete; if not, the same poll issues the master password reset';
     case 'neutralise-users':
-      return "connect as the master user and remove the binding users that came with the restored data, then remove the tag";
+      return 'connect as the master user and remove the binding users that came with the restored data, then remove the tag';
     case 'ensure-extensions': {
       const names = (observed.tags[Tag.extensions] ?? '').split(':').filter(Boolean);
       return `create the extensions ${names.length ? names.join(', ') : '(none listed)'} if missing, then remove the tag`;
@@ -104,7 +106,11 @@ export function describeAction(action: Action, observed: ObservedInstance): stri
 /** The facts behind a decision, as an operator would check them in the console. */
 export function decisionFacts(observed: ObservedInstance, now: Date, settleSeconds: number): string[] {
   const facts: string[] = [`RDS status: ${observed.status} (${classifyStatus(observed.status)})`];
-  facts.push(observed.pendingModifications.length > 0 ? `RDS has yet to apply: ${observed.pendingModifications.join(', ')}` : 'no pending modified values');
+  facts.push(
+    observed.pendingModifications.length > 0
+      ? `RDS has yet to apply: ${observed.pendingModifications.join(', ')}`
+      : 'no pending modified values',
+  );
   const group = observed.parameterGroups[0];
   if (group) facts.push(`parameter group ${group.name}: ${group.applyStatus}`);
   const steps = allPendingSteps(observed.tags);
@@ -158,14 +164,20 @@ export function inspectReport(input: InspectInput): InspectReport {
   const { observed, now } = input;
   const tags = observed.tags;
   const plan = planById(input.config, tags[Tag.planId]);
-  const identity = Object.fromEntries(Object.entries(tags).filter(([key]) => !STEP_TAGS.has(key) && key !== Tag.skippedSteps).sort(([a], [b]) => a.localeCompare(b)));
+  const identity = Object.fromEntries(
+    Object.entries(tags)
+      .filter(([key]) => !STEP_TAGS.has(key) && key !== Tag.skippedSteps)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
   const decision: Decision = input.ownershipProblem ? { state: 'failed', description: input.ownershipProblem } : input.decision;
   return {
     instanceId: input.instanceId,
     identifier: observed.identifier,
     arn: observed.arn,
     ownership: input.ownershipProblem ? { ok: false, problem: input.ownershipProblem } : { ok: true },
-    plan: plan ? { id: plan.plan.id, name: plan.plan.name, service: plan.service.name } : { id: tags[Tag.planId] ?? null, name: null, service: null },
+    plan: plan
+      ? { id: plan.plan.id, name: plan.plan.name, service: plan.service.name }
+      : { id: tags[Tag.planId] ?? null, name: null, service: null },
     tenant: tenantKey(tenantFromTags(tags)) ?? null,
     operation: operationView(observed, now),
     observed: {
@@ -202,7 +214,14 @@ export function renderInspect(report: InspectReport, now: Date): string {
   sections.push(
     `Instance ${report.instanceId}\n${renderFields([
       ['RDS identifier', report.identifier],
-      ['Plan', report.plan.name ? `${report.plan.name} (service ${report.plan.service}, ${report.plan.id})` : report.plan.id ? `unknown plan ${report.plan.id}` : '(no Plan ID tag)'],
+      [
+        'Plan',
+        report.plan.name
+          ? `${report.plan.name} (service ${report.plan.service}, ${report.plan.id})`
+          : report.plan.id
+            ? `unknown plan ${report.plan.id}`
+            : '(no Plan ID tag)',
+      ],
       ['Tenant', report.tenant ?? '(unknown)'],
       ['Operation', operation],
       ...(report.ownership.ok ? [] : ([['NOT ACTED ON', report.ownership.problem]] as Array<[string, string]>)),
@@ -211,7 +230,10 @@ export function renderInspect(report: InspectReport, now: Date): string {
   sections.push(
     `Observed in RDS\n${renderFields([
       ['Status', o.status],
-      ['Engine', `${o.engine} ${o.engineVersion}, ${o.instanceClass}, ${o.allocatedStorage} GB${o.storageType ? ` ${o.storageType}` : ''}${o.multiAz ? ', Multi-AZ' : ''}`],
+      [
+        'Engine',
+        `${o.engine} ${o.engineVersion}, ${o.instanceClass}, ${o.allocatedStorage} GB${o.storageType ? ` ${o.storageType}` : ''}${o.multiAz ? ', Multi-AZ' : ''}`,
+      ],
       ['Pending modifications', o.pendingModifications.length ? o.pendingModifications.join(', ') : 'none'],
       ['Parameter group', o.parameterGroups.length ? o.parameterGroups.map((g) => `${g.name} (${g.applyStatus})`).join(', ') : 'none'],
       ['Endpoint', o.endpoint ? `${o.endpoint.address}:${o.endpoint.port}` : 'none yet'],
@@ -224,21 +246,35 @@ export function renderInspect(report: InspectReport, now: Date): string {
   sections.push(
     `Pending steps, in the order the broker takes them\n${
       steps.length
-        ? steps.map((s, i) => `  ${i + 1}. ${s.step} (${s.alias})${s.issuedAt ? `: issued ${humanDuration(secondsBetween(new Date(s.issuedAt), now))} ago` : ': not issued yet'}`).join('\n')
+        ? steps
+            .map(
+              (s, i) =>
+                `  ${i + 1}. ${s.step} (${s.alias})${s.issuedAt ? `: issued ${humanDuration(secondsBetween(new Date(s.issuedAt), now))} ago` : ': not issued yet'}`,
+            )
+            .join('\n')
         : '  none'
     }`,
   );
   if (report.tags.skippedSteps.length) {
-    sections.push(`Skipped by operators, newest first\n${report.tags.skippedSteps.map((s) => `  ${s.step} at ${s.at}: ${s.reason}`).join('\n')}`);
+    sections.push(
+      `Skipped by operators, newest first\n${report.tags.skippedSteps.map((s) => `  ${s.step} at ${s.at}: ${s.reason}`).join('\n')}`,
+    );
   }
   const next = report.nextPoll;
   sections.push(
     `Next poll (decided now, not performed)\n${renderFields([
       ['State', next.state],
       ['Description', next.description],
-      ['Action', next.action ? `${next.action.kind} (${next.action.step}, ${next.action.synchronous ? 'synchronous: the same poll may take further steps' : 'asynchronous: ends the poll'})` : 'none: the poll changes nothing'],
+      [
+        'Action',
+        next.action
+          ? `${next.action.kind} (${next.action.step}, ${next.action.synchronous ? 'synchronous: the same poll may take further steps' : 'asynchronous: ends the poll'})`
+          : 'none: the poll changes nothing',
+      ],
       ...(next.what ? ([['Does', next.what]] as Array<[string, string]>) : []),
-      ...(next.retryAfterSeconds !== undefined && next.state === 'in progress' ? ([['Retry after', `${next.retryAfterSeconds}s`]] as Array<[string, string]>) : []),
+      ...(next.retryAfterSeconds !== undefined && next.state === 'in progress'
+        ? ([['Retry after', `${next.retryAfterSeconds}s`]] as Array<[string, string]>)
+        : []),
     ])}\n  Because:\n${next.why.map((fact) => `    - ${fact}`).join('\n')}`,
   );
   return sections.join('\n\n');

@@ -48,13 +48,18 @@ export function ownedBy(config: Pick<Config, 'broker'>, tags: Tags): boolean {
 }
 
 export function pendingStepViews(tags: Tags): PendingStepView[] {
-  return allPendingSteps(tags).map((s) => ({ step: s.step, alias: aliasOf(s.step), ...(s.startedAt ? { issuedAt: s.startedAt.toISOString() } : {}) }));
+  return allPendingSteps(tags).map((s) => ({
+    step: s.step,
+    alias: aliasOf(s.step),
+    ...(s.startedAt ? { issuedAt: s.startedAt.toISOString() } : {}),
+  }));
 }
 
 export function activityOf(observed: ObservedInstance): Activity {
   const statusClass = classifyStatus(observed.status);
   if (statusClass === 'failed') return 'failed';
-  if (statusClass !== 'ready' || observed.pendingModifications.length > 0 || allPendingSteps(observed.tags).length > 0) return 'in progress';
+  if (statusClass !== 'ready' || observed.pendingModifications.length > 0 || allPendingSteps(observed.tags).length > 0)
+    return 'in progress';
   return 'idle';
 }
 
@@ -102,7 +107,12 @@ export function matchesTenant(tenant: string | null, wanted: string): boolean {
 }
 
 /** The broker's own instances, filtered, sorted by RDS identifier. */
-export function instanceRows(config: Pick<Config, 'broker' | 'catalog'>, observed: readonly ObservedInstance[], filter: RowFilter, now: Date): InstanceRow[] {
+export function instanceRows(
+  config: Pick<Config, 'broker' | 'catalog'>,
+  observed: readonly ObservedInstance[],
+  filter: RowFilter,
+  now: Date,
+): InstanceRow[] {
   return observed
     .filter((o) => ownedBy(config, o.tags))
     .map((o) => instanceRow(config, o, now))
@@ -113,7 +123,9 @@ export function instanceRows(config: Pick<Config, 'broker' | 'catalog'>, observe
 
 function stepsCell(row: InstanceRow, now: Date): string {
   if (row.pendingSteps.length === 0) return '-';
-  return row.pendingSteps.map((s) => (s.issuedAt ? `${s.alias} (issued ${humanDuration(secondsBetween(new Date(s.issuedAt), now))} ago)` : s.alias)).join(', ');
+  return row.pendingSteps
+    .map((s) => (s.issuedAt ? `${s.alias} (issued ${humanDuration(secondsBetween(new Date(s.issuedAt), now))} ago)` : s.alias))
+    .join(', ');
 }
 
 function runningCell(row: InstanceRow): string {

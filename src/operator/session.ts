@@ -71,7 +71,9 @@ export interface OperatorDepsOptions {
 /** The broker's own wiring, so the tools decide and act exactly as a poll does. Logs go to standard error. */
 export function operatorDeps(config: Config, options: OperatorDepsOptions): BrokerDeps {
   const log = createLogger(options.logLevel ?? config.logging.level, pino.destination({ dest: 2, sync: true }));
-  const effective = options.databases ? config : { ...config, database: { ...config.database, tls: { ...config.database.tls, caBundleFile: undefined } } };
+  const effective = options.databases
+    ? config
+    : { ...config, database: { ...config.database, tls: { ...config.database.tls, caBundleFile: undefined } } };
   try {
     return { ...createDeps(effective as Config, log), config };
   } catch (error) {
@@ -126,7 +128,8 @@ export async function runReporting(name: string, usage: string, body: () => Prom
   } catch (error) {
     if (error instanceof UsageError) return fail(`${error.message}\n\n${usage}`, EXIT_USAGE);
     if (error instanceof Refusal) return fail(error.message, EXIT_USAGE);
-    if (error instanceof InvalidConfigFile) return fail(`invalid configuration in ${error.file}:\n${error.problems.map((p) => `  - ${p}`).join('\n')}`, EXIT_USAGE);
+    if (error instanceof InvalidConfigFile)
+      return fail(`invalid configuration in ${error.file}:\n${error.problems.map((p) => `  - ${p}`).join('\n')}`, EXIT_USAGE);
     if (error instanceof OperatorFailure) return fail(error.message, EXIT_FAILURE);
     if (error instanceof RdsError) return fail(`RDS did not answer as needed: ${error.message}`, EXIT_FAILURE);
     if (error instanceof BrokerError) return fail(error.description, EXIT_FAILURE);

@@ -27,7 +27,12 @@ function encodeEntry(step: string, at: Date, reason: string): string {
 
 /** A reason as a tag can hold it: allowed characters only, whitespace collapsed, nothing that reads as an entry start. */
 export function cleanReason(reason: string): string {
-  return tagValue(reason.replace(/\s+/g, ' ').trim().replace(/(Pending[A-Za-z]+)@/g, '$1 at '));
+  return tagValue(
+    reason
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/(Pending[A-Za-z]+)@/g, '$1 at '),
+  );
 }
 
 /** The first `units` UTF-16 units of a text, never half a character. */

@@ -107,13 +107,20 @@ export async function retryStep(deps: BrokerDeps, found: FoundInstance): Promise
   const { observed, instanceId } = found;
   const planned = nextPoll(await reconcileInstance(deps, observed, instanceId, { dryRun: true }), observed, deps.now(), deps.settleSeconds);
   const decision = await reconcileInstance(deps, observed, instanceId);
-  deps.log.info({ instanceId, state: decision.state, description: decision.description, ...(operatorName() ? { operator: operatorName() } : {}) }, 'operator ran a reconcile pass');
+  deps.log.info(
+    { instanceId, state: decision.state, description: decision.description, ...(operatorName() ? { operator: operatorName() } : {}) },
+    'operator ran a reconcile pass',
+  );
   const after = await deps.rds.describeInstance(observed.identifier);
   return {
     instanceId,
     identifier: observed.identifier,
     planned,
-    result: { state: decision.state, description: decision.description, ...(decision.retryAfterSeconds !== undefined ? { retryAfterSeconds: decision.retryAfterSeconds } : {}) },
+    result: {
+      state: decision.state,
+      description: decision.description,
+      ...(decision.retryAfterSeconds !== undefined ? { retryAfterSeconds: decision.retryAfterSeconds } : {}),
+    },
     pendingSteps: after ? pendingStepViews(after.tags) : [],
     statusAfter: after?.status ?? null,
   };
@@ -125,11 +132,17 @@ export function renderSkip(result: SkipResult): string {
   return [
     `Skipped ${result.step} (${result.alias}) on ${result.instanceId} (${result.identifier}).`,
     renderFields([
-      ['Recorded', `tag "${Tag.skippedSteps}": ${result.recordedReason}${result.reasonShortened ? ' (shortened to fit the tag; the log has it whole)' : ''}`],
+      [
+        'Recorded',
+        `tag "${Tag.skippedSteps}": ${result.recordedReason}${result.reasonShortened ? ' (shortened to fit the tag; the log has it whole)' : ''}`,
+      ],
       ['Removed tags', result.removedTags.join(', ')],
       ['Consequence', result.consequence],
       ['Still pending', stepList(result.pendingSteps)],
-      ['Next poll', `${result.nextPoll.state}: ${result.nextPoll.description}${result.nextPoll.action ? ` (action ${result.nextPoll.action.kind})` : ''}`],
+      [
+        'Next poll',
+        `${result.nextPoll.state}: ${result.nextPoll.description}${result.nextPoll.action ? ` (action ${result.nextPoll.action.kind})` : ''}`,
+      ],
     ]),
   ].join('\n');
 }
@@ -139,7 +152,10 @@ export function renderRetry(result: RetryResult): string {
   return [
     `Ran a reconcile pass on ${result.instanceId} (${result.identifier}).`,
     renderFields([
-      ['Planned', planned.action ? `${planned.action.kind} (${planned.action.step}): ${planned.what ?? ''}` : `no action: ${planned.description}`],
+      [
+        'Planned',
+        planned.action ? `${planned.action.kind} (${planned.action.step}): ${planned.what ?? ''}` : `no action: ${planned.description}`,
+      ],
       ['Answer', `${result.result.state}: ${result.result.description}`],
       ['RDS status', result.statusAfter ?? 'the instance is gone'],
       ['Still pending', stepList(result.pendingSteps)],

@@ -84,7 +84,11 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
     // Only an accepted deprovision (its tag) deletes. A poll that merely names "deprovision" — stale,
     // mistaken or hostile — must never delete a database, nor report a deletion that is not happening.
     if (statusClass === 'deleting') return inProgress('deleting the RDS instance', retryAfterFor('deleting'));
-    return { state: 'failed', description: 'no deprovision of this instance is under way: the instance exists and no deletion was requested; send the deprovision request again' };
+    return {
+      state: 'failed',
+      description:
+        'no deprovision of this instance is under way: the instance exists and no deletion was requested; send the deprovision request again',
+    };
   }
 
   if (statusClass === 'failed') {
@@ -113,9 +117,16 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
       if (current.startedAt && input.previousDesired) {
         // A plan change RDS accepted but did not carry out.
         if (matchesPlanShape(observed, input.previousDesired)) {
-          return { state: 'failed', description: 'RDS did not apply the plan change; the instance stays on its previous plan', action: { kind: 'rollback-plan', step: current.step } };
+          return {
+            state: 'failed',
+            description: 'RDS did not apply the plan change; the instance stays on its previous plan',
+            action: { kind: 'rollback-plan', step: current.step },
+          };
         }
-        return { state: 'failed', description: 'the instance matches neither the previous nor the requested plan after the plan change; ask an operator' };
+        return {
+          state: 'failed',
+          description: 'the instance matches neither the previous nor the requested plan after the plan change; ask an operator',
+        };
       }
       return inProgress('applying settings', retryAfterFor('modifying'), { kind: 'modify-settings', step: current.step, change });
     }
@@ -131,7 +142,10 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
       if (login === 'ok') return inProgress('resetting the master password', 1, { kind: 'complete-step', step: current.step });
       if (login === undefined) return inProgress('resetting the master password', 1, { kind: 'probe-master-login', step: current.step });
       if (!isSettled) return inProgress('resetting the master password', retryAfterFor('resetting-master-credentials'));
-      return inProgress('resetting the master password', retryAfterFor('resetting-master-credentials'), { kind: 'reset-master-password', step: current.step });
+      return inProgress('resetting the master password', retryAfterFor('resetting-master-credentials'), {
+        kind: 'reset-master-password',
+        step: current.step,
+      });
     }
     case Step.neutraliseUsers:
       return inProgress("removing the source database's credentials", 1, { kind: 'neutralise-users', step: current.step });

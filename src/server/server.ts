@@ -87,7 +87,7 @@ export async function startServer({ config, broker, log, now }: StartOptions): P
   });
   // Requests Node answers itself, before Koa, would otherwise get no body (an Expect other than
   // 100-continue: an empty 417) or no answer at all (CONNECT): give them OSB error bodies too.
-  server.on('checkExpectation', (req, res) => {
+  server.on('checkExpectation', (_req, res) => {
     res.writeHead(417, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close' });
     res.end(JSON.stringify({ description: 'the Expect header of this request is not supported; only 100-continue is' }));
   });

@@ -132,7 +132,10 @@ export function classifyConnectionFailure(error: unknown): ConnectionFailure {
   if (/does not support SSL|server does not support secure connection/i.test(message) || code === 'HANDSHAKE_NO_SSL_SUPPORT') {
     return { kind: 'tls', tls: 'no-tls', reason: 'the server does not offer TLS, and plain text is not allowed' };
   }
-  if ((code && (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code === 'HANDSHAKE_SSL_ERROR')) || /establishing an SSL connection/i.test(message)) {
+  if (
+    (code && (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code === 'HANDSHAKE_SSL_ERROR')) ||
+    /establishing an SSL connection/i.test(message)
+  ) {
     // mysql2 wraps Node's verification errors in HANDSHAKE_SSL_ERROR and keeps only the message.
     const certificate = /certificate|altnames|self[- ]signed|unable to verify|Hostname\/IP/i.test(message);
     return { kind: 'tls', tls: certificate ? 'certificate' : 'handshake', reason: message };

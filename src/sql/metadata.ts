@@ -16,7 +16,13 @@ export interface BindingMetadata {
 export type GroupKind = 'owner' | 'readonly';
 
 export function encodeBindingMetadata(spec: Pick<BindingUserSpec, 'bindingId' | 'secretId' | 'readOnly'>): string {
-  return JSON.stringify({ managedBy: BROKER_MARKER, kind: 'binding', bindingId: spec.bindingId, secretId: spec.secretId, readOnly: spec.readOnly });
+  return JSON.stringify({
+    managedBy: BROKER_MARKER,
+    kind: 'binding',
+    bindingId: spec.bindingId,
+    secretId: spec.secretId,
+    readOnly: spec.readOnly,
+  });
 }
 
 export function encodeGroupMetadata(kind: GroupKind): string {

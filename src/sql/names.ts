@@ -44,7 +44,9 @@ export function validateBindingUsername(engine: SqlEngine, username: string): vo
       throw new InvalidSqlInputError(`binding username is ${characters.length} characters long; MySQL allows ${MYSQL_MAX_USERNAME_CHARS}`);
     }
     if (characters.some((c) => c.codePointAt(0)! > 0xffff)) {
-      throw new InvalidSqlInputError('binding username must not contain characters outside the Basic Multilingual Plane (MySQL stores user names as utf8mb3)');
+      throw new InvalidSqlInputError(
+        'binding username must not contain characters outside the Basic Multilingual Plane (MySQL stores user names as utf8mb3)',
+      );
     }
     // CHAR columns compare without trailing spaces: "a " and "a" would be one MySQL account.
     if (username !== username.trimEnd()) {
@@ -70,7 +72,12 @@ export function validateBindingPassword(password: string): void {
 
 /** Extension names are quoted identifiers; refuse what no server would accept rather than let it fail half-way. */
 export function validateExtensionName(name: string): void {
-  if (typeof name !== 'string' || name.length === 0 || controlCharacters.test(name) || Buffer.byteLength(name, 'utf8') > POSTGRES_MAX_NAME_BYTES) {
+  if (
+    typeof name !== 'string' ||
+    name.length === 0 ||
+    controlCharacters.test(name) ||
+    Buffer.byteLength(name, 'utf8') > POSTGRES_MAX_NAME_BYTES
+  ) {
     throw new InvalidSqlInputError(`invalid extension name ${JSON.stringify(name)}`);
   }
 }

@@ -14,7 +14,7 @@ const PASSWORD = 'cli-master-password-1';
 
 function psqlRun(psql: string, conninfo: string, sql: string): Promise<CliResult> {
   // Only what psql needs: no PG* variables or ~/.psqlrc of whoever runs the tests.
-  const env = { PATH: process.env['PATH'] ?? '', PGPASSWORD: PASSWORD, PGCONNECT_TIMEOUT: '10' };
+  const env = { PATH: process.env.PATH ?? '', PGPASSWORD: PASSWORD, PGCONNECT_TIMEOUT: '10' };
   return new Promise((resolve) => {
     execFile(psql, ['-X', '-A', '-t', '-c', sql, conninfo], { env, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout: String(stdout), stderr: String(stderr) });
@@ -52,7 +52,7 @@ describe('AWS CLI against the emulator with real PostgreSQL: endpoint, password 
   after(async () => {
     await aws?.close();
     if (!emulator) return;
-    emulator.pids().forEach((pid) => started.add(pid));
+    for (const pid of emulator.pids()) started.add(pid);
     await emulator.stop();
     for (const pid of started) expect(isRunning(pid), `database process ${pid} still runs`).to.equal(false);
   });
@@ -79,18 +79,47 @@ describe('AWS CLI against the emulator with real PostgreSQL: endpoint, password 
   }
 
   it('creates an instance with the CLI on a custom parameter group; the CLI waiter sees it available; psql connects with verify-full', async function () {
-    const group = (await aws!.json([
-      'create-db-parameter-group', '--db-parameter-group-name', 'cli-tls', '--db-parameter-group-family', 'postgres17', '--description', 'TLS by the CLI',
-    ])).DBParameterGroup;
+    const group = (
+      await aws!.json([
+        'create-db-parameter-group',
+        '--db-parameter-group-name',
+        'cli-tls',
+        '--db-parameter-group-family',
+        'postgres17',
+        '--description',
+        'TLS by the CLI',
+      ])
+    ).DBParameterGroup;
     expect(group.DBParameterGroupFamily).to.equal('postgres17');
-    const created = (await aws!.json([
-      'create-db-instance', '--db-instance-identifier', 'cli-db', '--db-instance-class', 'db.t3.micro', '--engine', 'postgres',
-      '--engine-version', '17.4', '--master-username', 'master', '--master-user-password', PASSWORD, '--allocated-storage', '20',
-      '--db-name', 'app', '--db-parameter-group-name', 'cli-tls',
-    ])).DBInstance;
-    expect([created.DBInstanceStatus, created.DBParameterGroups]).to.deep.equal(['creating', [{ DBParameterGroupName: 'cli-tls', ParameterApplyStatus: 'in-sync' }]]);
+    const created = (
+      await aws!.json([
+        'create-db-instance',
+        '--db-instance-identifier',
+        'cli-db',
+        '--db-instance-class',
+        'db.t3.micro',
+        '--engine',
+        'postgres',
+        '--engine-version',
+        '17.4',
+        '--master-username',
+        'master',
+        '--master-user-password',
+        PASSWORD,
+        '--allocated-storage',
+        '20',
+        '--db-name',
+        'app',
+        '--db-parameter-group-name',
+        'cli-tls',
+      ])
+    ).DBInstance;
+    expect([created.DBInstanceStatus, created.DBParameterGroups]).to.deep.equal([
+      'creating',
+      [{ DBParameterGroupName: 'cli-tls', ParameterApplyStatus: 'in-sync' }],
+    ]);
     expect(await emulator!.settle()).to.deep.equal([]);
-    emulator!.pids().forEach((pid) => started.add(pid));
+    for (const pid of emulator!.pids()) started.add(pid);
 
     const waited = await aws!.raw(['wait', 'db-instance-available', '--db-instance-identifier', 'cli-db']);
     expect(waited.code).to.equal(0);
@@ -100,7 +129,11 @@ describe('AWS CLI against the emulator with real PostgreSQL: endpoint, password 
     endpoint = inst.Endpoint;
 
     needPsql(this);
-    const verified = await psqlRun(psql!, conninfo('verify-full'), 'SELECT current_user, current_database(), ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    const verified = await psqlRun(
+      psql!,
+      conninfo('verify-full'),
+      'SELECT current_user, current_database(), ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    );
     expect(verified.stderr).to.equal('');
     expect(verified.stdout.trim()).to.equal('master|app|t');
   });
@@ -116,19 +149,30 @@ describe('AWS CLI against the emulator with real PostgreSQL: endpoint, password 
     expect(plainBefore.stderr).to.include('no pg_hba.conf entry for host "127.0.0.1", user "master", database "app", no encryption');
 
     const serversBefore = emulator!.pids().sort();
-    expect(await aws!.json([
-      'modify-db-parameter-group', '--db-parameter-group-name', 'cli-tls', '--parameters', 'ParameterName=rds.force_ssl,ParameterValue=0,ApplyMethod=immediate',
-    ])).to.deep.equal({ DBParameterGroupName: 'cli-tls' });
+    expect(
+      await aws!.json([
+        'modify-db-parameter-group',
+        '--db-parameter-group-name',
+        'cli-tls',
+        '--parameters',
+        'ParameterName=rds.force_ssl,ParameterValue=0,ApplyMethod=immediate',
+      ]),
+    ).to.deep.equal({ DBParameterGroupName: 'cli-tls' });
     expect(await emulator!.settle()).to.deep.equal([]);
 
     const inst = (await aws!.json(['describe-db-instances', '--db-instance-identifier', 'cli-db'])).DBInstances[0];
-    expect([inst.DBInstanceStatus, inst.DBParameterGroups]).to.deep.equal(['available', [{ DBParameterGroupName: 'cli-tls', ParameterApplyStatus: 'in-sync' }]]);
+    expect([inst.DBInstanceStatus, inst.DBParameterGroups]).to.deep.equal([
+      'available',
+      [{ DBParameterGroupName: 'cli-tls', ParameterApplyStatus: 'in-sync' }],
+    ]);
     const plainAfter = await psqlRun(psql!, conninfo('disable'), 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
     expect(plainAfter.stderr).to.equal('');
     expect(plainAfter.stdout.trim()).to.equal('f');
     // The same server processes: the change applied to the running server, no restart.
     expect(emulator!.pids().sort()).to.deep.equal(serversBefore);
     // TLS still works, verified, for those who ask for it.
-    expect((await psqlRun(psql!, conninfo('verify-full'), 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).stdout.trim()).to.equal('t');
+    expect(
+      (await psqlRun(psql!, conninfo('verify-full'), 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).stdout.trim(),
+    ).to.equal('t');
   });
 });

@@ -31,7 +31,7 @@ export interface CliResult {
  * Where to look: an explicit choice first, then Debian's package (a PATH `aws` can be a version
  * manager's shim that does not run), then whatever PATH offers. Only one that runs counts.
  */
-const CANDIDATES = [process.env['AWS_CLI_PATH'], '/usr/bin/aws', 'aws'].filter((p): p is string => !!p);
+const CANDIDATES = [process.env.AWS_CLI_PATH, '/usr/bin/aws', 'aws'].filter((p): p is string => !!p);
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve) => {
@@ -117,7 +117,9 @@ export class CliSession {
     const result = await this.raw(args);
     const match = /An error occurred \(([A-Za-z0-9]+)\) when calling the ([A-Za-z0-9]+) operation(?: \([^)]*\))?: (.*)/.exec(result.stderr);
     if (result.code === 0 || !match) {
-      throw new Error(`aws rds ${redact(args).join(' ')}: expected a service error, got exit ${result.code}, stderr ${JSON.stringify(result.stderr.trim())}`);
+      throw new Error(
+        `aws rds ${redact(args).join(' ')}: expected a service error, got exit ${result.code}, stderr ${JSON.stringify(result.stderr.trim())}`,
+      );
     }
     return { code: match[1]!, operation: match[2]!, message: match[3]!.trim(), exit: result.code };
   }

@@ -15,8 +15,20 @@ const PASSWORD = 'cli-master-password-1';
 
 function create(id: string, extra: string[] = []): string[] {
   return [
-    'create-db-instance', '--db-instance-identifier', id, '--db-instance-class', 'db.t3.micro', '--engine', 'postgres',
-    '--master-username', 'master', '--master-user-password', PASSWORD, '--allocated-storage', '20', ...extra,
+    'create-db-instance',
+    '--db-instance-identifier',
+    id,
+    '--db-instance-class',
+    'db.t3.micro',
+    '--engine',
+    'postgres',
+    '--master-username',
+    'master',
+    '--master-user-password',
+    PASSWORD,
+    '--allocated-storage',
+    '20',
+    ...extra,
   ];
 }
 
@@ -56,11 +68,26 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
   it('create-db-instance: answers with the new instance, creating, field by field', async () => {
     emu().hold('cli-one');
     const before = Date.now();
-    const out = await run().json(create('Cli-One', [
-      '--engine-version', '16.4', '--db-name', 'app', '--storage-type', 'gp3', '--backup-retention-period', '3',
-      '--preferred-backup-window', '02:00-02:30', '--preferred-maintenance-window', 'mon:04:00-mon:04:30',
-      '--copy-tags-to-snapshot', '--tags', 'Key=team,Value=blue', 'Key=env,Value=',
-    ]));
+    const out = await run().json(
+      create('Cli-One', [
+        '--engine-version',
+        '16.4',
+        '--db-name',
+        'app',
+        '--storage-type',
+        'gp3',
+        '--backup-retention-period',
+        '3',
+        '--preferred-backup-window',
+        '02:00-02:30',
+        '--preferred-maintenance-window',
+        'mon:04:00-mon:04:30',
+        '--copy-tags-to-snapshot',
+        '--tags',
+        'Key=team,Value=blue',
+        'Key=env,Value=',
+      ]),
+    );
     const inst = out.DBInstance;
     expect(inst.DBInstanceIdentifier).to.equal('cli-one');
     expect(inst.DBInstanceStatus).to.equal('creating');
@@ -76,7 +103,10 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     expect(inst.PreferredMaintenanceWindow).to.equal('mon:04:00-mon:04:30');
     expect(inst.CopyTagsToSnapshot).to.equal(true);
     expect(inst.MultiAZ).to.equal(false);
-    expect(inst.TagList).to.deep.equal([{ Key: 'team', Value: 'blue' }, { Key: 'env', Value: '' }]);
+    expect(inst.TagList).to.deep.equal([
+      { Key: 'team', Value: 'blue' },
+      { Key: 'env', Value: '' },
+    ]);
     expect(inst.DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'default.postgres16', ParameterApplyStatus: 'in-sync' }]);
     expect(inst.DBInstanceArn).to.equal(`${ACCOUNT_ARN}:db:cli-one`);
     expect(inst.DbiResourceId).to.match(/^db-[A-Z0-9]{26}$/);
@@ -87,7 +117,11 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     expect(inst.VpcSecurityGroups[0].VpcSecurityGroupId).to.match(/^sg-[0-9a-f]+$/);
     expect(inst.VpcSecurityGroups[0].Status).to.equal('active');
     expect(inst.DBSubnetGroup.DBSubnetGroupName).to.equal('default');
-    expect(inst.DBSubnetGroup.Subnets.map((s: any) => s.SubnetAvailabilityZone.Name)).to.deep.equal(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    expect(inst.DBSubnetGroup.Subnets.map((s: any) => s.SubnetAvailabilityZone.Name)).to.deep.equal([
+      'us-east-1a',
+      'us-east-1b',
+      'us-east-1c',
+    ]);
     // Not there while creating, as on RDS.
     expect(inst).to.not.have.property('Endpoint');
     expect(inst).to.not.have.property('InstanceCreateTime');
@@ -115,12 +149,26 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
 
   it('modify-db-instance: --apply-immediately shows pending values, then applies them; the master password shows as ****', async () => {
     emu().hold('cli-one');
-    const answer = (await run().json([
-      'modify-db-instance', '--db-instance-identifier', 'cli-one', '--db-instance-class', 'db.t3.small',
-      '--allocated-storage', '30', '--master-user-password', 'cli-master-password-2', '--apply-immediately',
-    ])).DBInstance;
+    const answer = (
+      await run().json([
+        'modify-db-instance',
+        '--db-instance-identifier',
+        'cli-one',
+        '--db-instance-class',
+        'db.t3.small',
+        '--allocated-storage',
+        '30',
+        '--master-user-password',
+        'cli-master-password-2',
+        '--apply-immediately',
+      ])
+    ).DBInstance;
     expect(answer.DBInstanceClass).to.equal('db.t3.micro');
-    expect(answer.PendingModifiedValues).to.deep.equal({ DBInstanceClass: 'db.t3.small', AllocatedStorage: 30, MasterUserPassword: '****' });
+    expect(answer.PendingModifiedValues).to.deep.equal({
+      DBInstanceClass: 'db.t3.small',
+      AllocatedStorage: 30,
+      MasterUserPassword: '****',
+    });
     const during = await describeOne('cli-one');
     expect(during.DBInstanceStatus).to.equal('modifying');
     expect(during.PendingModifiedValues.DBInstanceClass).to.equal('db.t3.small');
@@ -128,16 +176,32 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     emu().release('cli-one');
     expect(await emu().settle()).to.deep.equal([]);
     const done = await describeOne('cli-one');
-    expect([done.DBInstanceStatus, done.DBInstanceClass, done.AllocatedStorage, done.PendingModifiedValues])
-      .to.deep.equal(['available', 'db.t3.small', 30, {}]);
+    expect([done.DBInstanceStatus, done.DBInstanceClass, done.AllocatedStorage, done.PendingModifiedValues]).to.deep.equal([
+      'available',
+      'db.t3.small',
+      30,
+      {},
+    ]);
 
     // Without --apply-immediately the change waits for the maintenance window, visible as pending.
-    const queued = (await run().json(['modify-db-instance', '--db-instance-identifier', 'cli-one', '--db-instance-class', 'db.t3.medium', '--no-apply-immediately'])).DBInstance;
+    const queued = (
+      await run().json([
+        'modify-db-instance',
+        '--db-instance-identifier',
+        'cli-one',
+        '--db-instance-class',
+        'db.t3.medium',
+        '--no-apply-immediately',
+      ])
+    ).DBInstance;
     expect(queued.PendingModifiedValues).to.deep.equal({ DBInstanceClass: 'db.t3.medium' });
     await emu().settle();
     const waiting = await describeOne('cli-one');
-    expect([waiting.DBInstanceStatus, waiting.DBInstanceClass, waiting.PendingModifiedValues])
-      .to.deep.equal(['available', 'db.t3.small', { DBInstanceClass: 'db.t3.medium' }]);
+    expect([waiting.DBInstanceStatus, waiting.DBInstanceClass, waiting.PendingModifiedValues]).to.deep.equal([
+      'available',
+      'db.t3.small',
+      { DBInstanceClass: 'db.t3.medium' },
+    ]);
   });
 
   it('reboot-db-instance: rebooting, and a second reboot meanwhile is InvalidDBInstanceState', async () => {
@@ -152,10 +216,23 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
   });
 
   it('create-db-snapshot and describe-db-snapshots: manual and automated, by identifier and by instance', async () => {
-    const answer = (await run().json([
-      'create-db-snapshot', '--db-instance-identifier', 'cli-one', '--db-snapshot-identifier', 'cli-one-snap', '--tags', 'Key=kind,Value=manual',
-    ])).DBSnapshot;
-    expect([answer.DBSnapshotIdentifier, answer.DBInstanceIdentifier, answer.Status, answer.SnapshotType]).to.deep.equal(['cli-one-snap', 'cli-one', 'creating', 'manual']);
+    const answer = (
+      await run().json([
+        'create-db-snapshot',
+        '--db-instance-identifier',
+        'cli-one',
+        '--db-snapshot-identifier',
+        'cli-one-snap',
+        '--tags',
+        'Key=kind,Value=manual',
+      ])
+    ).DBSnapshot;
+    expect([answer.DBSnapshotIdentifier, answer.DBInstanceIdentifier, answer.Status, answer.SnapshotType]).to.deep.equal([
+      'cli-one-snap',
+      'cli-one',
+      'creating',
+      'manual',
+    ]);
     expect(answer).to.not.have.property('SnapshotCreateTime');
     expect(answer.TagList).to.deep.equal([{ Key: 'kind', Value: 'manual' }]);
     expect(await emu().settle()).to.deep.equal([]);
@@ -181,18 +258,33 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     expect(cliTime(snap[0].InstanceCreateTime)).to.equal(cliTime(inst.InstanceCreateTime));
 
     const kinds = byInstance.map((s: any) => [s.SnapshotType, s.Status]).sort();
-    expect(kinds).to.deep.equal([['automated', 'available'], ['manual', 'available']]);
+    expect(kinds).to.deep.equal([
+      ['automated', 'available'],
+      ['manual', 'available'],
+    ]);
     expect(automated).to.have.length(1);
     expect(automated[0].DBSnapshotIdentifier).to.match(/^rds:cli-one-\d{4}-\d\d-\d\d-\d\d-\d\d$/);
     expect(waited.code).to.equal(0);
   });
 
-  it('restore-db-instance-from-db-snapshot: a new instance with the snapshot\'s engine, storage, master user and tags', async () => {
-    const inst = (await run().json([
-      'restore-db-instance-from-db-snapshot', '--db-instance-identifier', 'cli-restored', '--db-snapshot-identifier', 'cli-one-snap',
-    ])).DBInstance;
-    expect([inst.DBInstanceIdentifier, inst.DBInstanceStatus, inst.Engine, inst.EngineVersion, inst.AllocatedStorage, inst.MasterUsername])
-      .to.deep.equal(['cli-restored', 'creating', 'postgres', '16.4', 30, 'master']);
+  it("restore-db-instance-from-db-snapshot: a new instance with the snapshot's engine, storage, master user and tags", async () => {
+    const inst = (
+      await run().json([
+        'restore-db-instance-from-db-snapshot',
+        '--db-instance-identifier',
+        'cli-restored',
+        '--db-snapshot-identifier',
+        'cli-one-snap',
+      ])
+    ).DBInstance;
+    expect([
+      inst.DBInstanceIdentifier,
+      inst.DBInstanceStatus,
+      inst.Engine,
+      inst.EngineVersion,
+      inst.AllocatedStorage,
+      inst.MasterUsername,
+    ]).to.deep.equal(['cli-restored', 'creating', 'postgres', '16.4', 30, 'master']);
     expect(inst.TagList).to.deep.equal([{ Key: 'kind', Value: 'manual' }]);
     expect(inst.DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'default.postgres16', ParameterApplyStatus: 'in-sync' }]);
     expect(await emu().settle()).to.deep.equal([]);
@@ -203,19 +295,37 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     const source = await describeOne('cli-one');
     const [{ DBInstance: inst }, early] = await Promise.all([
       run().json([
-        'restore-db-instance-to-point-in-time', '--source-db-instance-identifier', 'cli-one', '--target-db-instance-identifier', 'cli-pitr',
+        'restore-db-instance-to-point-in-time',
+        '--source-db-instance-identifier',
+        'cli-one',
+        '--target-db-instance-identifier',
+        'cli-pitr',
         '--use-latest-restorable-time',
       ]),
       run().serviceError([
-        'restore-db-instance-to-point-in-time', '--source-db-instance-identifier', 'cli-one', '--target-db-instance-identifier', 'cli-pitr-early',
-        '--restore-time', '2001-01-01T00:00:00Z',
+        'restore-db-instance-to-point-in-time',
+        '--source-db-instance-identifier',
+        'cli-one',
+        '--target-db-instance-identifier',
+        'cli-pitr-early',
+        '--restore-time',
+        '2001-01-01T00:00:00Z',
       ]),
     ]);
-    expect([inst.DBInstanceIdentifier, inst.DBInstanceStatus, inst.Engine, inst.EngineVersion, inst.MasterUsername])
-      .to.deep.equal(['cli-pitr', 'creating', 'postgres', '16.4', 'master']);
+    expect([inst.DBInstanceIdentifier, inst.DBInstanceStatus, inst.Engine, inst.EngineVersion, inst.MasterUsername]).to.deep.equal([
+      'cli-pitr',
+      'creating',
+      'postgres',
+      '16.4',
+      'master',
+    ]);
     expect(inst.DbiResourceId).to.not.equal(source.DbiResourceId);
 
-    expect([early.code, early.operation, early.exit]).to.deep.equal(['InvalidRestoreFault', 'RestoreDBInstanceToPointInTime', cli.serviceErrorExit]);
+    expect([early.code, early.operation, early.exit]).to.deep.equal([
+      'InvalidRestoreFault',
+      'RestoreDBInstanceToPointInTime',
+      cli.serviceErrorExit,
+    ]);
     expect(await emu().settle()).to.deep.equal([]);
     expect((await describeOne('cli-pitr')).DBInstanceStatus).to.equal('available');
   });
@@ -224,10 +334,14 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     const roundTrip = async (arn: string) => {
       const before = (await run().json(['list-tags-for-resource', '--resource-name', arn])).TagList;
       // Nothing printed: AddTagsToResource and RemoveTagsFromResource answer with an empty result.
-      expect(await run().json(['add-tags-to-resource', '--resource-name', arn, '--tags', 'Key=owner,Value=ops team', 'Key=cost,Value=a+b=c'])).to.equal(undefined);
+      expect(
+        await run().json(['add-tags-to-resource', '--resource-name', arn, '--tags', 'Key=owner,Value=ops team', 'Key=cost,Value=a+b=c']),
+      ).to.equal(undefined);
       const added = (await run().json(['list-tags-for-resource', '--resource-name', arn])).TagList;
       expect(added).to.deep.equal([...before, { Key: 'owner', Value: 'ops team' }, { Key: 'cost', Value: 'a+b=c' }]);
-      expect(await run().json(['remove-tags-from-resource', '--resource-name', arn, '--tag-keys', 'owner', before[0].Key])).to.equal(undefined);
+      expect(await run().json(['remove-tags-from-resource', '--resource-name', arn, '--tag-keys', 'owner', before[0].Key])).to.equal(
+        undefined,
+      );
       const left = (await run().json(['list-tags-for-resource', '--resource-name', arn])).TagList;
       expect(left).to.deep.equal([...before.slice(1), { Key: 'cost', Value: 'a+b=c' }]);
     };
@@ -247,7 +361,12 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
       run().json(['describe-db-engine-versions', '--page-size', '20']),
     ]);
     expect(one).to.have.length(1);
-    expect([one[0].Engine, one[0].EngineVersion, one[0].DBParameterGroupFamily, one[0].MajorEngineVersion]).to.deep.equal(['postgres', '16.4', 'postgres16', '16']);
+    expect([one[0].Engine, one[0].EngineVersion, one[0].DBParameterGroupFamily, one[0].MajorEngineVersion]).to.deep.equal([
+      'postgres',
+      '16.4',
+      'postgres16',
+      '16',
+    ]);
     const targets: any[] = one[0].ValidUpgradeTarget;
     expect(targets.length).to.be.greaterThan(0);
     for (const t of targets) {
@@ -264,34 +383,63 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
   });
 
   it('parameter groups: create, associate (applying, then pending-reboot), modify rds.force_ssl=0 (dynamic: no reboot), describe-db-parameters', async () => {
-    const group = (await run().json([
-      'create-db-parameter-group', '--db-parameter-group-name', 'cli-pg', '--db-parameter-group-family', 'postgres16', '--description', 'AWS CLI test group',
-    ])).DBParameterGroup;
+    const group = (
+      await run().json([
+        'create-db-parameter-group',
+        '--db-parameter-group-name',
+        'cli-pg',
+        '--db-parameter-group-family',
+        'postgres16',
+        '--description',
+        'AWS CLI test group',
+      ])
+    ).DBParameterGroup;
     expect(group).to.deep.equal({
-      DBParameterGroupName: 'cli-pg', DBParameterGroupFamily: 'postgres16', Description: 'AWS CLI test group', DBParameterGroupArn: `${ACCOUNT_ARN}:pg:cli-pg`,
+      DBParameterGroupName: 'cli-pg',
+      DBParameterGroupFamily: 'postgres16',
+      Description: 'AWS CLI test group',
+      DBParameterGroupArn: `${ACCOUNT_ARN}:pg:cli-pg`,
     });
     emu().hold('cli-restored');
     const [{ Parameters: none }, { Parameters: defaults }, { DBInstance: switching }] = await Promise.all([
       run().json(['describe-db-parameters', '--db-parameter-group-name', 'cli-pg', '--source', 'user']),
       run().json(['describe-db-parameters', '--db-parameter-group-name', 'cli-pg']),
-      run().json(['modify-db-instance', '--db-instance-identifier', 'cli-restored', '--db-parameter-group-name', 'cli-pg', '--apply-immediately']),
+      run().json([
+        'modify-db-instance',
+        '--db-instance-identifier',
+        'cli-restored',
+        '--db-parameter-group-name',
+        'cli-pg',
+        '--apply-immediately',
+      ]),
     ]);
     expect(none).to.deep.equal([]);
     expect(defaults.find((p: any) => p.ParameterName === 'rds.force_ssl').ParameterValue).to.equal('1');
     // As in AWS's example of modify-db-instance output: the new group at once, "applying".
     expect(switching.DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'applying' }]);
     const modifying = await describeOne('cli-restored');
-    expect([modifying.DBInstanceStatus, modifying.DBParameterGroups]).to.deep.equal(['modifying', [{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'applying' }]]);
+    expect([modifying.DBInstanceStatus, modifying.DBParameterGroups]).to.deep.equal([
+      'modifying',
+      [{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'applying' }],
+    ]);
     emu().release('cli-restored');
     expect(await emu().settle()).to.deep.equal([]);
     // A new group's parameters take effect at the next reboot, as on RDS.
-    expect((await describeOne('cli-restored')).DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'pending-reboot' }]);
+    expect((await describeOne('cli-restored')).DBParameterGroups).to.deep.equal([
+      { DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'pending-reboot' },
+    ]);
     await run().json(['reboot-db-instance', '--db-instance-identifier', 'cli-restored']);
     await emu().settle();
-    expect((await describeOne('cli-restored')).DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'in-sync' }]);
+    expect((await describeOne('cli-restored')).DBParameterGroups).to.deep.equal([
+      { DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'in-sync' },
+    ]);
 
     const modified = await run().json([
-      'modify-db-parameter-group', '--db-parameter-group-name', 'cli-pg', '--parameters', 'ParameterName=rds.force_ssl,ParameterValue=0,ApplyMethod=immediate',
+      'modify-db-parameter-group',
+      '--db-parameter-group-name',
+      'cli-pg',
+      '--parameters',
+      'ParameterName=rds.force_ssl,ParameterValue=0,ApplyMethod=immediate',
     ]);
     expect(modified).to.deep.equal({ DBParameterGroupName: 'cli-pg' });
     expect(await emu().settle()).to.deep.equal([]);
@@ -299,12 +447,26 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
       run().json(['describe-db-parameters', '--db-parameter-group-name', 'cli-pg', '--source', 'user']),
       describeOne('cli-restored'),
       run().serviceError([
-        'modify-db-parameter-group', '--db-parameter-group-name', 'default.postgres16', '--parameters', 'ParameterName=rds.force_ssl,ParameterValue=0,ApplyMethod=immediate',
+        'modify-db-parameter-group',
+        '--db-parameter-group-name',
+        'default.postgres16',
+        '--parameters',
+        'ParameterName=rds.force_ssl,ParameterValue=0,ApplyMethod=immediate',
       ]),
     ]);
     expect(user).to.have.length(1);
-    expect(user[0]).to.include({ ParameterName: 'rds.force_ssl', ParameterValue: '0', Source: 'user', ApplyType: 'dynamic', ApplyMethod: 'immediate', IsModifiable: true });
-    expect([after.DBInstanceStatus, after.DBParameterGroups]).to.deep.equal(['available', [{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'in-sync' }]]);
+    expect(user[0]).to.include({
+      ParameterName: 'rds.force_ssl',
+      ParameterValue: '0',
+      Source: 'user',
+      ApplyType: 'dynamic',
+      ApplyMethod: 'immediate',
+      IsModifiable: true,
+    });
+    expect([after.DBInstanceStatus, after.DBParameterGroups]).to.deep.equal([
+      'available',
+      [{ DBParameterGroupName: 'cli-pg', ParameterApplyStatus: 'in-sync' }],
+    ]);
 
     expect(defaultGroup.code).to.equal('InvalidParameterValue');
   });
@@ -315,7 +477,13 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
 
     const [{ DBInstance: skipped }, { DBInstance: final }] = await Promise.all([
       run().json(['delete-db-instance', '--db-instance-identifier', 'cli-pitr', '--skip-final-snapshot']),
-      run().json(['delete-db-instance', '--db-instance-identifier', 'cli-restored', '--final-db-snapshot-identifier', 'cli-restored-final']),
+      run().json([
+        'delete-db-instance',
+        '--db-instance-identifier',
+        'cli-restored',
+        '--final-db-snapshot-identifier',
+        'cli-restored-final',
+      ]),
     ]);
     expect([skipped.DBInstanceIdentifier, skipped.DBInstanceStatus]).to.deep.equal(['cli-pitr', 'deleting']);
     expect([final.DBInstanceIdentifier, final.DBInstanceStatus]).to.deep.equal(['cli-restored', 'deleting']);
@@ -329,34 +497,65 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     ]);
     expect(waited.code).to.equal(0);
     expect(gone.code).to.equal('DBInstanceNotFound');
-    expect(snapshot.map((s: any) => [s.DBSnapshotIdentifier, s.DBInstanceIdentifier, s.SnapshotType, s.Status]))
-      .to.deep.equal([['cli-restored-final', 'cli-restored', 'manual', 'available']]);
+    expect(snapshot.map((s: any) => [s.DBSnapshotIdentifier, s.DBInstanceIdentifier, s.SnapshotType, s.Status])).to.deep.equal([
+      ['cli-restored-final', 'cli-restored', 'manual', 'available'],
+    ]);
   });
 
   it('reports RDS error codes as the CLI prints them: missing instance, duplicate identifier, invalid state', async () => {
     emu().hold('cli-held');
     const [notFound, modifyMissing, rebootMissing, duplicate, held] = await Promise.all([
       run().serviceError(['describe-db-instances', '--db-instance-identifier', 'cli-nowhere']),
-      run().serviceError(['modify-db-instance', '--db-instance-identifier', 'cli-nowhere', '--allocated-storage', '40', '--apply-immediately']),
+      run().serviceError([
+        'modify-db-instance',
+        '--db-instance-identifier',
+        'cli-nowhere',
+        '--allocated-storage',
+        '40',
+        '--apply-immediately',
+      ]),
       run().serviceError(['reboot-db-instance', '--db-instance-identifier', 'cli-nowhere']),
       run().serviceError(create('cli-one')),
       run().json(create('cli-held')),
     ]);
-    expect(notFound).to.deep.equal({ code: 'DBInstanceNotFound', operation: 'DescribeDBInstances', message: 'DBInstance cli-nowhere not found.', exit: cli.serviceErrorExit });
+    expect(notFound).to.deep.equal({
+      code: 'DBInstanceNotFound',
+      operation: 'DescribeDBInstances',
+      message: 'DBInstance cli-nowhere not found.',
+      exit: cli.serviceErrorExit,
+    });
     expect([modifyMissing.code, modifyMissing.operation]).to.deep.equal(['DBInstanceNotFound', 'ModifyDBInstance']);
     expect([rebootMissing.code, rebootMissing.operation]).to.deep.equal(['DBInstanceNotFound', 'RebootDBInstance']);
-    expect([duplicate.code, duplicate.operation, duplicate.exit]).to.deep.equal(['DBInstanceAlreadyExists', 'CreateDBInstance', cli.serviceErrorExit]);
+    expect([duplicate.code, duplicate.operation, duplicate.exit]).to.deep.equal([
+      'DBInstanceAlreadyExists',
+      'CreateDBInstance',
+      cli.serviceErrorExit,
+    ]);
 
     expect(held.DBInstance.DBInstanceStatus).to.equal('creating');
     const [snapshot, modify] = await Promise.all([
       run().serviceError(['create-db-snapshot', '--db-instance-identifier', 'cli-held', '--db-snapshot-identifier', 'cli-held-snap']),
-      run().serviceError(['modify-db-instance', '--db-instance-identifier', 'cli-held', '--allocated-storage', '40', '--apply-immediately']),
+      run().serviceError([
+        'modify-db-instance',
+        '--db-instance-identifier',
+        'cli-held',
+        '--allocated-storage',
+        '40',
+        '--apply-immediately',
+      ]),
     ]);
-    expect([snapshot.code, snapshot.operation, snapshot.exit]).to.deep.equal(['InvalidDBInstanceState', 'CreateDBSnapshot', cli.serviceErrorExit]);
+    expect([snapshot.code, snapshot.operation, snapshot.exit]).to.deep.equal([
+      'InvalidDBInstanceState',
+      'CreateDBSnapshot',
+      cli.serviceErrorExit,
+    ]);
     expect(modify.code).to.equal('InvalidDBInstanceState');
 
     // The waiter reads "deleting" as a terminal failure and stops at once instead of polling on.
-    expect((await run().json(['delete-db-instance', '--db-instance-identifier', 'cli-held', '--skip-final-snapshot'])).DBInstance.DBInstanceStatus).to.equal('deleting');
+    expect(
+      (await run().json(['delete-db-instance', '--db-instance-identifier', 'cli-held', '--skip-final-snapshot'])).DBInstance
+        .DBInstanceStatus,
+    ).to.equal('deleting');
     const waited = await run().raw(['wait', 'db-instance-available', '--db-instance-identifier', 'cli-held']);
     expect(waited.code).to.equal(255);
     expect(waited.stderr).to.match(/Waiter DBInstanceAvailable failed: .*terminal failure state.*"deleting"/);
@@ -365,13 +564,17 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
   });
 
   it('retries a throttled call by its own rules and then succeeds', async () => {
-    const fault = await admin(emu(), 'POST', 'faults', { actions: ['DescribeDBInstances'], error: { code: 'Throttling', status: 400 }, count: 1 });
+    const fault = await admin(emu(), 'POST', 'faults', {
+      actions: ['DescribeDBInstances'],
+      error: { code: 'Throttling', status: 400 },
+      count: 1,
+    });
     expect(fault.status).to.equal(201);
     emu().resetStats();
     expect((await describeOne('cli-one')).DBInstanceIdentifier).to.equal('cli-one');
     const stats = emu().stats();
-    expect(stats.calls['DescribeDBInstances']).to.equal(2);
-    expect(stats.errors['DescribeDBInstances']).to.deep.equal({ Throttling: 1 });
+    expect(stats.calls.DescribeDBInstances).to.equal(2);
+    expect(stats.errors.DescribeDBInstances).to.deep.equal({ Throttling: 1 });
   });
 });
 
@@ -404,7 +607,7 @@ describe('AWS CLI against the emulator: describe-db-instances filters and pagina
     const out = await aws!.json(['describe-db-instances', '--page-size', '20']);
     expect(listed(out)).to.deep.equal(ids);
     expect(out).to.not.have.property('NextToken');
-    expect(emulator!.stats().calls['DescribeDBInstances']).to.equal(3);
+    expect(emulator!.stats().calls.DescribeDBInstances).to.equal(3);
   });
 
   it('--max-items stops with a NextToken, and --starting-token goes on from there', async () => {
@@ -433,7 +636,11 @@ describe('AWS CLI against the emulator: describe-db-instances filters and pagina
 
   it('--filters Name=db-instance-id with several identifiers and ARNs', async () => {
     const [out, none, bad] = await Promise.all([
-      aws!.json(['describe-db-instances', '--filters', `Name=db-instance-id,Values=page-02,${ACCOUNT_ARN}:db:page-07,PAGE-11,page-nowhere`]),
+      aws!.json([
+        'describe-db-instances',
+        '--filters',
+        `Name=db-instance-id,Values=page-02,${ACCOUNT_ARN}:db:page-07,PAGE-11,page-nowhere`,
+      ]),
       aws!.json(['describe-db-instances', '--filters', 'Name=engine,Values=mysql']),
       // RDS's limits on a page: 20 to 100.
       aws!.serviceError(['describe-db-instances', '--page-size', '10']),

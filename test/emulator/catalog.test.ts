@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { CreateDBSubnetGroupCommand, DescribeDBEngineVersionsCommand, DescribeDBSubnetGroupsCommand, type RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBSubnetGroupCommand,
+  DescribeDBEngineVersionsCommand,
+  DescribeDBSubnetGroupsCommand,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { rdsClient, rejection, startModelEmulator } from './helpers.js';
 
@@ -42,15 +47,33 @@ describe('emulator catalog: engine versions and subnet groups', () => {
     const all = (await rds.send(new DescribeDBSubnetGroupsCommand({}))).DBSubnetGroups!;
     expect(all.map((g) => g.DBSubnetGroupName)).to.deep.equal(['default']);
     expect(all[0]!.Subnets!.length).to.be.at.least(2);
-    const created = await rds.send(new CreateDBSubnetGroupCommand({
-      DBSubnetGroupName: 'Private-DBs', DBSubnetGroupDescription: 'private', SubnetIds: ['subnet-0aaa0000000000001', 'subnet-0aaa0000000000002'],
-    }));
+    const created = await rds.send(
+      new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: 'Private-DBs',
+        DBSubnetGroupDescription: 'private',
+        SubnetIds: ['subnet-0aaa0000000000001', 'subnet-0aaa0000000000002'],
+      }),
+    );
     expect(created.DBSubnetGroup!.DBSubnetGroupName).to.equal('private-dbs');
     expect(created.DBSubnetGroup!.DBSubnetGroupArn).to.equal('arn:aws:rds:us-east-1:123456789012:subgrp:private-dbs');
     const found = (await rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: 'private-dbs' }))).DBSubnetGroups!;
     expect(found[0]!.Subnets!.map((s) => s.SubnetIdentifier)).to.deep.equal(['subnet-0aaa0000000000001', 'subnet-0aaa0000000000002']);
     expect(found[0]!.VpcId).to.equal(all[0]!.VpcId);
-    expect((await rejection(rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: 'absent' })))).name).to.equal('DBSubnetGroupNotFoundFault');
-    expect((await rejection(rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: 'bad', DBSubnetGroupDescription: 'x', SubnetIds: ['not-a-subnet', 'subnet-0aaa0000000000002'] })))).name).to.equal('InvalidSubnet');
+    expect((await rejection(rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: 'absent' })))).name).to.equal(
+      'DBSubnetGroupNotFoundFault',
+    );
+    expect(
+      (
+        await rejection(
+          rds.send(
+            new CreateDBSubnetGroupCommand({
+              DBSubnetGroupName: 'bad',
+              DBSubnetGroupDescription: 'x',
+              SubnetIds: ['not-a-subnet', 'subnet-0aaa0000000000002'],
+            }),
+          ),
+        )
+      ).name,
+    ).to.equal('InvalidSubnet');
   });
 });

@@ -30,7 +30,12 @@ describe('rds-broker emulator (command line)', function () {
       expect(endpoint, out).to.be.a('string');
       expect(out).to.include(`aws rds describe-db-instances --endpoint-url ${endpoint} --region us-east-1`);
       expect(existsSync(caFile!)).to.equal(true);
-      const rds = new RDSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+      const rds = new RDSClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      });
       await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'from-cli' }));
       const described = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'from-cli' }));
       expect(described.DBInstances![0]!.DBInstanceIdentifier).to.equal('from-cli');
@@ -48,11 +53,18 @@ describe('rds-broker emulator (command line)', function () {
       for (let i = 0; i < 600 && !/Ctrl-C/.test(cli.output()); i++) await new Promise((r) => setTimeout(r, 50));
       const endpoint = /endpoint\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output())?.[1];
       expect(endpoint, cli.output()).to.be.a('string');
-      const rds = new RDSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+      const rds = new RDSClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      });
       await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'cli-real' }));
       const settled = (await (await fetch(`${endpoint}/_emulator/settle`, { method: 'POST' })).json()) as { settled: boolean };
       expect(settled.settled).to.equal(true);
-      const listed = await (await fetch(`${endpoint}/_emulator/instances`)).json() as { instances: { identifier: string; pid: number | null; status: string }[] };
+      const listed = (await (await fetch(`${endpoint}/_emulator/instances`)).json()) as {
+        instances: { identifier: string; pid: number | null; status: string }[];
+      };
       const pid = listed.instances.find((i) => i.identifier === 'cli-real')!.pid!;
       expect(pid).to.be.a('number');
       expect(() => process.kill(pid, 0)).not.to.throw();

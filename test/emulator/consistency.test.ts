@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import {
-  CreateDBInstanceCommand, CreateDBParameterGroupCommand, DescribeDBInstancesCommand, DescribeDBParameterGroupsCommand,
-  DescribeDBParametersCommand, ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, RebootDBInstanceCommand, type DBInstance,
+  CreateDBInstanceCommand,
+  CreateDBParameterGroupCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBParameterGroupsCommand,
+  DescribeDBParametersCommand,
+  ModifyDBInstanceCommand,
+  ModifyDBParameterGroupCommand,
+  RebootDBInstanceCommand,
+  type DBInstance,
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import type { RunningEmulator } from '../../src/emulator/index.js';
@@ -24,7 +31,9 @@ describe('emulator eventual consistency', () => {
     // A window long enough that no test machine gets past it between the call and the describe.
     await admin(emulator, 'POST', 'settings', { visibilityLagMs: 60_000 });
     try {
-      const answer = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'lag-one', DBInstanceClass: 'db.m5.large', ApplyImmediately: true }));
+      const answer = await rds.send(
+        new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'lag-one', DBInstanceClass: 'db.m5.large', ApplyImmediately: true }),
+      );
       // The call's own answer shows what it asked for…
       expect(answer.DBInstance!.PendingModifiedValues).to.deep.equal({ DBInstanceClass: 'db.m5.large' });
       // …but describing shows the instance as it was, as AWS does for a while.
@@ -72,55 +81,101 @@ describe('emulator parameter groups', () => {
   });
   after(() => emulator.stop());
 
-  const inst = async (id: string): Promise<DBInstance> => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+  const inst = async (id: string): Promise<DBInstance> =>
+    (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
   const applyStatus = async (id: string) => (await inst(id)).DBParameterGroups![0]!.ParameterApplyStatus;
 
   it('has default groups whose rds.force_ssl follows RDS: 1 from PostgreSQL 15, 0 before, dynamic', async () => {
     const groups = await rds.send(new DescribeDBParameterGroupsCommand({}));
     const names = groups.DBParameterGroups!.map((g) => g.DBParameterGroupName);
-    expect(names).to.include.members(['default.postgres14', 'default.postgres15', 'default.postgres16', 'default.postgres17', 'default.mysql8.0', 'default.mariadb11.4']);
+    expect(names).to.include.members([
+      'default.postgres14',
+      'default.postgres15',
+      'default.postgres16',
+      'default.postgres17',
+      'default.mysql8.0',
+      'default.mariadb11.4',
+    ]);
     const forceSsl = async (group: string) =>
-      (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group }))).Parameters!.find((p) => p.ParameterName === 'rds.force_ssl')!;
+      (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group }))).Parameters!.find(
+        (p) => p.ParameterName === 'rds.force_ssl',
+      )!;
     expect((await forceSsl('default.postgres14')).ParameterValue).to.equal('0');
     expect((await forceSsl('default.postgres15')).ParameterValue).to.equal('1');
     expect((await forceSsl('default.postgres17')).ApplyType).to.equal('dynamic');
-    const preload = (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'default.postgres16' }))).Parameters!.find((p) => p.ParameterName === 'shared_preload_libraries')!;
+    const preload = (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'default.postgres16' }))).Parameters!.find(
+      (p) => p.ParameterName === 'shared_preload_libraries',
+    )!;
     expect(preload.ApplyType).to.equal('static');
-    const mysql = (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'default.mysql8.0' }))).Parameters!.find((p) => p.ParameterName === 'require_secure_transport')!;
+    const mysql = (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'default.mysql8.0' }))).Parameters!.find(
+      (p) => p.ParameterName === 'require_secure_transport',
+    )!;
     expect(mysql.ApplyType).to.equal('dynamic');
-    const defaultChange = await rejection(rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'default.postgres17', Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '0', ApplyMethod: 'immediate' }] })));
+    const defaultChange = await rejection(
+      rds.send(
+        new ModifyDBParameterGroupCommand({
+          DBParameterGroupName: 'default.postgres17',
+          Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '0', ApplyMethod: 'immediate' }],
+        }),
+      ),
+    );
     expect(defaultChange.name).to.equal('InvalidParameterValue');
   });
 
   it('applies a dynamic change: applying, then in-sync, without a reboot', async () => {
-    await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'pg-dynamic', DBParameterGroupFamily: 'postgres17', Description: 'dynamic' }));
+    await rds.send(
+      new CreateDBParameterGroupCommand({
+        DBParameterGroupName: 'pg-dynamic',
+        DBParameterGroupFamily: 'postgres17',
+        Description: 'dynamic',
+      }),
+    );
     await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'pg-dyn', DBParameterGroupName: 'pg-dynamic' }));
     await emulator.settle();
     emulator.hold('pg-dyn');
-    const answer = await rds.send(new ModifyDBParameterGroupCommand({
-      DBParameterGroupName: 'pg-dynamic', Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '0', ApplyMethod: 'immediate' }],
-    }));
+    const answer = await rds.send(
+      new ModifyDBParameterGroupCommand({
+        DBParameterGroupName: 'pg-dynamic',
+        Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '0', ApplyMethod: 'immediate' }],
+      }),
+    );
     expect(answer.DBParameterGroupName).to.equal('pg-dynamic');
     expect(await applyStatus('pg-dyn')).to.equal('applying');
     await emulator.step('pg-dyn');
     expect(await applyStatus('pg-dyn')).to.equal('in-sync');
     emulator.release('pg-dyn');
     const user = await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'pg-dynamic', Source: 'user' }));
-    expect(user.Parameters!.map((p) => [p.ParameterName, p.ParameterValue, p.ApplyMethod])).to.deep.equal([['rds.force_ssl', '0', 'immediate']]);
+    expect(user.Parameters!.map((p) => [p.ParameterName, p.ParameterValue, p.ApplyMethod])).to.deep.equal([
+      ['rds.force_ssl', '0', 'immediate'],
+    ]);
   });
 
   it('waits for a reboot after a static change: applying, pending-reboot until rebooted, then in-sync', async () => {
-    await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'pg-static', DBParameterGroupFamily: 'postgres17', Description: 'static' }));
+    await rds.send(
+      new CreateDBParameterGroupCommand({ DBParameterGroupName: 'pg-static', DBParameterGroupFamily: 'postgres17', Description: 'static' }),
+    );
     await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'pg-stat', DBParameterGroupName: 'pg-static' }));
     await emulator.settle();
-    const immediate = await rejection(rds.send(new ModifyDBParameterGroupCommand({
-      DBParameterGroupName: 'pg-static', Parameters: [{ ParameterName: 'shared_preload_libraries', ParameterValue: 'pg_stat_statements,auto_explain', ApplyMethod: 'immediate' }],
-    })));
+    const immediate = await rejection(
+      rds.send(
+        new ModifyDBParameterGroupCommand({
+          DBParameterGroupName: 'pg-static',
+          Parameters: [
+            { ParameterName: 'shared_preload_libraries', ParameterValue: 'pg_stat_statements,auto_explain', ApplyMethod: 'immediate' },
+          ],
+        }),
+      ),
+    );
     expect(immediate.name).to.equal('InvalidParameterCombination');
     emulator.hold('pg-stat');
-    await rds.send(new ModifyDBParameterGroupCommand({
-      DBParameterGroupName: 'pg-static', Parameters: [{ ParameterName: 'shared_preload_libraries', ParameterValue: 'pg_stat_statements,auto_explain', ApplyMethod: 'pending-reboot' }],
-    }));
+    await rds.send(
+      new ModifyDBParameterGroupCommand({
+        DBParameterGroupName: 'pg-static',
+        Parameters: [
+          { ParameterName: 'shared_preload_libraries', ParameterValue: 'pg_stat_statements,auto_explain', ApplyMethod: 'pending-reboot' },
+        ],
+      }),
+    );
     expect(await applyStatus('pg-stat')).to.equal('applying');
     await emulator.step('pg-stat');
     expect(await applyStatus('pg-stat')).to.equal('pending-reboot');
@@ -135,7 +190,9 @@ describe('emulator parameter groups', () => {
   it('associating another group takes effect at the next reboot, as on RDS', async () => {
     await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'pg-switch' }));
     await emulator.settle();
-    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'pg-switch', DBParameterGroupName: 'pg-dynamic', ApplyImmediately: true }));
+    await rds.send(
+      new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'pg-switch', DBParameterGroupName: 'pg-dynamic', ApplyImmediately: true }),
+    );
     await emulator.settle();
     const switched = await inst('pg-switch');
     expect(switched.DBParameterGroups).to.deep.equal([{ DBParameterGroupName: 'pg-dynamic', ParameterApplyStatus: 'pending-reboot' }]);
@@ -145,11 +202,32 @@ describe('emulator parameter groups', () => {
   });
 
   it('refuses unknown parameters and values outside the allowed ones', async () => {
-    const unknown = await rejection(rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'pg-dynamic', Parameters: [{ ParameterName: 'no_such_thing', ParameterValue: '1', ApplyMethod: 'immediate' }] })));
+    const unknown = await rejection(
+      rds.send(
+        new ModifyDBParameterGroupCommand({
+          DBParameterGroupName: 'pg-dynamic',
+          Parameters: [{ ParameterName: 'no_such_thing', ParameterValue: '1', ApplyMethod: 'immediate' }],
+        }),
+      ),
+    );
     expect(unknown.name).to.equal('InvalidParameterValue');
-    const outside = await rejection(rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'pg-dynamic', Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '2', ApplyMethod: 'immediate' }] })));
+    const outside = await rejection(
+      rds.send(
+        new ModifyDBParameterGroupCommand({
+          DBParameterGroupName: 'pg-dynamic',
+          Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '2', ApplyMethod: 'immediate' }],
+        }),
+      ),
+    );
     expect(outside.name).to.equal('InvalidParameterValue');
-    const missing = await rejection(rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'pg-nowhere', Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '1', ApplyMethod: 'immediate' }] })));
+    const missing = await rejection(
+      rds.send(
+        new ModifyDBParameterGroupCommand({
+          DBParameterGroupName: 'pg-nowhere',
+          Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '1', ApplyMethod: 'immediate' }],
+        }),
+      ),
+    );
     expect(missing.name).to.equal('DBParameterGroupNotFoundFault');
   });
 });

@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import {
-  CreateDBInstanceCommand, CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, paginateDescribeDBInstances,
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  paginateDescribeDBInstances,
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import type { RunningEmulator } from '../../src/emulator/index.js';
@@ -15,7 +19,9 @@ describe('emulator describe: pagination and filters', () => {
     emulator = await startModelEmulator();
     rds = rdsClient(emulator);
     for (const id of ids) {
-      await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: id, Engine: id.endsWith('7') ? 'mysql' : 'postgres' }));
+      await rds.send(
+        new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: id, Engine: id.endsWith('7') ? 'mysql' : 'postgres' }),
+      );
     }
     await emulator.settle();
   });
@@ -46,9 +52,13 @@ describe('emulator describe: pagination and filters', () => {
   });
 
   it('filters by db-instance-id with several identifiers and ARNs; absent ones are simply not returned', async () => {
-    const answer = await rds.send(new DescribeDBInstancesCommand({
-      Filters: [{ Name: 'db-instance-id', Values: ['page-03', 'arn:aws:rds:us-east-1:123456789012:db:page-40', 'PAGE-11', 'no-such-one'] }],
-    }));
+    const answer = await rds.send(
+      new DescribeDBInstancesCommand({
+        Filters: [
+          { Name: 'db-instance-id', Values: ['page-03', 'arn:aws:rds:us-east-1:123456789012:db:page-40', 'PAGE-11', 'no-such-one'] },
+        ],
+      }),
+    );
     expect(answer.DBInstances!.map((i) => i.DBInstanceIdentifier)).to.deep.equal(['page-03', 'page-11', 'page-40']);
   });
 
@@ -57,7 +67,9 @@ describe('emulator describe: pagination and filters', () => {
     const first = await rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: wanted }], MaxRecords: 20 }));
     expect(first.DBInstances).to.have.length(20);
     expect(first.Marker).to.be.a('string');
-    const second = await rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: wanted }], MaxRecords: 100, Marker: first.Marker }));
+    const second = await rds.send(
+      new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: wanted }], MaxRecords: 100, Marker: first.Marker }),
+    );
     expect(second.DBInstances).to.have.length(25);
     expect(second.Marker).to.equal(undefined);
   });
@@ -66,7 +78,9 @@ describe('emulator describe: pagination and filters', () => {
     const mysql = await rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'engine', Values: ['mysql'] }] }));
     expect(mysql.DBInstances!.map((i) => i.DBInstanceIdentifier)).to.deep.equal(['page-07', 'page-17', 'page-27', 'page-37']);
     const one = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'page-21' }))).DBInstances![0]!;
-    const byResource = await rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'dbi-resource-id', Values: [one.DbiResourceId!] }] }));
+    const byResource = await rds.send(
+      new DescribeDBInstancesCommand({ Filters: [{ Name: 'dbi-resource-id', Values: [one.DbiResourceId!] }] }),
+    );
     expect(byResource.DBInstances!.map((i) => i.DBInstanceIdentifier)).to.deep.equal(['page-21']);
     const unknown = await rejection(rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'colour', Values: ['blue'] }] })));
     expect(unknown.name).to.equal('InvalidParameterValue');
@@ -79,14 +93,28 @@ describe('emulator describe: pagination and filters', () => {
 
   it('describes snapshots by instance, by identifier, by type, with pagination', async () => {
     for (let i = 0; i < 3; i++) {
-      await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'page-01', DBSnapshotIdentifier: `page-01-manual-${i}`, Tags: [{ Key: 'n', Value: String(i) }] }));
+      await rds.send(
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: 'page-01',
+          DBSnapshotIdentifier: `page-01-manual-${i}`,
+          Tags: [{ Key: 'n', Value: String(i) }],
+        }),
+      );
       await emulator.settle();
     }
     const ofInstance = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'page-01' }));
     expect(ofInstance.DBSnapshots!.map((s) => s.SnapshotType).sort()).to.deep.equal(['automated', 'manual', 'manual', 'manual']);
     const manual = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'page-01', SnapshotType: 'manual' }));
-    expect(manual.DBSnapshots!.map((s) => s.DBSnapshotIdentifier)).to.deep.equal(['page-01-manual-0', 'page-01-manual-1', 'page-01-manual-2']);
-    expect(manual.DBSnapshots!.map((s) => s.TagList)).to.deep.equal([[{ Key: 'n', Value: '0' }], [{ Key: 'n', Value: '1' }], [{ Key: 'n', Value: '2' }]]);
+    expect(manual.DBSnapshots!.map((s) => s.DBSnapshotIdentifier)).to.deep.equal([
+      'page-01-manual-0',
+      'page-01-manual-1',
+      'page-01-manual-2',
+    ]);
+    expect(manual.DBSnapshots!.map((s) => s.TagList)).to.deep.equal([
+      [{ Key: 'n', Value: '0' }],
+      [{ Key: 'n', Value: '1' }],
+      [{ Key: 'n', Value: '2' }],
+    ]);
     const one = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'page-01-manual-1' }));
     expect(one.DBSnapshots!.map((s) => s.DBSnapshotArn)).to.deep.equal(['arn:aws:rds:us-east-1:123456789012:snapshot:page-01-manual-1']);
     const automated = await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'automated', MaxRecords: 20 }));

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { DescribeDBEngineVersionsCommand, DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, type RDSClient } from '@aws-sdk/client-rds';
+import {
+  DescribeDBEngineVersionsCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSubnetGroupsCommand,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { admin, rdsClient, rejection, startModelEmulator } from './helpers.js';
 
@@ -28,17 +33,29 @@ describe('emulator faults, throttling and counters', () => {
 
   it('Throttling is retried by the SDK as throttling, a client error is not', async () => {
     const patient = rdsClient(emulator, 3);
-    await admin(emulator, 'POST', 'faults', { actions: ['DescribeDBInstances'], error: { code: 'Throttling', status: 400, message: 'Rate exceeded' }, count: 2 });
+    await admin(emulator, 'POST', 'faults', {
+      actions: ['DescribeDBInstances'],
+      error: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
+      count: 2,
+    });
     const answer = await patient.send(new DescribeDBInstancesCommand({}));
     expect(answer.$metadata.attempts).to.equal(3);
-    await admin(emulator, 'POST', 'faults', { actions: ['DescribeDBInstances'], error: { code: 'InvalidParameterValue', status: 400 }, count: 1 });
+    await admin(emulator, 'POST', 'faults', {
+      actions: ['DescribeDBInstances'],
+      error: { code: 'InvalidParameterValue', status: 400 },
+      count: 1,
+    });
     const error = await rejection(patient.send(new DescribeDBInstancesCommand({})));
     expect(error.name).to.equal('InvalidParameterValue');
     expect(error.$metadata.attempts).to.equal(1);
   });
 
   it('injects server errors on chosen actions for a number of calls', async () => {
-    const created = await admin(emulator, 'POST', 'faults', { actions: ['DescribeDBInstances'], error: { code: 'InternalFailure', status: 500 }, count: 2 });
+    const created = await admin(emulator, 'POST', 'faults', {
+      actions: ['DescribeDBInstances'],
+      error: { code: 'InternalFailure', status: 500 },
+      count: 2,
+    });
     expect(created.status).to.equal(201);
     expect(created.json.id).to.be.a('string');
     for (let i = 0; i < 2; i++) {
@@ -54,7 +71,12 @@ describe('emulator faults, throttling and counters', () => {
   });
 
   it('injects errors with a probability on every action', async () => {
-    await admin(emulator, 'POST', 'faults', { actions: ['*'], error: { code: 'ServiceUnavailable', status: 503 }, probability: 0.2, seed: 7 });
+    await admin(emulator, 'POST', 'faults', {
+      actions: ['*'],
+      error: { code: 'ServiceUnavailable', status: 503 },
+      probability: 0.2,
+      seed: 7,
+    });
     let failures = 0;
     for (let i = 0; i < 200; i++) {
       const response = await fetch(`${emulator.url}/?Action=DescribeDBInstances&Version=2014-10-31`);
@@ -72,7 +94,10 @@ describe('emulator faults, throttling and counters', () => {
 
   it('adds latency without failing the call, and removes one rule by id', async () => {
     const slow = await admin(emulator, 'POST', 'faults', { actions: ['DescribeDBEngineVersions'], latencyMs: 20 });
-    const failing = await admin(emulator, 'POST', 'faults', { actions: ['DescribeDBEngineVersions'], error: { code: 'InternalFailure', status: 500 } });
+    const failing = await admin(emulator, 'POST', 'faults', {
+      actions: ['DescribeDBEngineVersions'],
+      error: { code: 'InternalFailure', status: 500 },
+    });
     expect((await admin(emulator, 'DELETE', `faults/${failing.json.id}`)).status).to.equal(200);
     const answer = await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'postgres', DefaultOnly: true }));
     expect(answer.DBEngineVersions).to.have.length(1);

@@ -15,7 +15,12 @@ export function rdsClient(emulator: RunningEmulator, maxAttempts = 1): RDSClient
   });
 }
 
-export async function admin(emulator: RunningEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
+export async function admin(
+  emulator: RunningEmulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any; text: string }> {
   const response = await fetch(`${emulator.url}/_emulator/${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import {
-  CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand,
-  ModifyDBInstanceCommand, RebootDBInstanceCommand, type DBInstance, type RDSClient,
+  CreateDBInstanceCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
+  RebootDBInstanceCommand,
+  type DBInstance,
+  type RDSClient,
 } from '@aws-sdk/client-rds';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { admin, baseInstance, rdsClient, rejection, startModelEmulator } from './helpers.js';
@@ -27,9 +33,14 @@ describe('emulator instance lifecycle', () => {
 
   it('creates: creating, then backing-up with an automated snapshot, then available', async () => {
     emulator.hold('life-create');
-    const created = await rds.send(new CreateDBInstanceCommand({
-      ...baseInstance, DBInstanceIdentifier: 'Life-Create', DBName: 'app', Tags: [{ Key: 'owner', Value: 'team-a' }],
-    }));
+    const created = await rds.send(
+      new CreateDBInstanceCommand({
+        ...baseInstance,
+        DBInstanceIdentifier: 'Life-Create',
+        DBName: 'app',
+        Tags: [{ Key: 'owner', Value: 'team-a' }],
+      }),
+    );
     expect(created.DBInstance!.DBInstanceStatus).to.equal('creating');
     expect(created.DBInstance!.DBInstanceIdentifier).to.equal('life-create');
     expect(created.DBInstance!.Endpoint).to.equal(undefined);
@@ -68,7 +79,9 @@ describe('emulator instance lifecycle', () => {
 
   it('modifies later: changes wait as PendingModifiedValues until the maintenance window', async () => {
     await availableInstance('life-later');
-    const answer = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-later', DBInstanceClass: 'db.m5.large', MultiAZ: true }));
+    const answer = await rds.send(
+      new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-later', DBInstanceClass: 'db.m5.large', MultiAZ: true }),
+    );
     expect(answer.DBInstance!.DBInstanceStatus).to.equal('available');
     expect(answer.DBInstance!.PendingModifiedValues).to.deep.equal({ DBInstanceClass: 'db.m5.large', MultiAZ: true });
     await emulator.settle();
@@ -108,9 +121,15 @@ describe('emulator instance lifecycle', () => {
     await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-now', MultiAZ: true }));
     emulator.hold('life-now');
     const sg = 'sg-0aaaabbbbccccdddd';
-    await rds.send(new ModifyDBInstanceCommand({
-      DBInstanceIdentifier: 'life-now', ApplyImmediately: true, DBInstanceClass: 'db.r6g.large', VpcSecurityGroupIds: [sg], BackupRetentionPeriod: 7,
-    }));
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: 'life-now',
+        ApplyImmediately: true,
+        DBInstanceClass: 'db.r6g.large',
+        VpcSecurityGroupIds: [sg],
+        BackupRetentionPeriod: 7,
+      }),
+    );
     const modifying = await describe1('life-now');
     expect(modifying.DBInstanceStatus).to.equal('modifying');
     expect(modifying.PendingModifiedValues).to.deep.equal({ DBInstanceClass: 'db.r6g.large', MultiAZ: true });
@@ -127,21 +146,27 @@ describe('emulator instance lifecycle', () => {
   it('changes storage: rounds a small increase up to 10%, then modifying and storage-optimization', async () => {
     await availableInstance('life-storage', { AllocatedStorage: 100 });
     emulator.hold('life-storage');
-    const answer = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-storage', AllocatedStorage: 101, ApplyImmediately: true }));
+    const answer = await rds.send(
+      new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-storage', AllocatedStorage: 101, ApplyImmediately: true }),
+    );
     expect(answer.DBInstance!.PendingModifiedValues!.AllocatedStorage).to.equal(110);
     expect((await describe1('life-storage')).DBInstanceStatus).to.equal('modifying');
     expect(await emulator.step('life-storage')).to.equal('storage-optimization');
     expect((await describe1('life-storage')).AllocatedStorage).to.equal(110);
     expect(await emulator.step('life-storage')).to.equal('available');
     emulator.release('life-storage');
-    const smaller = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-storage', AllocatedStorage: 50, ApplyImmediately: true })));
+    const smaller = await rejection(
+      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-storage', AllocatedStorage: 50, ApplyImmediately: true })),
+    );
     expect(smaller.name).to.equal('InvalidParameterValue');
   });
 
   it('changes the master password through resetting-master-credentials, masked as ****', async () => {
     await availableInstance('life-password');
     emulator.hold('life-password');
-    const answer = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-password', MasterUserPassword: 'a-new-password-2' }));
+    const answer = await rds.send(
+      new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-password', MasterUserPassword: 'a-new-password-2' }),
+    );
     expect(answer.DBInstance!.PendingModifiedValues).to.deep.equal({ MasterUserPassword: '****' });
     const resetting = await describe1('life-password');
     expect(resetting.DBInstanceStatus).to.equal('resetting-master-credentials');
@@ -161,13 +186,31 @@ describe('emulator instance lifecycle', () => {
     await emulator.settle();
     expect((await describe1('life-upgrade')).EngineVersion).to.equal('15.10');
 
-    const refused = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-upgrade', EngineVersion: '16.4', ApplyImmediately: true })));
+    const refused = await rejection(
+      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-upgrade', EngineVersion: '16.4', ApplyImmediately: true })),
+    );
     expect(refused.name).to.equal('InvalidParameterCombination');
     expect(refused.message).to.include('AllowMajorVersionUpgrade');
-    const downgrade = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-upgrade', EngineVersion: '14.12', ApplyImmediately: true, AllowMajorVersionUpgrade: true })));
+    const downgrade = await rejection(
+      rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: 'life-upgrade',
+          EngineVersion: '14.12',
+          ApplyImmediately: true,
+          AllowMajorVersionUpgrade: true,
+        }),
+      ),
+    );
     expect(downgrade.name).to.equal('InvalidParameterCombination');
 
-    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-upgrade', EngineVersion: '16.4', AllowMajorVersionUpgrade: true, ApplyImmediately: true }));
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: 'life-upgrade',
+        EngineVersion: '16.4',
+        AllowMajorVersionUpgrade: true,
+        ApplyImmediately: true,
+      }),
+    );
     await emulator.settle();
     const upgraded = await describe1('life-upgrade');
     expect(upgraded.EngineVersion).to.equal('16.4');
@@ -191,7 +234,9 @@ describe('emulator instance lifecycle', () => {
   it('deletes with a final snapshot that carries the tags when CopyTagsToSnapshot is on', async () => {
     await availableInstance('life-delete', { CopyTagsToSnapshot: true, Tags: [{ Key: 'tenant', Value: 'org-1' }] });
     emulator.hold('life-delete');
-    const answer = await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-delete', FinalDBSnapshotIdentifier: 'life-delete-final' }));
+    const answer = await rds.send(
+      new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-delete', FinalDBSnapshotIdentifier: 'life-delete-final' }),
+    );
     expect(answer.DBInstance!.DBInstanceStatus).to.equal('deleting');
     const final = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'life-delete-final' }))).DBSnapshots![0]!;
     expect(final.Status).to.equal('creating');
@@ -199,7 +244,9 @@ describe('emulator instance lifecycle', () => {
     expect(final.TagList).to.deep.equal([{ Key: 'tenant', Value: 'org-1' }]);
     expect((await describe1('life-delete')).DBInstanceStatus).to.equal('deleting');
     expect(await emulator.step('life-delete')).to.equal('deleting');
-    expect((await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'life-delete-final' }))).DBSnapshots![0]!.Status).to.equal('available');
+    expect(
+      (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'life-delete-final' }))).DBSnapshots![0]!.Status,
+    ).to.equal('available');
     emulator.release('life-delete');
     await emulator.settle();
     const gone = await rejection(describe1('life-delete'));
@@ -214,13 +261,25 @@ describe('emulator instance lifecycle', () => {
     await availableInstance('life-windows', { PreferredMaintenanceWindow: 'Mon:01:00-Mon:02:00', PreferredBackupWindow: '05:00-05:30' });
     const created = await describe1('life-windows');
     expect([created.PreferredMaintenanceWindow, created.PreferredBackupWindow]).to.deep.equal(['mon:01:00-mon:02:00', '05:00-05:30']);
-    const overlap = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredBackupWindow: '01:15-01:45' })));
+    const overlap = await rejection(
+      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredBackupWindow: '01:15-01:45' })),
+    );
     expect(overlap.name).to.equal('InvalidParameterValue');
-    const short = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredMaintenanceWindow: 'tue:01:00-tue:01:10' })));
+    const short = await rejection(
+      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredMaintenanceWindow: 'tue:01:00-tue:01:10' })),
+    );
     expect(short.name).to.equal('InvalidParameterValue');
-    const malformed = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredBackupWindow: '25:00-26:00' })));
+    const malformed = await rejection(
+      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredBackupWindow: '25:00-26:00' })),
+    );
     expect(malformed.name).to.equal('InvalidParameterValue');
-    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-windows', PreferredMaintenanceWindow: 'sat:22:00-sat:23:00', PreferredBackupWindow: '02:00-02:30' }));
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: 'life-windows',
+        PreferredMaintenanceWindow: 'sat:22:00-sat:23:00',
+        PreferredBackupWindow: '02:00-02:30',
+      }),
+    );
     await emulator.settle();
     const changed = await describe1('life-windows');
     expect([changed.PreferredMaintenanceWindow, changed.PreferredBackupWindow]).to.deep.equal(['sat:22:00-sat:23:00', '02:00-02:30']);
@@ -228,7 +287,9 @@ describe('emulator instance lifecycle', () => {
 
   it('refuses to delete while deletion protection is on, and deletes once it is off', async () => {
     await availableInstance('life-protected', { DeletionProtection: true });
-    const refused = await rejection(rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-protected', SkipFinalSnapshot: true })));
+    const refused = await rejection(
+      rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-protected', SkipFinalSnapshot: true })),
+    );
     expect(refused.name).to.equal('InvalidParameterCombination');
     await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'life-protected', DeletionProtection: false }));
     await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-protected', SkipFinalSnapshot: true }));
@@ -240,7 +301,9 @@ describe('emulator instance lifecycle', () => {
     emulator.hold('life-cut');
     await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'life-cut' }));
     expect(await emulator.step('life-cut')).to.equal('backing-up');
-    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-cut', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }));
+    await rds.send(
+      new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-cut', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }),
+    );
     emulator.release('life-cut');
     await emulator.settle();
     const left = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'life-cut' }));
@@ -250,9 +313,13 @@ describe('emulator instance lifecycle', () => {
   it('deletes an instance that is still creating when no final snapshot is asked for', async () => {
     emulator.hold('life-early');
     await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'life-early' }));
-    const refused = await rejection(rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-early', FinalDBSnapshotIdentifier: 'never' })));
+    const refused = await rejection(
+      rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-early', FinalDBSnapshotIdentifier: 'never' })),
+    );
     expect(refused.name).to.equal('InvalidDBInstanceStateFault');
-    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-early', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }));
+    await rds.send(
+      new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'life-early', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }),
+    );
     emulator.release('life-early');
     await emulator.settle();
     expect((await rejection(describe1('life-early'))).name).to.equal('DBInstanceNotFoundFault');

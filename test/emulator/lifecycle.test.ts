@@ -1,7 +1,17 @@
 import { expect } from 'chai';
 import {
-  actualStatus, beginParameterActivity, beginTransition, completePhase, freezeView, nextStep, rebootTransition, refusal, visibleState,
-  workFailed, workSucceeded, type Timing,
+  actualStatus,
+  beginParameterActivity,
+  beginTransition,
+  completePhase,
+  freezeView,
+  nextStep,
+  rebootTransition,
+  refusal,
+  visibleState,
+  workFailed,
+  workSucceeded,
+  type Timing,
 } from '../../src/emulator/model/lifecycle.js';
 import { createPhases, deletePhases, modifyPhases } from '../../src/emulator/model/plans.js';
 import type { InstanceRecord } from '../../src/emulator/model/types.js';
@@ -14,17 +24,47 @@ describe('emulator lifecycle (pure)', () => {
 
   function available(): InstanceRecord {
     return {
-      identifier: 'pure', dbiResourceId: 'db-PURE', engine: 'postgres', engineVersion: '16.4', instanceClass: 'db.t3.micro', allocatedStorage: 20,
-      storageType: 'gp2', masterUsername: 'master', masterPassword: 'pw-123456', port: 5432, multiAZ: false, availabilityZone: 'us-east-1a',
-      backupRetentionPeriod: 1, preferredBackupWindow: '03:00-03:30', preferredMaintenanceWindow: 'sun:05:00-sun:05:30',
-      parameterGroupName: 'default.postgres16', parameterApplyStatus: 'in-sync', vpcSecurityGroupIds: ['sg-1'], subnetGroupName: 'default',
-      copyTagsToSnapshot: false, deletionProtection: false, autoMinorVersionUpgrade: true, publiclyAccessible: false, storageEncrypted: false,
-      tags: [], createdAt: T - 10_000, status: 'available', pending: {}, databaseReady: true,
+      identifier: 'pure',
+      dbiResourceId: 'db-PURE',
+      engine: 'postgres',
+      engineVersion: '16.4',
+      instanceClass: 'db.t3.micro',
+      allocatedStorage: 20,
+      storageType: 'gp2',
+      masterUsername: 'master',
+      masterPassword: 'pw-123456',
+      port: 5432,
+      multiAZ: false,
+      availabilityZone: 'us-east-1a',
+      backupRetentionPeriod: 1,
+      preferredBackupWindow: '03:00-03:30',
+      preferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+      parameterGroupName: 'default.postgres16',
+      parameterApplyStatus: 'in-sync',
+      vpcSecurityGroupIds: ['sg-1'],
+      subnetGroupName: 'default',
+      copyTagsToSnapshot: false,
+      deletionProtection: false,
+      autoMinorVersionUpgrade: true,
+      publiclyAccessible: false,
+      storageEncrypted: false,
+      tags: [],
+      createdAt: T - 10_000,
+      status: 'available',
+      pending: {},
+      databaseReady: true,
     };
   }
 
   it('a new instance shows its first status at once and starts its work without waiting', () => {
-    const created = beginTransition({ ...available(), createdAt: undefined, databaseReady: false }, 'create', createPhases('rds:pure-x'), 1, T, lagging);
+    const created = beginTransition(
+      { ...available(), createdAt: undefined, databaseReady: false },
+      'create',
+      createPhases('rds:pure-x'),
+      1,
+      T,
+      lagging,
+    );
     expect(visibleState(created, T).status).to.equal('creating');
     const started = nextStep(created, T, lagging, false);
     expect(started.type).to.equal('update');
@@ -76,7 +116,14 @@ describe('emulator lifecycle (pure)', () => {
   });
 
   it('a failed provision leaves the instance failed, and stale reports are ignored', () => {
-    const created = beginTransition({ ...available(), databaseReady: false, createdAt: undefined }, 'create', createPhases(undefined), 5, T, fast);
+    const created = beginTransition(
+      { ...available(), databaseReady: false, createdAt: undefined },
+      'create',
+      createPhases(undefined),
+      5,
+      T,
+      fast,
+    );
     expect(workSucceeded(created, 99, T)).to.equal(created);
     const failed = workFailed(created, 5, 'initdb failed');
     expect(failed.status).to.equal('failed');
@@ -101,7 +148,14 @@ describe('emulator lifecycle (pure)', () => {
   });
 
   it('refuses calls the current status does not allow, with the reason', () => {
-    const creating = beginTransition({ ...available(), createdAt: undefined, databaseReady: false }, 'create', createPhases(undefined), 7, T, fast);
+    const creating = beginTransition(
+      { ...available(), createdAt: undefined, databaseReady: false },
+      'create',
+      createPhases(undefined),
+      7,
+      T,
+      fast,
+    );
     expect(refusal('modify', creating)).to.match(/not in available state \(it is creating\)/);
     expect(refusal('snapshot', creating)).to.match(/not currently in the available state/);
     expect(refusal('delete', creating, true)).to.match(/currently creating - a final snapshot cannot be taken/);

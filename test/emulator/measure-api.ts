@@ -14,18 +14,30 @@ const seconds = 5;
 const concurrency = 16;
 const ticksPerSecond = 100; // USER_HZ on Linux
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', '-e', `
+const child = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--expose-gc',
+    '-e',
+    `
   const { startEmulator } = await import(${JSON.stringify(new URL('../../src/emulator/index.ts', import.meta.url).href)});
   const e = await startEmulator({ speed: 0, databases: 'none', visibilityLagMs: 0, log: () => undefined });
   console.log('URL ' + e.url);
   process.on('SIGTERM', () => e.stop().then(() => process.exit(0)));
-`], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = new URL(await new Promise<string>((resolve) => {
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const match = /URL (\S+)/.exec(chunk.toString());
-    if (match) resolve(match[1]!);
-  });
-}));
+`,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const url = new URL(
+  await new Promise<string>((resolve) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const match = /URL (\S+)/.exec(chunk.toString());
+      if (match) resolve(match[1]!);
+    });
+  }),
+);
 
 const cpuMs = () => {
   const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -35,30 +47,44 @@ const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 function post(body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: url.hostname, port: url.port, method: 'POST', path: '/', agent, headers: {
-      'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body),
-    } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode!));
-    });
+    const request = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/',
+        agent,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode!));
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
 }
-const line = (metric: string, value: number, unit: string) => console.log(JSON.stringify({ metric, value: Math.round(value * 10) / 10, unit }));
+const line = (metric: string, value: number, unit: string) =>
+  console.log(JSON.stringify({ metric, value: Math.round(value * 10) / 10, unit }));
 
 async function load(name: string, body: (i: number) => string): Promise<void> {
   const latencies: number[] = [];
   const cpuBefore = cpuMs();
   const end = performance.now() + seconds * 1000;
   let i = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      const started = performance.now();
-      if ((await post(body(i++))) !== 200) throw new Error(`${name} failed`);
-      latencies.push(performance.now() - started);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const started = performance.now();
+        if ((await post(body(i++))) !== 200) throw new Error(`${name} failed`);
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
   const cpu = cpuMs() - cpuBefore;
   latencies.sort((a, b) => a - b);
   line(`${name}_emulator_cpu_per_request`, (cpu * 1000) / latencies.length, 'µs');
@@ -72,11 +98,20 @@ try {
   const rssBefore = rssKb();
   const cpuBefore = cpuMs();
   for (let i = 0; i < count; i++) {
-    const status = await post(new URLSearchParams({
-      Action: 'CreateDBInstance', Version: '2014-10-31', DBInstanceIdentifier: `bench-${i}`, DBInstanceClass: 'db.t3.micro',
-      Engine: 'postgres', MasterUsername: 'master', MasterUserPassword: 'master-password-1', AllocatedStorage: '20',
-      'Tags.Tag.1.Key': 'broker', 'Tags.Tag.1.Value': 'bench',
-    }).toString());
+    const status = await post(
+      new URLSearchParams({
+        Action: 'CreateDBInstance',
+        Version: '2014-10-31',
+        DBInstanceIdentifier: `bench-${i}`,
+        DBInstanceClass: 'db.t3.micro',
+        Engine: 'postgres',
+        MasterUsername: 'master',
+        MasterUserPassword: 'master-password-1',
+        AllocatedStorage: '20',
+        'Tags.Tag.1.Key': 'broker',
+        'Tags.Tag.1.Value': 'bench',
+      }).toString(),
+    );
     if (status !== 200) throw new Error(`create ${i} answered ${status}`);
   }
   await fetch(`${url.origin}/_emulator/settle`, { method: 'POST' });

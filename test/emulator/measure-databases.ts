@@ -5,10 +5,17 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
-import { CreateDBInstanceCommand, CreateDBSnapshotCommand, DescribeDBInstancesCommand, RestoreDBInstanceFromDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { startEmulator } from '../../src/emulator/index.js';
 
-const line = (metric: string, value: number, unit: string) => console.log(JSON.stringify({ metric, value: Math.round(value * 10) / 10, unit }));
+const line = (metric: string, value: number, unit: string) =>
+  console.log(JSON.stringify({ metric, value: Math.round(value * 10) / 10, unit }));
 
 /** Proportional set size of a process and its children, in KiB. */
 function pssKb(rootPid: number): number {
@@ -40,17 +47,26 @@ const rds = new RDSClient({ endpoint: emulator.url, region: emulator.region, cre
 try {
   const ca = readFileSync(emulator.caFile, 'utf8');
   let started = performance.now();
-  await rds.send(new CreateDBInstanceCommand({
-    DBInstanceIdentifier: 'measure', DBInstanceClass: 'db.t3.micro', Engine: 'postgres', MasterUsername: 'master',
-    MasterUserPassword: 'master-password-1', AllocatedStorage: 20, DBName: 'app',
-  }));
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'measure',
+      DBInstanceClass: 'db.t3.micro',
+      Engine: 'postgres',
+      MasterUsername: 'master',
+      MasterUserPassword: 'master-password-1',
+      AllocatedStorage: 20,
+      DBName: 'app',
+    }),
+  );
   await emulator.settle();
   line('create_to_available', performance.now() - started, 'ms');
   const port = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'measure' }))).DBInstances![0]!.Endpoint!.Port!;
   line('pss_per_idle_instance', pssKb(emulator.pids()[0]!) / 1024, 'MiB');
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'master', password: 'master-password-1', database: 'app', ssl: { ca } });
   await client.connect();
-  await client.query(`CREATE TABLE filler AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS payload FROM generate_series(1, 100000) g`);
+  await client.query(
+    `CREATE TABLE filler AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS payload FROM generate_series(1, 100000) g`,
+  );
   const size = (await client.query<{ bytes: string }>(`SELECT pg_total_relation_size('filler') AS bytes`)).rows[0]!.bytes;
   await client.end();
   line('table_size', Number(size) / 1024 / 1024, 'MiB');
@@ -59,7 +75,9 @@ try {
   await emulator.settle();
   line('snapshot', performance.now() - started, 'ms');
   started = performance.now();
-  await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'measure-restored', DBSnapshotIdentifier: 'measure-snap' }));
+  await rds.send(
+    new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'measure-restored', DBSnapshotIdentifier: 'measure-snap' }),
+  );
   await emulator.settle();
   line('restore_to_available', performance.now() - started, 'ms');
 } finally {

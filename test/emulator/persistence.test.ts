@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { readFileSync } from 'node:fs';
 import {
-  CreateDBInstanceCommand, CreateDBParameterGroupCommand, CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBParameterGroupsCommand,
-  DescribeDBSnapshotsCommand, ModifyDBInstanceCommand,
+  CreateDBInstanceCommand,
+  CreateDBParameterGroupCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBParameterGroupsCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { startEmulator } from '../../src/emulator/index.js';
 import { baseInstance, rdsClient, startModelEmulator } from './helpers.js';
@@ -23,8 +28,17 @@ describe('emulator state across restarts', function () {
   it('keeps instances, snapshots, groups, tags and queued changes in its state directory', async () => {
     const first = await startModelEmulator({ stateDir: dir });
     const rds = rdsClient(first);
-    await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'kept-group', DBParameterGroupFamily: 'postgres17', Description: 'kept' }));
-    await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'kept-one', Tags: [{ Key: 'k', Value: 'v' }], DBParameterGroupName: 'kept-group' }));
+    await rds.send(
+      new CreateDBParameterGroupCommand({ DBParameterGroupName: 'kept-group', DBParameterGroupFamily: 'postgres17', Description: 'kept' }),
+    );
+    await rds.send(
+      new CreateDBInstanceCommand({
+        ...baseInstance,
+        DBInstanceIdentifier: 'kept-one',
+        Tags: [{ Key: 'k', Value: 'v' }],
+        DBParameterGroupName: 'kept-group',
+      }),
+    );
     await first.settle();
     await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'kept-one', DBSnapshotIdentifier: 'kept-snap' }));
     await first.settle();
@@ -44,10 +58,16 @@ describe('emulator state across restarts', function () {
       expect(after.TagList).to.deep.equal([{ Key: 'k', Value: 'v' }]);
       expect(after.PendingModifiedValues).to.deep.equal({ DBInstanceClass: 'db.m5.large' });
       expect(after.DBParameterGroups![0]!.DBParameterGroupName).to.equal('kept-group');
-      expect((await again.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'kept-snap' }))).DBSnapshots![0]!.Status).to.equal('available');
-      expect((await again.send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: 'kept-group' }))).DBParameterGroups).to.have.length(1);
+      expect((await again.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'kept-snap' }))).DBSnapshots![0]!.Status).to.equal(
+        'available',
+      );
+      expect(
+        (await again.send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: 'kept-group' }))).DBParameterGroups,
+      ).to.have.length(1);
       expect(await second.settle()).to.deep.equal([]);
-      expect((await again.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'kept-two' }))).DBInstances![0]!.DBInstanceStatus).to.equal('available');
+      expect(
+        (await again.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'kept-two' }))).DBInstances![0]!.DBInstanceStatus,
+      ).to.equal('available');
     } finally {
       await second.stop();
     }
@@ -67,7 +87,14 @@ describe('emulator state across restarts', function () {
     await first.settle();
     const ca = readFileSync(first.caFile, 'utf8');
     const connect = async (port: number) => {
-      const client = new pg.Client({ host: '127.0.0.1', port, user: 'master', password: baseInstance.MasterUserPassword, database: 'app', ssl: { ca } });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port,
+        user: 'master',
+        password: baseInstance.MasterUserPassword,
+        database: 'app',
+        ssl: { ca },
+      });
       await client.connect();
       return client;
     };

@@ -2,9 +2,18 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import {
-  CreateDBInstanceCommand, CreateDBParameterGroupCommand, CreateDBSnapshotCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand,
-  ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, RebootDBInstanceCommand, RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand, type DBInstance, type RDSClient,
+  CreateDBInstanceCommand,
+  CreateDBParameterGroupCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
+  ModifyDBParameterGroupCommand,
+  RebootDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
+  type DBInstance,
+  type RDSClient,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { rdsClient, until } from './helpers.js';
@@ -38,12 +47,17 @@ describe('emulator with real databases', function () {
     }
   }
 
-  const describe1 = async (id: string): Promise<DBInstance> => (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+  const describe1 = async (id: string): Promise<DBInstance> =>
+    (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
 
   async function connect(id: string, user: string, password: string, ssl: boolean | 'verify' = 'verify'): Promise<pg.Client> {
     const inst = await describe1(id);
     const client = new pg.Client({
-      host: inst.Endpoint!.Address, port: inst.Endpoint!.Port, user, password, database: 'app',
+      host: inst.Endpoint!.Address,
+      port: inst.Endpoint!.Port,
+      user,
+      password,
+      database: 'app',
       ssl: ssl === false ? false : { ca, rejectUnauthorized: true },
       connectionTimeoutMillis: 10_000,
     });
@@ -71,22 +85,39 @@ describe('emulator with real databases', function () {
   }
 
   it('creates a real cluster with the master user and database, reachable over verified TLS', async () => {
-    await rds.send(new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'real-src', DBInstanceClass: 'db.t3.micro', Engine: 'postgres', MasterUsername: 'master',
-      MasterUserPassword: 'master-password-1', AllocatedStorage: 20, DBName: 'app',
-    }));
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'real-src',
+        DBInstanceClass: 'db.t3.micro',
+        Engine: 'postgres',
+        MasterUsername: 'master',
+        MasterUserPassword: 'master-password-1',
+        AllocatedStorage: 20,
+        DBName: 'app',
+      }),
+    );
     expect(await emulator.settle()).to.deep.equal([]);
     const inst = await describe1('real-src');
     expect(inst.DBInstanceStatus).to.equal('available');
     expect(inst.Endpoint!.Port).not.to.equal(5432);
-    emulator.pids().forEach((pid) => pids.add(pid));
-    const rows = await query('real-src', 'master', 'master-password-1', 'SELECT current_user AS who, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    for (const pid of emulator.pids()) pids.add(pid);
+    const rows = await query(
+      'real-src',
+      'master',
+      'master-password-1',
+      'SELECT current_user AS who, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    );
     expect(rows).to.deep.equal([{ who: 'master', ssl: true }]);
-    await query('real-src', 'master', 'master-password-1', `
+    await query(
+      'real-src',
+      'master',
+      'master-password-1',
+      `
       CREATE TABLE things (id int PRIMARY KEY, name text);
       INSERT INTO things VALUES (1, 'one'), (2, 'two');
       CREATE ROLE app_user LOGIN PASSWORD 'app-user-password';
-      GRANT SELECT ON things TO app_user;`);
+      GRANT SELECT ON things TO app_user;`,
+    );
   });
 
   it('snapshot then restore carries the rows, the master password and a role with its password', async () => {
@@ -94,12 +125,17 @@ describe('emulator with real databases', function () {
     await emulator.settle();
     // Written after the snapshot: must not come back.
     await query('real-src', 'master', 'master-password-1', `INSERT INTO things VALUES (3, 'after the snapshot')`);
-    await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'real-restored', DBSnapshotIdentifier: 'real-snap' }));
+    await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'real-restored', DBSnapshotIdentifier: 'real-snap' }),
+    );
     expect(await emulator.settle()).to.deep.equal([]);
     expect((await describe1('real-restored')).DBInstanceStatus).to.equal('available');
-    emulator.pids().forEach((pid) => pids.add(pid));
+    for (const pid of emulator.pids()) pids.add(pid);
     const rows = await query('real-restored', 'app_user', 'app-user-password', 'SELECT id, name FROM things ORDER BY id');
-    expect(rows).to.deep.equal([{ id: 1, name: 'one' }, { id: 2, name: 'two' }]);
+    expect(rows).to.deep.equal([
+      { id: 1, name: 'one' },
+      { id: 2, name: 'two' },
+    ]);
     const master = await query('real-restored', 'master', 'master-password-1', 'SELECT current_user AS who');
     expect(master).to.deep.equal([{ who: 'master' }]);
   });
@@ -114,17 +150,27 @@ describe('emulator with real databases', function () {
   });
 
   it('rds.force_ssl: plain text refused while 1, accepted once the group sets 0, without a reboot', async () => {
-    await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'real-tls', DBParameterGroupFamily: 'postgres17', Description: 'tls' }));
-    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'real-src', DBParameterGroupName: 'real-tls', ApplyImmediately: true }));
+    await rds.send(
+      new CreateDBParameterGroupCommand({ DBParameterGroupName: 'real-tls', DBParameterGroupFamily: 'postgres17', Description: 'tls' }),
+    );
+    await rds.send(
+      new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'real-src', DBParameterGroupName: 'real-tls', ApplyImmediately: true }),
+    );
     await emulator.settle();
     await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'real-src' }));
     await emulator.settle();
-    emulator.pids().forEach((pid) => pids.add(pid));
-    expect((await describe1('real-src')).DBParameterGroups![0]).to.deep.equal({ DBParameterGroupName: 'real-tls', ParameterApplyStatus: 'in-sync' });
+    for (const pid of emulator.pids()) pids.add(pid);
+    expect((await describe1('real-src')).DBParameterGroups![0]).to.deep.equal({
+      DBParameterGroupName: 'real-tls',
+      ParameterApplyStatus: 'in-sync',
+    });
     expect(await refusal('real-src', 'master', 'master-password-1', false)).to.match(/no pg_hba\.conf entry .*no encryption/);
-    await rds.send(new ModifyDBParameterGroupCommand({
-      DBParameterGroupName: 'real-tls', Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '0', ApplyMethod: 'immediate' }],
-    }));
+    await rds.send(
+      new ModifyDBParameterGroupCommand({
+        DBParameterGroupName: 'real-tls',
+        Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '0', ApplyMethod: 'immediate' }],
+      }),
+    );
     await emulator.settle();
     expect((await describe1('real-src')).DBParameterGroups![0]!.ParameterApplyStatus).to.equal('in-sync');
     const plain = await connect('real-src', 'master', 'master-password-1', false);
@@ -137,18 +183,42 @@ describe('emulator with real databases', function () {
     await query('real-src', 'master', 'master-password-1', `CREATE TABLE moments (n int); INSERT INTO moments VALUES (1)`);
     const between = new Date(Date.now() + 1000);
     // Wait until the clock has passed the chosen moment, then write the second row after it.
-    await until(async () => Date.now(), (now) => now > between.getTime() + 200);
+    await until(
+      async () => Date.now(),
+      (now) => now > between.getTime() + 200,
+    );
     await query('real-src', 'master', 'master-password-1', `INSERT INTO moments VALUES (2)`);
     const written = Date.now();
     // Both writes must be restorable (archived) before the instance goes, as on RDS.
-    const source = await until(() => describe1('real-src'), (inst) => inst.LatestRestorableTime!.getTime() > written, 3000);
-    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'real-src', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }));
+    const source = await until(
+      () => describe1('real-src'),
+      (inst) => inst.LatestRestorableTime!.getTime() > written,
+      3000,
+    );
+    await rds.send(
+      new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'real-src', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }),
+    );
     await emulator.settle();
-    await rds.send(new RestoreDBInstanceToPointInTimeCommand({ SourceDbiResourceId: source.DbiResourceId, TargetDBInstanceIdentifier: 'real-pitr', RestoreTime: between }));
-    await rds.send(new RestoreDBInstanceToPointInTimeCommand({ SourceDbiResourceId: source.DbiResourceId, TargetDBInstanceIdentifier: 'real-latest', UseLatestRestorableTime: true }));
+    await rds.send(
+      new RestoreDBInstanceToPointInTimeCommand({
+        SourceDbiResourceId: source.DbiResourceId,
+        TargetDBInstanceIdentifier: 'real-pitr',
+        RestoreTime: between,
+      }),
+    );
+    await rds.send(
+      new RestoreDBInstanceToPointInTimeCommand({
+        SourceDbiResourceId: source.DbiResourceId,
+        TargetDBInstanceIdentifier: 'real-latest',
+        UseLatestRestorableTime: true,
+      }),
+    );
     expect(await emulator.settle()).to.deep.equal([]);
-    emulator.pids().forEach((pid) => pids.add(pid));
+    for (const pid of emulator.pids()) pids.add(pid);
     expect(await query('real-pitr', 'master', 'master-password-1', 'SELECT n FROM moments ORDER BY n')).to.deep.equal([{ n: 1 }]);
-    expect(await query('real-latest', 'master', 'master-password-1', 'SELECT n FROM moments ORDER BY n')).to.deep.equal([{ n: 1 }, { n: 2 }]);
+    expect(await query('real-latest', 'master', 'master-password-1', 'SELECT n FROM moments ORDER BY n')).to.deep.equal([
+      { n: 1 },
+      { n: 2 },
+    ]);
   });
 });

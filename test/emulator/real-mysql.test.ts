@@ -3,8 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import {
-  CreateDBInstanceCommand, CreateDBParameterGroupCommand, CreateDBSnapshotCommand, DescribeDBInstancesCommand, ModifyDBParameterGroupCommand,
-  RestoreDBInstanceFromDBSnapshotCommand, type RDSClient,
+  CreateDBInstanceCommand,
+  CreateDBParameterGroupCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBParameterGroupCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  type RDSClient,
 } from '@aws-sdk/client-rds';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { rdsClient } from './helpers.js';
@@ -37,28 +42,49 @@ describe('emulator with real MySQL databases', function () {
   async function connect(id: string, ssl: boolean) {
     const inst = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
     return mysql.createConnection({
-      host: inst.Endpoint!.Address, port: inst.Endpoint!.Port, user: 'admin1', password: 'mysql-password-1', database: 'app',
+      host: inst.Endpoint!.Address,
+      port: inst.Endpoint!.Port,
+      user: 'admin1',
+      password: 'mysql-password-1',
+      database: 'app',
       ssl: ssl ? { ca } : undefined,
     });
   }
 
   it('creates, snapshots and restores a MySQL instance with its rows; require_secure_transport applies at once', async () => {
-    await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'mysql-tls', DBParameterGroupFamily: 'mysql8.0', Description: 'tls' }));
-    await rds.send(new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'mysql-src', DBInstanceClass: 'db.t3.micro', Engine: 'mysql', EngineVersion: '8.0', MasterUsername: 'admin1',
-      MasterUserPassword: 'mysql-password-1', AllocatedStorage: 20, DBName: 'app', DBParameterGroupName: 'mysql-tls',
-    }));
+    await rds.send(
+      new CreateDBParameterGroupCommand({ DBParameterGroupName: 'mysql-tls', DBParameterGroupFamily: 'mysql8.0', Description: 'tls' }),
+    );
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'mysql-src',
+        DBInstanceClass: 'db.t3.micro',
+        Engine: 'mysql',
+        EngineVersion: '8.0',
+        MasterUsername: 'admin1',
+        MasterUserPassword: 'mysql-password-1',
+        AllocatedStorage: 20,
+        DBName: 'app',
+        DBParameterGroupName: 'mysql-tls',
+      }),
+    );
     expect(await emulator.settle()).to.deep.equal([]);
     const plain = await connect('mysql-src', false);
     await plain.query('CREATE TABLE t (x int)');
     await plain.query('INSERT INTO t VALUES (1), (2)');
     await plain.end();
 
-    await rds.send(new ModifyDBParameterGroupCommand({
-      DBParameterGroupName: 'mysql-tls', Parameters: [{ ParameterName: 'require_secure_transport', ParameterValue: '1', ApplyMethod: 'immediate' }],
-    }));
+    await rds.send(
+      new ModifyDBParameterGroupCommand({
+        DBParameterGroupName: 'mysql-tls',
+        Parameters: [{ ParameterName: 'require_secure_transport', ParameterValue: '1', ApplyMethod: 'immediate' }],
+      }),
+    );
     await emulator.settle();
-    const refused = await connect('mysql-src', false).then((c) => c.end().then(() => 'accepted'), (error: Error) => error.message);
+    const refused = await connect('mysql-src', false).then(
+      (c) => c.end().then(() => 'accepted'),
+      (error: Error) => error.message,
+    );
     // MariaDB refuses a plain-text login of a TLS-only account as "Access denied".
     expect(refused).to.match(/secure transport|Access denied/i);
     const tls = await connect('mysql-src', true);
@@ -66,7 +92,9 @@ describe('emulator with real MySQL databases', function () {
 
     await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'mysql-src', DBSnapshotIdentifier: 'mysql-snap' }));
     await emulator.settle();
-    await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'mysql-restored', DBSnapshotIdentifier: 'mysql-snap' }));
+    await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'mysql-restored', DBSnapshotIdentifier: 'mysql-snap' }),
+    );
     expect(await emulator.settle()).to.deep.equal([]);
     const restored = await connect('mysql-restored', true);
     const [rows] = await restored.query('SELECT x FROM t ORDER BY x');

@@ -11,12 +11,17 @@ describe('emulator wire format', () => {
   after(() => emulator.stop());
 
   async function post(form: Record<string, string>, headers: Record<string, string> = {}) {
-    const response = await fetch(emulator.url + '/', {
+    const response = await fetch(`${emulator.url}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', ...headers },
       body: new URLSearchParams(form).toString(),
     });
-    return { status: response.status, type: response.headers.get('content-type'), requestId: response.headers.get('x-amzn-requestid'), body: await response.text() };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      requestId: response.headers.get('x-amzn-requestid'),
+      body: await response.text(),
+    };
   }
 
   it('answers a form-encoded CreateDBInstance with the RDS response envelope', async () => {
@@ -35,13 +40,21 @@ describe('emulator wire format', () => {
     });
     expect(answer.status).to.equal(200);
     expect(answer.type).to.match(/^text\/xml/);
-    expect(answer.body).to.match(/^<CreateDBInstanceResponse xmlns="http:\/\/rds\.amazonaws\.com\/doc\/2014-10-31\/"><CreateDBInstanceResult><DBInstance>/);
-    expect(answer.body).to.match(/<\/DBInstance><\/CreateDBInstanceResult><ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/CreateDBInstanceResponse>$/);
+    expect(answer.body).to.match(
+      /^<CreateDBInstanceResponse xmlns="http:\/\/rds\.amazonaws\.com\/doc\/2014-10-31\/"><CreateDBInstanceResult><DBInstance>/,
+    );
+    expect(answer.body).to.match(
+      /<\/DBInstance><\/CreateDBInstanceResult><ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/CreateDBInstanceResponse>$/,
+    );
     expect(answer.body).to.include('<DBInstanceIdentifier>wire-one</DBInstanceIdentifier>');
     expect(answer.body).to.include('<DBInstanceStatus>creating</DBInstanceStatus>');
     expect(answer.body).to.include('<TagList><Tag><Key>team</Key><Value>Zürich team</Value></Tag></TagList>');
-    expect(answer.body).to.include('<VpcSecurityGroups><VpcSecurityGroupMembership><VpcSecurityGroupId>sg-0123456789abcdef0</VpcSecurityGroupId><Status>active</Status></VpcSecurityGroupMembership></VpcSecurityGroups>');
-    expect(answer.body).to.include('<DBParameterGroups><DBParameterGroup><DBParameterGroupName>default.postgres17</DBParameterGroupName><ParameterApplyStatus>in-sync</ParameterApplyStatus></DBParameterGroup></DBParameterGroups>');
+    expect(answer.body).to.include(
+      '<VpcSecurityGroups><VpcSecurityGroupMembership><VpcSecurityGroupId>sg-0123456789abcdef0</VpcSecurityGroupId><Status>active</Status></VpcSecurityGroupMembership></VpcSecurityGroups>',
+    );
+    expect(answer.body).to.include(
+      '<DBParameterGroups><DBParameterGroup><DBParameterGroupName>default.postgres17</DBParameterGroupName><ParameterApplyStatus>in-sync</ParameterApplyStatus></DBParameterGroup></DBParameterGroups>',
+    );
     expect(answer.body).to.include('<DBInstanceArn>arn:aws:rds:us-east-1:123456789012:db:wire-one</DBInstanceArn>');
     expect(answer.body).not.to.include('master-password-1');
     expect(answer.body).to.include(`<RequestId>${answer.requestId}</RequestId>`);
@@ -83,7 +96,9 @@ describe('emulator wire format', () => {
       'TagKeys.member.1': 'team',
     });
     expect(answer.status).to.equal(200);
-    expect(answer.body).to.match(/^<RemoveTagsFromResourceResponse [^>]+><ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/RemoveTagsFromResourceResponse>$/);
+    expect(answer.body).to.match(
+      /^<RemoveTagsFromResourceResponse [^>]+><ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/RemoveTagsFromResourceResponse>$/,
+    );
   });
 
   it('answers errors with ErrorResponse, the RDS code and the HTTP status', async () => {

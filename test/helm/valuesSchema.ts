@@ -33,7 +33,12 @@ const bool = { type: 'boolean' };
 const obj = { type: 'object' };
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
 const positiveInt = { type: 'integer', minimum: 1 };
-const strict = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
+const strict = (properties: Record<string, unknown>, required: string[] = []) => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  required,
+});
 
 export function valuesSchema(): Record<string, unknown> {
   return {
@@ -42,7 +47,10 @@ export function valuesSchema(): Record<string, unknown> {
     ...strict(
       {
         replicaCount: { type: 'integer', minimum: 1, description: 'Broker replicas; two or more for availability.' },
-        image: strict({ repository: { type: 'string', minLength: 1 }, tag: str, pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } }, ['repository']),
+        image: strict(
+          { repository: { type: 'string', minLength: 1 }, tag: str, pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } },
+          ['repository'],
+        ),
         imagePullSecrets: { type: 'array', items: strict({ name: { type: 'string', minLength: 1 } }, ['name']) },
         nameOverride: str,
         fullnameOverride: str,
@@ -51,7 +59,10 @@ export function valuesSchema(): Record<string, unknown> {
           type: 'array',
           minItems: 1,
           description: 'Newest first. Never change or remove a value still in use.',
-          items: strict({ id: { type: 'string', pattern: '^[a-z0-9]{1,8}$' }, value: { type: 'string', anyOf: [{ maxLength: 0 }, { minLength: 16 }] } }, ['id']),
+          items: strict(
+            { id: { type: 'string', pattern: '^[a-z0-9]{1,8}$' }, value: { type: 'string', anyOf: [{ maxLength: 0 }, { minLength: 16 }] } },
+            ['id'],
+          ),
         },
         existingSecret: str,
         serviceAccount: strict({ create: bool, name: str, annotations: stringMap }),
@@ -60,7 +71,10 @@ export function valuesSchema(): Record<string, unknown> {
         podLabels: stringMap,
         podSecurityContext: obj,
         securityContext: obj,
-        service: strict({ type: { enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] }, port: { type: 'integer', minimum: 1, maximum: 65535 } }),
+        service: strict({
+          type: { enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] },
+          port: { type: 'integer', minimum: 1, maximum: 65535 },
+        }),
         resources: obj,
         livenessProbe: obj,
         readinessProbe: obj,

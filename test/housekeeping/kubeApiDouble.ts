@@ -263,7 +263,8 @@ function parseLease(body: unknown): IncomingLease | string {
     const value = s[field];
     if (value !== undefined && value !== null && !Number.isInteger(value)) return `spec.${field} must be an integer`;
   }
-  if (s.holderIdentity !== undefined && s.holderIdentity !== null && typeof s.holderIdentity !== 'string') return 'spec.holderIdentity must be a string';
+  if (s.holderIdentity !== undefined && s.holderIdentity !== null && typeof s.holderIdentity !== 'string')
+    return 'spec.holderIdentity must be a string';
   return { metadata: { name: meta.name, resourceVersion: meta.resourceVersion as string | undefined }, spec: s };
 }
 
@@ -273,8 +274,25 @@ function selfSignedCertificate(): { key: string; cert: string } {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=kube-api-double',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=kube-api-double',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
       { stdio: 'ignore' },
     );
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };

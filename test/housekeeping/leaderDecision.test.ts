@@ -138,7 +138,11 @@ describe('leader election decisions', () => {
       ['the defaults (15/10/2) are valid', timings, 0],
       ['renew deadline equal to the duration is refused', { leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 }, 1],
       ['renew deadline longer than the duration is refused', { leaseDurationMs: 10_000, renewDeadlineMs: 12_000, retryPeriodMs: 2_000 }, 1],
-      ['retry period not shorter than the deadline is refused', { leaseDurationMs: 15_000, renewDeadlineMs: 5_000, retryPeriodMs: 5_000 }, 1],
+      [
+        'retry period not shorter than the deadline is refused',
+        { leaseDurationMs: 15_000, renewDeadlineMs: 5_000, retryPeriodMs: 5_000 },
+        1,
+      ],
       ['both wrong: both reported', { leaseDurationMs: 5_000, renewDeadlineMs: 6_000, retryPeriodMs: 7_000 }, 2],
     ];
     for (const [description, input, problems] of table) {
@@ -181,7 +185,9 @@ describe('leader election decisions', () => {
       expect(effectiveMode('never', { RDS_BROKER_HOUSEKEEPING_MODE: 'always' })).to.equal('always');
       expect(effectiveMode('auto', { RDS_BROKER_HOUSEKEEPING_MODE: '' })).to.equal('auto');
       expect(effectiveMode('auto', {})).to.equal('auto');
-      expect(() => effectiveMode('auto', { RDS_BROKER_HOUSEKEEPING_MODE: 'sometimes' })).to.throw(/must be one of auto, leader, always, never, not "sometimes"/);
+      expect(() => effectiveMode('auto', { RDS_BROKER_HOUSEKEEPING_MODE: 'sometimes' })).to.throw(
+        /must be one of auto, leader, always, never, not "sometimes"/,
+      );
     });
     it('leader without a Kubernetes API refuses to start, saying why', () => {
       expect(() => decideParticipation('leader', undefined)).to.throw(/no Kubernetes API.*KUBERNETES_SERVICE_HOST.*kubeconfig/);

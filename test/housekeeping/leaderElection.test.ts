@@ -26,7 +26,10 @@ describe('leader election against the Kubernetes Lease API (HTTP double)', funct
   });
 
   function spawn(count: number, options: { onStopped?: () => Promise<void> } = {}): RecordedElector[] {
-    const created = Array.from({ length: count }, (_, i) => new RecordedElector(api, `replica-${electors.length + i + 1}`, timings, options));
+    const created = Array.from(
+      { length: count },
+      (_, i) => new RecordedElector(api, `replica-${electors.length + i + 1}`, timings, options),
+    );
     electors.push(...created);
     for (const e of created) e.elector.start();
     return created;
@@ -45,9 +48,15 @@ describe('leader election against the Kubernetes Lease API (HTTP double)', funct
     sampler.stop();
 
     expect(sampler.counts.length, 'samples taken').to.be.greaterThan(100);
-    expect(sampler.counts.filter((n) => n !== 1), 'samples where the leader count was not exactly one').to.deep.equal([]);
+    expect(
+      sampler.counts.filter((n) => n !== 1),
+      'samples where the leader count was not exactly one',
+    ).to.deep.equal([]);
     expect(leader.intervals, 'the leader led once, without interruption').to.have.length(1);
-    expect(electors.filter((e) => e !== leader).flatMap((e) => e.intervals), 'the others never led').to.deep.equal([]);
+    expect(
+      electors.filter((e) => e !== leader).flatMap((e) => e.intervals),
+      'the others never led',
+    ).to.deep.equal([]);
     expect(storedHolder()).to.equal(leader.identity);
     const renewals = api.writes.filter((w) => w.outcome === 'stored' && w.holderIdentity === leader.identity);
     expect(renewals.length, 'the leader kept renewing').to.be.greaterThan(5);
@@ -105,7 +114,10 @@ describe('leader election against the Kubernetes Lease API (HTTP double)', funct
     expect(electors.flatMap((e) => e.intervals).length, 'someone led despite the conflicts').to.be.greaterThan(0);
     expect(sampler.max(), 'most electors leading in any sample').to.be.at.most(1);
     expect(overlaps(electors), 'leadership intervals that overlap').to.deep.equal([]);
-    expect(api.writes.filter((w) => w.outcome === 'invalid'), 'writes the API server would refuse').to.deep.equal([]);
+    expect(
+      api.writes.filter((w) => w.outcome === 'invalid'),
+      'writes the API server would refuse',
+    ).to.deep.equal([]);
   });
 
   it('a stopping leader stops its work first, then releases the lease, and another takes it at once', async () => {
@@ -137,7 +149,8 @@ describe('leader election against the Kubernetes Lease API (HTTP double)', funct
 
   it('waits out a lease held by someone else that keeps being renewed, and never leads meanwhile', async () => {
     // A holder outside this test (another broker version, kubectl) renews the lease.
-    const renew = () => api.put(namespace, leaseName, { holderIdentity: 'outsider', leaseDurationSeconds: 2, renewTime: microNow(), leaseTransitions: 0 });
+    const renew = () =>
+      api.put(namespace, leaseName, { holderIdentity: 'outsider', leaseDurationSeconds: 2, renewTime: microNow(), leaseTransitions: 0 });
     renew();
     const outsider = setInterval(renew, 300);
     try {

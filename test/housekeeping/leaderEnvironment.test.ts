@@ -24,7 +24,12 @@ describe('leader election environment', function () {
   describe('where the Kubernetes API is (pure)', () => {
     const table: Array<[string, NodeJS.ProcessEnv, string | undefined, ReturnType<typeof detectKubeAccess>]> = [
       ['in a pod', { KUBERNETES_SERVICE_HOST: '10.0.0.1' }, undefined, { kind: 'in-cluster' }],
-      ['a configured kubeconfig wins over the pod', { KUBERNETES_SERVICE_HOST: '10.0.0.1' }, '/etc/kube/config', { kind: 'kubeconfig', path: '/etc/kube/config' }],
+      [
+        'a configured kubeconfig wins over the pod',
+        { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+        '/etc/kube/config',
+        { kind: 'kubeconfig', path: '/etc/kube/config' },
+      ],
       ['a configured kubeconfig outside a pod', {}, 'k.yaml', { kind: 'kubeconfig', path: 'k.yaml' }],
       ['KUBECONFIG in the shell alone does not count', { KUBECONFIG: '/home/dev/.kube/config' }, undefined, undefined],
       ['nothing', {}, undefined, undefined],
@@ -82,7 +87,10 @@ describe('leader election environment', function () {
       running = undefined;
       await api.close();
       rmSync(dir, { recursive: true, force: true });
-      for (const [key, value] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+      for (const [key, value] of [
+        ['KUBERNETES_SERVICE_HOST', saved.host],
+        ['KUBERNETES_SERVICE_PORT', saved.port],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
@@ -115,7 +123,12 @@ describe('leader election environment', function () {
         stringify({
           apiVersion: 'v1',
           kind: 'Config',
-          clusters: [{ name: 'double', cluster: { server: api.url, 'certificate-authority-data': Buffer.from(api.certificatePem).toString('base64') } }],
+          clusters: [
+            {
+              name: 'double',
+              cluster: { server: api.url, 'certificate-authority-data': Buffer.from(api.certificatePem).toString('base64') },
+            },
+          ],
           users: [{ name: 'operator', user: { token: 'kubeconfig-token' } }],
           contexts: [{ name: 'double', context: { cluster: 'double', user: 'operator', namespace: 'brokers-from-context' } }],
           'current-context': 'double',

@@ -33,11 +33,15 @@ function recordingJob(runs: Run[], replica: string, name: string, schedule: stri
       runs.push(run);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, holdMs);
-        signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          run.aborted = true;
-          resolve();
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            run.aborted = true;
+            resolve();
+          },
+          { once: true },
+        );
       });
       run.end = performance.now();
     },
@@ -69,10 +73,9 @@ describe('housekeeping scheduler', function () {
       });
     }
     it('refuses a job with a bad schedule, naming the job', () => {
-      expect(() => new HousekeepingScheduler([{ name: 'snapshot-cleanup', schedule: '* *', run: async () => {} }], { jitterMs: 0 })).to.throw(
-        ScheduleError,
-        /snapshot-cleanup/,
-      );
+      expect(
+        () => new HousekeepingScheduler([{ name: 'snapshot-cleanup', schedule: '* *', run: async () => {} }], { jitterMs: 0 }),
+      ).to.throw(ScheduleError, /snapshot-cleanup/);
     });
     it('refuses two jobs of one name', () => {
       const job = { name: 'resync', schedule: '* * * * *', run: async () => {} };
@@ -107,10 +110,16 @@ describe('housekeeping scheduler', function () {
     it('counts a failing run and goes on to the next occurrence', async () => {
       let calls = 0;
       const scheduler = new HousekeepingScheduler(
-        [{ name: 'flaky', schedule: '* * * * * *', run: async () => {
-          calls++;
-          if (calls === 1) throw new Error('RDS throttled the describe');
-        } }],
+        [
+          {
+            name: 'flaky',
+            schedule: '* * * * * *',
+            run: async () => {
+              calls++;
+              if (calls === 1) throw new Error('RDS throttled the describe');
+            },
+          },
+        ],
         { jitterMs: 0 },
       );
       const lead = new AbortController();
@@ -166,8 +175,14 @@ describe('housekeeping scheduler', function () {
       const runs: Run[] = [];
       for (const name of ['broker-a', 'broker-b', 'broker-c']) {
         const token = `${name}-token`;
-        const jobs = [recordingJob(runs, name, 'resync', '* * * * * *', 400), recordingJob(runs, name, 'long-cleanup', '* * * * * *', 60_000)];
-        const housekeeping = startHousekeeping(settings({ mode: 'leader' }), jobs, { env: { POD_NAME: name }, store: storeFor(api, token) });
+        const jobs = [
+          recordingJob(runs, name, 'resync', '* * * * * *', 400),
+          recordingJob(runs, name, 'long-cleanup', '* * * * * *', 60_000),
+        ];
+        const housekeeping = startHousekeeping(settings({ mode: 'leader' }), jobs, {
+          env: { POD_NAME: name },
+          store: storeFor(api, token),
+        });
         replicas.push({ name, token, housekeeping });
       }
       await waitFor(() => runs.some((r) => r.job === 'resync'), 'a first resync run');
@@ -181,7 +196,10 @@ describe('housekeeping scheduler', function () {
       const oldRuns = runs.filter((r) => r.replica === leader.name);
       const newRuns = runs.filter((r) => r.replica !== leader.name);
       expect(oldRuns.find((r) => r.job === 'long-cleanup')?.aborted, 'the long job on the old leader was aborted').to.equal(true);
-      expect(oldRuns.every((r) => r.end !== undefined), 'every run on the old leader has ended').to.equal(true);
+      expect(
+        oldRuns.every((r) => r.end !== undefined),
+        'every run on the old leader has ended',
+      ).to.equal(true);
       const lastOldEnd = Math.max(...oldRuns.map((r) => r.end!));
       const firstNewStart = Math.min(...newRuns.map((r) => r.start));
       expect(lastOldEnd, 'the old leader stopped before the new one started').to.be.below(firstNewStart);

@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { DeleteDBInstanceCommand, ModifyDBInstanceCommand, RemoveTagsFromResourceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import {
+  DeleteDBInstanceCommand,
+  ModifyDBInstanceCommand,
+  RemoveTagsFromResourceCommand,
+  DescribeDBInstancesCommand,
+} from '@aws-sdk/client-rds';
 import { checkMasterCredentials, resyncPendingSteps } from '../../src/housekeeping/jobs.js';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
 import { basicAuth } from '../support/http.js';
@@ -27,7 +32,12 @@ describe('any request at any moment', function () {
 
   const identifier = (id: string) => `local-${id}`;
   const provision = (id: string, parameters: Record<string, unknown> = {}) =>
-    stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, context: cfContext(), parameters });
+    stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.small,
+      context: cfContext(),
+      parameters,
+    });
   const deprovision = (id: string) => stack.server.client.delete(`/v2/service_instances/${id}?accepts_incomplete=true&${ids()}`);
 
   it('DELETE while creating: accepted, performed once RDS allows it, then 410 and nothing left', async () => {
@@ -49,7 +59,10 @@ describe('any request at any moment', function () {
     const id = randomUUID();
     expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
     await emulatorAdmin(stack, 'POST', 'hold', { instance: identifier(id) });
-    const update = await stack.server.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.medium });
+    const update = await stack.server.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.medium,
+    });
     expect(update.status, update.text).to.equal(202);
     expect((await deprovision(id)).status).to.equal(202);
     await emulatorAdmin(stack, 'POST', 'release', { instance: identifier(id) });
@@ -100,11 +113,17 @@ describe('any request at any moment', function () {
       const id = randomUUID();
       await emulatorAdmin(stack, 'POST', 'hold', { instance: identifier(id) });
       expect((await provision(id, { restore_from_latest_snapshot_of: source })).status).to.equal(202);
-      const update = await stack.server.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.medium });
+      const update = await stack.server.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.medium,
+      });
       expect(update.status).to.equal(422);
       expect(update.json.error).to.equal('ConcurrencyError');
       expect(update.json.description).to.match(/restore is in progress/);
-      const bind = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small });
+      const bind = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.small,
+      });
       expect(bind.status).to.equal(422);
       expect(bind.json.error).to.equal('ConcurrencyError');
       await emulatorAdmin(stack, 'POST', 'release', { instance: identifier(id) });
@@ -134,17 +153,25 @@ describe('any request at any moment', function () {
       const url = new URL(`${stack.server.url}/v2/service_instances/${id}?accepts_incomplete=true`);
       const req = httpRequest(url, {
         method: 'PUT',
-        headers: { 'X-Broker-API-Version': '2.17', Authorization: basicAuth(stack.server.client.credentials), 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        headers: {
+          'X-Broker-API-Version': '2.17',
+          Authorization: basicAuth(stack.server.client.credentials),
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+        },
       });
       req.on('error', () => resolve());
       // The platform gives up before the answer arrives (a timeout): the connection is cut at once.
-      req.end(body, () => setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 5));
+      req.end(body, () =>
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 5),
+      );
     });
     // The broker finished the request and wrote its answer; the platform never read it.
-    const answered = () => stack.server.captured.lines().some((line) => line.msg === 'request' && line.method === 'PUT' && String(line.path).endsWith(id));
+    const answered = () =>
+      stack.server.captured.lines().some((line) => line.msg === 'request' && line.method === 'PUT' && String(line.path).endsWith(id));
     for (let i = 0; i < 200 && !answered(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
     expect(answered(), 'the broker logged the provision').to.equal(true);
     let status = 0;
@@ -165,9 +192,14 @@ describe('any request at any moment', function () {
       const [one, two] = await Promise.all([processes.start(), processes.start()]);
       const id = randomUUID();
       const body = { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, context: cfContext() };
-      const answers = await Promise.all([one.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, body), two.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, body)]);
+      const answers = await Promise.all([
+        one.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, body),
+        two.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, body),
+      ]);
       expect(answers.map((a) => a.status).sort()).to.deep.equal([202, 202]);
-      const described = await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: [identifier(id)] }] }));
+      const described = await stack.broker.deps.rds.client.send(
+        new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: [identifier(id)] }] }),
+      );
       expect(described.DBInstances).to.have.length(1);
       expect((await pollUntilDone(stack, id, 'provision')).state).to.equal('succeeded');
     } finally {
@@ -180,7 +212,9 @@ describe('any request at any moment', function () {
       const id = randomUUID();
       expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
       await bindUri(stack, id, 'b');
-      await stack.broker.deps.rds.client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier(id), SkipFinalSnapshot: true }));
+      await stack.broker.deps.rds.client.send(
+        new DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier(id), SkipFinalSnapshot: true }),
+      );
       for (let i = 0; i < 300 && (await instanceExists(stack, id)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
       expect((await stack.server.client.get(`/v2/service_instances/${id}`)).status).to.equal(404);
       const poll = await stack.server.client.get(`/v2/service_instances/${id}/last_operation?operation=provision`);
@@ -208,9 +242,18 @@ describe('any request at any moment', function () {
     it('a master password changed by hand: bind says so, housekeeping repairs it, bind works again', async () => {
       const id = randomUUID();
       expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
-      await stack.broker.deps.rds.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier(id), MasterUserPassword: 'changed-by-hand-123', ApplyImmediately: true }));
+      await stack.broker.deps.rds.client.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: identifier(id),
+          MasterUserPassword: 'changed-by-hand-123',
+          ApplyImmediately: true,
+        }),
+      );
       await emulatorAdmin(stack, 'POST', 'settle', {});
-      const bind = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small });
+      const bind = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.small,
+      });
       expect(bind.status).to.equal(502);
       expect(bind.json.description).to.match(/master credentials/);
       const repaired = await checkMasterCredentials(stack.broker.deps);

@@ -39,7 +39,9 @@ describe('restore survives a broker killed between each step and its tag', funct
 
   async function pollToEnd(client: () => OsbClient, instanceId: string): Promise<string> {
     for (let i = 0; i < 1500; i++) {
-      const response = await client().get(`/v2/service_instances/${instanceId}/last_operation?operation=restore`).catch(() => undefined);
+      const response = await client()
+        .get(`/v2/service_instances/${instanceId}/last_operation?operation=restore`)
+        .catch(() => undefined);
       if (response?.status === 200 && response.json.state !== 'in progress') return response.json.state;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

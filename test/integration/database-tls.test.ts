@@ -17,7 +17,25 @@ describe('TLS to databases: a broker that does not trust the server refuses to g
 
   before(async () => {
     // An authority of its own, which signed nothing the emulator serves.
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', wrongCa, '-days', '1', '-subj', '/CN=not the emulator'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        wrongCa,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=not the emulator',
+      ],
+      { stdio: 'ignore' },
+    );
     stack = await startStack({ configure: (doc) => (doc.database.tls.caBundleFile = wrongCa) });
   });
   after(async () => {
@@ -28,7 +46,10 @@ describe('TLS to databases: a broker that does not trust the server refuses to g
   it('bind fails with a description naming certificate verification, and creates no role', async () => {
     const id = randomUUID();
     expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
-    const response = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small });
+    const response = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.small,
+    });
     expect(response.status).to.equal(502);
     expect(response.json.description).to.match(/certificate/i);
     expect(response.json.description).to.contain('127.0.0.1');

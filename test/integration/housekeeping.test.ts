@@ -27,16 +27,28 @@ describe('housekeeping against the emulator', function () {
     return (all.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier!);
   };
 
-  it('deletes this broker\'s snapshots past retention, keeps recent, foreign and final ones', async () => {
+  it("deletes this broker's snapshots past retention, keeps recent, foreign and final ones", async () => {
     const rds = stack.broker.deps.rds.client;
     await takeSnapshot(stack, a, 'hk-old');
     // Time passes in the emulator: what is taken from now on is 40 days younger.
     await emulatorAdmin(stack, 'POST', 'clock', { advanceMs: 40 * DAY });
     await takeSnapshot(stack, a, 'hk-recent');
-    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: `local-${a}`, DBSnapshotIdentifier: 'hk-foreign-old', Tags: [{ Key: 'Broker Name', Value: 'someone-else' }] }));
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: `local-${a}`,
+        DBSnapshotIdentifier: 'hk-foreign-old',
+        Tags: [{ Key: 'Broker Name', Value: 'someone-else' }],
+      }),
+    );
     const deleted = randomUUID();
     expect((await provisionAndWait(stack, deleted)).state).to.equal('succeeded');
-    expect((await stack.server.client.delete(`/v2/service_instances/${deleted}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`)).status).to.equal(202);
+    expect(
+      (
+        await stack.server.client.delete(
+          `/v2/service_instances/${deleted}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`,
+        )
+      ).status,
+    ).to.equal(202);
     expect((await pollUntilDone(stack, deleted, 'deprovision')).status).to.equal(410);
     await emulatorAdmin(stack, 'POST', 'settle', {});
     const foreign = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'hk-foreign-old' }))).DBSnapshots![0]!;
@@ -44,7 +56,11 @@ describe('housekeeping against the emulator', function () {
 
     // Housekeeping runs "now" in the emulator's time: 40 days after the first snapshot.
     const now = new Date(Date.now() + 40 * DAY);
-    const removed = await cleanUpSnapshots({ ...stack.broker.deps, config: { ...stack.broker.deps.config, snapshots: { retentionDays: 30, finalSnapshotRetentionDays: 90 } }, now: () => now });
+    const removed = await cleanUpSnapshots({
+      ...stack.broker.deps,
+      config: { ...stack.broker.deps.config, snapshots: { retentionDays: 30, finalSnapshotRetentionDays: 90 } },
+      now: () => now,
+    });
     expect(removed).to.deep.equal(['hk-old']);
     const left = await snapshotIds();
     expect(left).to.include.members(['hk-recent', 'hk-foreign-old']);

@@ -32,7 +32,13 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
   let stack: Stack;
   let ca: string;
   const instanceId = randomUUID();
-  const provisionBody = { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, context, organization_guid: 'org-1', space_guid: 'space-1' };
+  const provisionBody = {
+    service_id: LOCAL_SERVICE_ID,
+    plan_id: LOCAL_PLANS.small,
+    context,
+    organization_guid: 'org-1',
+    space_guid: 'space-1',
+  };
 
   before(async () => {
     stack = await startStack();
@@ -49,7 +55,10 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
     expect(response.json.metadata.labels.rds_arn).to.match(/^arn:aws:rds:/);
     const repeat = await stack.server.client.put(`/v2/service_instances/${instanceId}?accepts_incomplete=true`, provisionBody);
     expect(repeat.status).to.be.oneOf([200, 202]);
-    const different = await stack.server.client.put(`/v2/service_instances/${instanceId}?accepts_incomplete=true`, { ...provisionBody, plan_id: LOCAL_PLANS.medium });
+    const different = await stack.server.client.put(`/v2/service_instances/${instanceId}?accepts_incomplete=true`, {
+      ...provisionBody,
+      plan_id: LOCAL_PLANS.medium,
+    });
     expect(different.status).to.equal(409);
     expect(different.json.description).to.be.a('string');
     const done = await pollUntilDone(stack, instanceId, 'provision');
@@ -59,7 +68,10 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
   });
 
   it('refuses a bind on an unknown instance and GET of an unknown binding', async () => {
-    const missing = await stack.server.client.put(`/v2/service_instances/${randomUUID()}/service_bindings/${randomUUID()}`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small });
+    const missing = await stack.server.client.put(`/v2/service_instances/${randomUUID()}/service_bindings/${randomUUID()}`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.small,
+    });
     expect(missing.status).to.equal(404);
     expect(missing.json.description).to.be.a('string');
     const unknownBinding = await stack.server.client.get(`/v2/service_instances/${instanceId}/service_bindings/${randomUUID()}`);
@@ -86,7 +98,10 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
     const repeat = await stack.server.client.put(`/v2/service_instances/${instanceId}/service_bindings/${b1}`, bindBody);
     expect(repeat.status).to.equal(200);
     expect(repeat.json.credentials).to.deep.equal(credentials);
-    const conflicting = await stack.server.client.put(`/v2/service_instances/${instanceId}/service_bindings/${b1}`, { ...bindBody, parameters: { read_only: true } });
+    const conflicting = await stack.server.client.put(`/v2/service_instances/${instanceId}/service_bindings/${b1}`, {
+      ...bindBody,
+      parameters: { read_only: true },
+    });
     expect(conflicting.status).to.equal(409);
 
     const c1 = await connect(uri1, ca);
@@ -107,7 +122,11 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
   });
 
   it('a read-only binding reads but cannot write', async () => {
-    const response = await stack.server.client.put(`/v2/service_instances/${instanceId}/service_bindings/${readOnly}`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, parameters: { read_only: true } });
+    const response = await stack.server.client.put(`/v2/service_instances/${instanceId}/service_bindings/${readOnly}`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.small,
+      parameters: { read_only: true },
+    });
     expect(response.status, response.text).to.equal(201);
     const client = await connect(response.json.credentials.uri, ca);
     const rows = await client.query('SELECT count(*)::int AS n FROM notes');
@@ -119,7 +138,9 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
   });
 
   it('unbinding the first binding refuses its credentials and keeps the table for the second', async () => {
-    const response = await stack.server.client.delete(`/v2/service_instances/${instanceId}/service_bindings/${b1}?service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`);
+    const response = await stack.server.client.delete(
+      `/v2/service_instances/${instanceId}/service_bindings/${b1}?service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`,
+    );
     expect(response.status).to.equal(200);
     expect(await refused(uri1, ca)).to.equal(true);
     const c2 = await connect(uri2, ca);
@@ -127,7 +148,9 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
     expect(rows.rows.map((r) => r.body)).to.deep.equal(['from b1', 'from b2']);
     await c2.query("INSERT INTO notes (body) VALUES ('after unbind')");
     await c2.end();
-    const again = await stack.server.client.delete(`/v2/service_instances/${instanceId}/service_bindings/${b1}?service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`);
+    const again = await stack.server.client.delete(
+      `/v2/service_instances/${instanceId}/service_bindings/${b1}?service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`,
+    );
     expect(again.status).to.equal(410);
   });
 
@@ -146,7 +169,10 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
   });
 
   it('changes plan: RDS shows the new instance class and the plan tag follows', async () => {
-    const response = await stack.server.client.patch(`/v2/service_instances/${instanceId}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.medium });
+    const response = await stack.server.client.patch(`/v2/service_instances/${instanceId}?accepts_incomplete=true`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.medium,
+    });
     expect(response.status, response.text).to.equal(202);
     const done = await pollUntilDone(stack, instanceId, response.json.operation);
     expect(done.state, done.description).to.equal('succeeded');
@@ -160,18 +186,24 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
   });
 
   it('deprovisions with a final snapshot that carries the tags, then answers 410', async () => {
-    const response = await stack.server.client.delete(`/v2/service_instances/${instanceId}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.medium}`);
+    const response = await stack.server.client.delete(
+      `/v2/service_instances/${instanceId}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.medium}`,
+    );
     expect(response.status, response.text).to.equal(202);
     const done = await pollUntilDone(stack, instanceId, 'deprovision');
     expect(done.status).to.equal(410);
-    const snapshots = await stack.broker.deps.rds.client.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: `local-${instanceId}`, SnapshotType: 'manual' }));
+    const snapshots = await stack.broker.deps.rds.client.send(
+      new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: `local-${instanceId}`, SnapshotType: 'manual' }),
+    );
     const final = (snapshots.DBSnapshots ?? []).find((s) => /final/.test(s.DBSnapshotIdentifier ?? ''));
     expect(final, 'final snapshot').to.not.equal(undefined);
     const tags = Object.fromEntries((final!.TagList ?? []).map((t) => [t.Key, t.Value]));
     expect(tags['Instance ID']).to.equal(instanceId);
     expect(tags['Broker Name']).to.equal('rds-broker-local');
     expect(tags['Space ID']).to.equal('space-1');
-    const again = await stack.server.client.delete(`/v2/service_instances/${instanceId}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.medium}`);
+    const again = await stack.server.client.delete(
+      `/v2/service_instances/${instanceId}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.medium}`,
+    );
     expect(again.status).to.equal(410);
   });
 });

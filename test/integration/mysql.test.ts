@@ -17,7 +17,7 @@ describe('MySQL plans through the OSB API', function () {
 
   before(async function () {
     if (!mariadbInstalled) {
-      console.log('      skipped: mariadbd is not installed (.ci/run installs Debian\'s mariadb-server)');
+      console.log("      skipped: mariadbd is not installed (.ci/run installs Debian's mariadb-server)");
       this.skip();
     }
     stack = await startStack({ emulator: { speed: 0 } });
@@ -27,13 +27,21 @@ describe('MySQL plans through the OSB API', function () {
     await stack?.stop();
   });
 
-  const body = { service_id: LOCAL_MYSQL_SERVICE_ID, plan_id: LOCAL_PLANS.mysql, context: { platform: 'cloudfoundry', organization_guid: 'o', space_guid: 's' } };
+  const body = {
+    service_id: LOCAL_MYSQL_SERVICE_ID,
+    plan_id: LOCAL_PLANS.mysql,
+    context: { platform: 'cloudfoundry', organization_guid: 'o', space_guid: 's' },
+  };
   const bind = async (instanceId: string, bindingId: string, parameters: Record<string, unknown> = {}) => {
-    const response = await stack.server.client.put(`/v2/service_instances/${instanceId}/service_bindings/${bindingId}`, { ...body, parameters });
+    const response = await stack.server.client.put(`/v2/service_instances/${instanceId}/service_bindings/${bindingId}`, {
+      ...body,
+      parameters,
+    });
     expect(response.status, response.text).to.be.oneOf([200, 201]);
     return response.json.credentials as Record<string, any>;
   };
-  const connect = (c: Record<string, any>) => mysql.createConnection({ host: c.host, port: c.port, user: c.username, password: c.password, database: c.name, ssl: { ca } });
+  const connect = (c: Record<string, any>) =>
+    mysql.createConnection({ host: c.host, port: c.port, user: c.username, password: c.password, database: c.name, ssl: { ca } });
   const refused = async (c: Record<string, any>) => {
     try {
       await (await connect(c)).end();
@@ -75,7 +83,7 @@ describe('MySQL plans through the OSB API', function () {
     await c.end();
   });
 
-  it('restores from a snapshot: the data comes along, the source\'s users do not', async () => {
+  it("restores from a snapshot: the data comes along, the source's users do not", async () => {
     const rds = stack.broker.deps.rds.client;
     await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: `local-${a}`, DBSnapshotIdentifier: `mysql-${a.slice(0, 8)}` }));
     for (let i = 0; i < 600; i++) {
@@ -84,7 +92,10 @@ describe('MySQL plans through the OSB API', function () {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const b = randomUUID();
-    const response = await stack.server.client.put(`/v2/service_instances/${b}?accepts_incomplete=true`, { ...body, parameters: { restore_from_latest_snapshot_of: a } });
+    const response = await stack.server.client.put(`/v2/service_instances/${b}?accepts_incomplete=true`, {
+      ...body,
+      parameters: { restore_from_latest_snapshot_of: a },
+    });
     expect(response.status, response.text).to.equal(202);
     const done = await pollUntilDone(stack, b, 'restore');
     expect(done.state, done.description).to.equal('succeeded');
@@ -97,9 +108,21 @@ describe('MySQL plans through the OSB API', function () {
   });
 
   it('unbinding refuses the credentials; deprovision answers 410 at the end', async () => {
-    expect((await stack.server.client.delete(`/v2/service_instances/${a}/service_bindings/one?service_id=${LOCAL_MYSQL_SERVICE_ID}&plan_id=${LOCAL_PLANS.mysql}`)).status).to.equal(200);
+    expect(
+      (
+        await stack.server.client.delete(
+          `/v2/service_instances/${a}/service_bindings/one?service_id=${LOCAL_MYSQL_SERVICE_ID}&plan_id=${LOCAL_PLANS.mysql}`,
+        )
+      ).status,
+    ).to.equal(200);
     expect(await refused(first)).to.equal(true);
-    expect((await stack.server.client.delete(`/v2/service_instances/${a}?accepts_incomplete=true&service_id=${LOCAL_MYSQL_SERVICE_ID}&plan_id=${LOCAL_PLANS.mysql}`)).status).to.equal(202);
+    expect(
+      (
+        await stack.server.client.delete(
+          `/v2/service_instances/${a}?accepts_incomplete=true&service_id=${LOCAL_MYSQL_SERVICE_ID}&plan_id=${LOCAL_PLANS.mysql}`,
+        )
+      ).status,
+    ).to.equal(202);
     expect((await pollUntilDone(stack, a, 'deprovision')).status).to.equal(410);
   });
 });

@@ -40,7 +40,12 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
   });
 
   const provision = (id: string, context: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, context, ...extra });
+    stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.small,
+      context,
+      ...extra,
+    });
 
   describe('Kubernetes tenants', () => {
     const a = randomUUID();
@@ -73,7 +78,11 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
 
     it('allows the same namespace of the same cluster', async () => {
       const id = randomUUID();
-      const response = conforms(await provision(id, k8s('team-a'), { parameters: { restore_from_latest_snapshot_of: a } }), instancePath, 'put');
+      const response = conforms(
+        await provision(id, k8s('team-a'), { parameters: { restore_from_latest_snapshot_of: a } }),
+        instancePath,
+        'put',
+      );
       expect(response.status, response.text).to.equal(202);
       expect((await pollUntilDone(stack, id, 'restore')).state).to.equal('succeeded');
     });
@@ -81,7 +90,10 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
     it('a context-only update changes the tags, not RDS, and answers at once', async () => {
       const before = stack.emulator.stats();
       const response = conforms(
-        await stack.server.client.patch(`/v2/service_instances/${a}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, context: { ...k8s('team-a'), instance_name: 'renamed-db' } }),
+        await stack.server.client.patch(`/v2/service_instances/${a}?accepts_incomplete=true`, {
+          service_id: LOCAL_SERVICE_ID,
+          context: { ...k8s('team-a'), instance_name: 'renamed-db' },
+        }),
         instancePath,
         'patch',
       );
@@ -101,10 +113,25 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
     });
 
     it('refuses a version that differs from the catalog with 422 MaintenanceInfoConflict', async () => {
-      const put = conforms(await provision(randomUUID(), { platform: 'cloudfoundry', organization_guid: 'o', space_guid: 's' }, { maintenance_info: { version: '99.0.0' } }), instancePath, 'put');
+      const put = conforms(
+        await provision(
+          randomUUID(),
+          { platform: 'cloudfoundry', organization_guid: 'o', space_guid: 's' },
+          { maintenance_info: { version: '99.0.0' } },
+        ),
+        instancePath,
+        'put',
+      );
       expect(put.status).to.equal(422);
       expect(put.json.error).to.equal('MaintenanceInfoConflict');
-      const patch = conforms(await stack.server.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, maintenance_info: { version: '99.0.0' } }), instancePath, 'patch');
+      const patch = conforms(
+        await stack.server.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+          service_id: LOCAL_SERVICE_ID,
+          maintenance_info: { version: '99.0.0' },
+        }),
+        instancePath,
+        'patch',
+      );
       expect(patch.status).to.equal(422);
       expect(patch.json.error).to.equal('MaintenanceInfoConflict');
     });
@@ -113,7 +140,14 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
       const fetched = conforms(await stack.server.client.get(`/v2/service_instances/${id}`), instancePath, 'get');
       expect(fetched.json.maintenance_info.version).to.equal('17.2.0');
       // The operator rolls out a catalog whose plan moved to 17.5: a second broker on the same RDS.
-      const document = localConfigDocument({ port: 0, emulatorUrl: stack.emulator.url, caFile: stack.emulator.caFile, username: 'platform', password: 'platform-password-for-tests', derivationSecret: 'unused-secret-replaced-below' });
+      const document = localConfigDocument({
+        port: 0,
+        emulatorUrl: stack.emulator.url,
+        caFile: stack.emulator.caFile,
+        username: 'platform',
+        password: 'platform-password-for-tests',
+        derivationSecret: 'unused-secret-replaced-below',
+      });
       (document.broker as any).derivationSecrets = stack.config.broker.derivationSecrets;
       (document.catalog as any).services[0].plans[0].rds.engineVersion = '17.5';
       const config = buildConfig(document, {});
@@ -124,7 +158,15 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
         const catalog = await upgraded.client.get('/v2/catalog');
         const newer = catalog.json.services[0].plans[0].maintenance_info;
         expect(newer.version).to.equal('17.5.0');
-        const response = conforms(await upgraded.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, maintenance_info: { version: newer.version } }), instancePath, 'patch');
+        const response = conforms(
+          await upgraded.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+            service_id: LOCAL_SERVICE_ID,
+            plan_id: LOCAL_PLANS.small,
+            maintenance_info: { version: newer.version },
+          }),
+          instancePath,
+          'patch',
+        );
         expect(response.status, response.text).to.equal(202);
         for (let i = 0; i < 600; i++) {
           const poll = await upgraded.client.get(`/v2/service_instances/${id}/last_operation?operation=${response.json.operation}`);
@@ -148,7 +190,11 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
   describe('binding rotation, metadata and endpoints', () => {
     const id = randomUUID();
     before(async () => {
-      const response = conforms(await provision(id, { platform: 'cloudfoundry', organization_guid: 'o', space_guid: 's' }), instancePath, 'put');
+      const response = conforms(
+        await provision(id, { platform: 'cloudfoundry', organization_guid: 'o', space_guid: 's' }),
+        instancePath,
+        'put',
+      );
       expect(response.json.metadata.labels).to.include.keys('rds_arn', 'engine', 'engine_version');
       expect((await pollUntilDone(stack, id, 'provision')).state).to.equal('succeeded');
     });
@@ -157,19 +203,30 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
       const fetched = conforms(await stack.server.client.get(`/v2/service_instances/${id}`), instancePath, 'get');
       expect(fetched.json.metadata.labels.engine).to.equal('postgres');
       expect(fetched.json.metadata.labels.rds_arn).to.match(/^arn:aws:rds:/);
-      const bind = conforms(await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/meta`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small }), bindingPath, 'put');
+      const bind = conforms(
+        await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/meta`, {
+          service_id: LOCAL_SERVICE_ID,
+          plan_id: LOCAL_PLANS.small,
+        }),
+        bindingPath,
+        'put',
+      );
       expect(bind.json.endpoints[0]).to.include({ host: bind.json.credentials.host, protocol: 'tcp' });
       expect(bind.json.endpoints[0].ports).to.deep.equal([String(bind.json.credentials.port)]);
       const got = conforms(await stack.server.client.get(`/v2/service_instances/${id}/service_bindings/meta`), bindingPath, 'get');
       expect(got.json.endpoints).to.deep.equal(bind.json.endpoints);
     });
 
-    it('a successor binding has new credentials and its predecessor\'s access; the predecessor works until unbound', async () => {
+    it("a successor binding has new credentials and its predecessor's access; the predecessor works until unbound", async () => {
       const predecessorUri = await bindUri(stack, id, 'old', { read_only: true });
       const writer = await bindUri(stack, id, 'writer');
       await query(writer, ca, "CREATE TABLE r (v text); INSERT INTO r VALUES ('x')");
       const rotated = conforms(
-        await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/new`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, predecessor_binding_id: 'old' }),
+        await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/new`, {
+          service_id: LOCAL_SERVICE_ID,
+          plan_id: LOCAL_PLANS.small,
+          predecessor_binding_id: 'old',
+        }),
         bindingPath,
         'put',
       );
@@ -184,14 +241,24 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
         await query(uri, ca, "INSERT INTO r VALUES ('y')").catch((e: Error) => (error = e.message));
         expect(error).to.match(/read-only|permission denied/);
       }
-      expect((await stack.server.client.delete(`/v2/service_instances/${id}/service_bindings/old?service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`)).status).to.equal(200);
+      expect(
+        (
+          await stack.server.client.delete(
+            `/v2/service_instances/${id}/service_bindings/old?service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`,
+          )
+        ).status,
+      ).to.equal(200);
       expect(await loginRefused(predecessorUri, ca)).to.equal(true);
       expect((await query(successorUri, ca, 'SELECT v FROM r'))[0].v).to.equal('x');
     });
 
     it('refuses an unknown predecessor, and one of another instance', async () => {
       const unknown = conforms(
-        await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, predecessor_binding_id: 'never-existed' }),
+        await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, {
+          service_id: LOCAL_SERVICE_ID,
+          plan_id: LOCAL_PLANS.small,
+          predecessor_binding_id: 'never-existed',
+        }),
         bindingPath,
         'put',
       );
@@ -200,7 +267,11 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
       expect((await provision(other, { platform: 'cloudfoundry', organization_guid: 'o', space_guid: 's' })).status).to.equal(202);
       expect((await pollUntilDone(stack, other, 'provision')).state).to.equal('succeeded');
       await bindUri(stack, other, 'elsewhere');
-      const foreign = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, predecessor_binding_id: 'elsewhere' });
+      const foreign = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${randomUUID()}`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.small,
+        predecessor_binding_id: 'elsewhere',
+      });
       expect(foreign.status).to.equal(400);
     });
   });

@@ -25,7 +25,9 @@ describe('recovering a deleted database', function () {
     await query(uri, ca, "INSERT INTO t VALUES ('second')");
     // Let the WAL archive take the second write before the instance goes.
     await sleep(3000);
-    const response = await stack.server.client.delete(`/v2/service_instances/${a}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`);
+    const response = await stack.server.client.delete(
+      `/v2/service_instances/${a}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`,
+    );
     expect(response.status).to.equal(202);
     expect((await pollUntilDone(stack, a, 'deprovision')).status).to.equal(410);
     expect(await instanceExists(stack, a)).to.equal(false);
@@ -35,9 +37,14 @@ describe('recovering a deleted database', function () {
   });
 
   const restore = (id: string, parameters: Record<string, unknown>, context = cfContext()) =>
-    stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small, context, parameters });
+    stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.small,
+      context,
+      parameters,
+    });
 
-  it('restores B from the final snapshot of the deleted A: A\'s rows, and a new binding works', async () => {
+  it("restores B from the final snapshot of the deleted A: A's rows, and a new binding works", async () => {
     const b = randomUUID();
     const response = await restore(b, { restore_from_latest_snapshot_of: a });
     expect(response.status, response.text).to.equal(202);
@@ -48,12 +55,16 @@ describe('recovering a deleted database', function () {
     expect(fetched.json.parameters.restored_from_snapshot_of).to.equal(a);
   });
 
-  it('refuses another tenant, on the snapshot\'s own tags, and creates nothing', async () => {
+  it("refuses another tenant, on the snapshot's own tags, and creates nothing", async () => {
     const c = randomUUID();
     const response = await restore(c, { restore_from_latest_snapshot_of: a }, cfContext('other-space'));
     expect(response.status).to.equal(400);
     expect(await instanceExists(stack, c)).to.equal(false);
-    const k8s = await restore(c, { restore_from_point_in_time_of: a }, { platform: 'kubernetes', clusterid: 'c', namespace: 'space-1' } as any);
+    const k8s = await restore(c, { restore_from_point_in_time_of: a }, {
+      platform: 'kubernetes',
+      clusterid: 'c',
+      namespace: 'space-1',
+    } as any);
     expect(k8s.status).to.equal(400);
     expect(await instanceExists(stack, c)).to.equal(false);
   });
@@ -72,8 +83,16 @@ describe('recovering a deleted database', function () {
 
   it('an instance deprovisioned with both opt-outs cannot be recovered, and says so', async () => {
     const d = randomUUID();
-    expect((await provisionAndWait(stack, d, { parameters: { skip_final_snapshot: true, delete_automated_backups: true } })).state).to.equal('succeeded');
-    expect((await stack.server.client.delete(`/v2/service_instances/${d}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`)).status).to.equal(202);
+    expect(
+      (await provisionAndWait(stack, d, { parameters: { skip_final_snapshot: true, delete_automated_backups: true } })).state,
+    ).to.equal('succeeded');
+    expect(
+      (
+        await stack.server.client.delete(
+          `/v2/service_instances/${d}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.small}`,
+        )
+      ).status,
+    ).to.equal(202);
     expect((await pollUntilDone(stack, d, 'deprovision')).status).to.equal(410);
     for (const parameters of [{ restore_from_latest_snapshot_of: d }, { restore_from_point_in_time_of: d }]) {
       const e = randomUUID();

@@ -4,7 +4,18 @@ import { masterPassword } from '../../src/naming/derive.js';
 import { Step } from '../../src/reconcile/tags.js';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
 import { emulatorAdmin, pollUntilDone, startStack, type Stack } from '../support/stack.js';
-import { bindUri, caOf, cfContext, instanceExists, loginRefused, provisionAndWait, query, rdsTags, requestRestore, takeSnapshot } from '../support/osb-flows.js';
+import {
+  bindUri,
+  caOf,
+  cfContext,
+  instanceExists,
+  loginRefused,
+  provisionAndWait,
+  query,
+  rdsTags,
+  requestRestore,
+  takeSnapshot,
+} from '../support/osb-flows.js';
 
 describe('restore from snapshot and to a point in time, reconciled on every poll', function () {
   this.timeout(300_000);
@@ -35,7 +46,13 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
     const done = await pollUntilDone(stack, b, 'restore');
     expect(done.state, done.description).to.equal('succeeded');
     // Every step that showed itself did so in the order of the state machine.
-    const order = ['restoring from snapshot', 'applying settings', 'rebooting', 'resetting the master password', "removing the source database's credentials"];
+    const order = [
+      'restoring from snapshot',
+      'applying settings',
+      'rebooting',
+      'resetting the master password',
+      "removing the source database's credentials",
+    ];
     const seen = done.descriptions.map((d) => order.findIndex((prefix) => d.startsWith(prefix))).filter((i) => i >= 0);
     expect(seen, done.descriptions.join(' | ')).to.deep.equal([...seen].sort((x, y) => x - y));
     expect(seen).to.include(0);
@@ -107,7 +124,12 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
 
   it('refuses an unknown source, a different engine family and both kinds at once', async () => {
     const put = (parameters: Record<string, unknown>, plan: string = LOCAL_PLANS.small) =>
-      stack.server.client.put(`/v2/service_instances/${randomUUID()}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, plan_id: plan, context: cfContext(), parameters });
+      stack.server.client.put(`/v2/service_instances/${randomUUID()}?accepts_incomplete=true`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: plan,
+        context: cfContext(),
+        parameters,
+      });
     expect((await put({ restore_from_latest_snapshot_of: 'no-such-instance' })).status).to.equal(400);
     const family = await put({ restore_from_latest_snapshot_of: a }, LOCAL_PLANS.postgres16);
     expect(family.status).to.equal(400);
@@ -125,7 +147,10 @@ describe('restore from snapshot and to a point in time, reconciled on every poll
     // Wait until the archive has the second write, so the restore window covers `between`.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const c = randomUUID();
-    const response = await requestRestore(stack, c, { restore_from_point_in_time_of: a, restore_from_point_in_time_before: between.toISOString() });
+    const response = await requestRestore(stack, c, {
+      restore_from_point_in_time_of: a,
+      restore_from_point_in_time_before: between.toISOString(),
+    });
     expect(response.status, response.text).to.equal(202);
     const done = await pollUntilDone(stack, c, 'restore');
     expect(done.state, done.description).to.equal('succeeded');

@@ -1,5 +1,15 @@
 import { expect } from 'chai';
-import { allFindings, checkReport, invalidConfigReport, lookupsNeeded, renderCheck, splitProblem, type CheckFacts, type Lookup, type EngineVersionFact } from '../../src/operator/check.js';
+import {
+  allFindings,
+  checkReport,
+  invalidConfigReport,
+  lookupsNeeded,
+  renderCheck,
+  splitProblem,
+  type CheckFacts,
+  type Lookup,
+  type EngineVersionFact,
+} from '../../src/operator/check.js';
 import { testConfig } from './fixtures.js';
 
 describe('check: findings that name their configuration paths', () => {
@@ -50,7 +60,11 @@ describe('check: findings that name their configuration paths', () => {
     expect(report.problems[0]!.message).to.contain('postgres 17.99').and.contain('eu-west-1');
     expect(report.problems[2]!.message).to.contain('postgres17').and.contain('postgres16');
     const okPaths = report.checks.filter((c) => c.ok).map((c) => c.path);
-    expect(okPaths).to.include.members(['aws', 'catalog.services[0].plans[0].rds.engineVersion', 'catalog.services[0].plans[0].rds.dbSubnetGroupName']);
+    expect(okPaths).to.include.members([
+      'aws',
+      'catalog.services[0].plans[0].rds.engineVersion',
+      'catalog.services[0].plans[0].rds.dbSubnetGroupName',
+    ]);
     const text = renderCheck(report);
     expect(text).to.contain('FAIL  catalog.services[0].plans[1].rds.engineVersion:').and.contain('3 problems found.');
   });
@@ -64,28 +78,51 @@ describe('check: findings that name their configuration paths', () => {
   });
 
   it('checks no plan when RDS cannot be reached, and names what to fix', () => {
-    const report = checkReport('broker.yaml', allFindings(config, facts({ aws: { ok: false, path: 'aws.endpoint', message: 'cannot reach RDS' } })));
+    const report = checkReport(
+      'broker.yaml',
+      allFindings(config, facts({ aws: { ok: false, path: 'aws.endpoint', message: 'cannot reach RDS' } })),
+    );
     expect(report.problems).to.deep.equal([{ path: 'aws.endpoint', message: 'cannot reach RDS' }]);
   });
 
   it('counts a look-up that failed as a problem, never as a pass', () => {
     const report = checkReport(
       'broker.yaml',
-      allFindings(config, facts({ subnetGroups: new Map([['default', { state: 'error', message: 'Throttling' }], ['no-such-subnets', { state: 'missing' }]]) })),
+      allFindings(
+        config,
+        facts({
+          subnetGroups: new Map([
+            ['default', { state: 'error', message: 'Throttling' }],
+            ['no-such-subnets', { state: 'missing' }],
+          ]),
+        }),
+      ),
     );
-    expect(report.problems.find((p) => p.path === 'catalog.services[0].plans[0].rds.dbSubnetGroupName')?.message).to.contain('cannot tell').and.contain('Throttling');
+    expect(report.problems.find((p) => p.path === 'catalog.services[0].plans[0].rds.dbSubnetGroupName')?.message)
+      .to.contain('cannot tell')
+      .and.contain('Throttling');
   });
 
   it('keeps file findings and reports an invalid file with the paths of its problems', () => {
-    const report = checkReport('b.yaml', allFindings(config, facts({ files: [{ path: 'database.tls.caBundleFile', ok: false, message: 'cannot read x: ENOENT' }] })));
+    const report = checkReport(
+      'b.yaml',
+      allFindings(config, facts({ files: [{ path: 'database.tls.caBundleFile', ok: false, message: 'cannot read x: ENOENT' }] })),
+    );
     expect(report.problems[0]).to.deep.equal({ path: 'database.tls.caBundleFile', message: 'cannot read x: ENOENT' });
-    const invalid = invalidConfigReport('b.yaml', ['catalog.services[0].plans[1].rds.instanceClass: must look like db.t4g.micro', 'cannot read b.yaml: ENOENT', '(root): bad']);
+    const invalid = invalidConfigReport('b.yaml', [
+      'catalog.services[0].plans[1].rds.instanceClass: must look like db.t4g.micro',
+      'cannot read b.yaml: ENOENT',
+      '(root): bad',
+    ]);
     expect(invalid.valid).to.equal(false);
     expect(invalid.problems).to.deep.equal([
       { path: 'catalog.services[0].plans[1].rds.instanceClass', message: 'must look like db.t4g.micro' },
       { path: null, message: 'cannot read b.yaml: ENOENT' },
       { path: '(root)', message: 'bad' },
     ]);
-    expect(splitProblem('broker.derivationSecrets[0].value: must be at least 16 characters')).to.deep.equal({ path: 'broker.derivationSecrets[0].value', message: 'must be at least 16 characters' });
+    expect(splitProblem('broker.derivationSecrets[0].value: must be at least 16 characters')).to.deep.equal({
+      path: 'broker.derivationSecrets[0].value',
+      message: 'must be at least 16 characters',
+    });
   });
 });

@@ -21,10 +21,15 @@ export interface CliResult {
 /** `node bin/rds-broker.js …` as a child process, exactly as an operator runs it. */
 export function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [bin, ...args], { cwd: root, timeout: timeoutMs, env: { ...process.env, RDS_BROKER_FAILPOINTS: '' } }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(error);
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: root, timeout: timeoutMs, env: { ...process.env, RDS_BROKER_FAILPOINTS: '' } },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(error);
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
   });
 }
 

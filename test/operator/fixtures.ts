@@ -15,19 +15,34 @@ export function testConfig(change?: (document: Record<string, any>) => void): Co
     id,
     name,
     description: `${name} plan`,
-    rds: { engine: 'postgres', engineVersion, instanceClass, allocatedStorage: 20, backupRetentionPeriod: 7, vpcSecurityGroupIds: ['sg-1'] },
+    rds: {
+      engine: 'postgres',
+      engineVersion,
+      instanceClass,
+      allocatedStorage: 20,
+      backupRetentionPeriod: 7,
+      vpcSecurityGroupIds: ['sg-1'],
+    },
   });
   const document: Record<string, any> = {
     auth: { credentials: [{ username: 'platform', password: 'platform-password-for-tests' }] },
     broker: { name: 'rds-broker-local', identifierPrefix: 'local', derivationSecrets: [{ id: 'local1', value: DERIVATION_SECRET }] },
-    aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'local', secretAccessKey: 'local-emulator-secret' } },
+    aws: {
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local-emulator-secret' },
+    },
     catalog: {
       services: [
         {
           id: SERVICE_ID,
           name: 'postgres',
           description: 'PostgreSQL',
-          plans: [plan(PLANS.small, 'small', 'db.t4g.micro', '17.4'), plan(PLANS.medium, 'medium', 'db.t4g.small', '17.4'), plan(PLANS.old, 'small-16', 'db.t4g.micro', '16.4')],
+          plans: [
+            plan(PLANS.small, 'small', 'db.t4g.micro', '17.4'),
+            plan(PLANS.medium, 'medium', 'db.t4g.small', '17.4'),
+            plan(PLANS.old, 'small-16', 'db.t4g.micro', '16.4'),
+          ],
         },
       ],
     },
@@ -40,7 +55,11 @@ export const NOW = new Date('2026-03-10T12:00:00Z');
 export const secondsBefore = (seconds: number) => new Date(NOW.getTime() - seconds * 1000);
 
 /** An instance as the gateway observes it, owned by the local broker unless tags say otherwise. */
-export function observedInstance(instanceId: string, overrides: Partial<ObservedInstance> = {}, tags: Record<string, string | undefined> = {}): ObservedInstance {
+export function observedInstance(
+  instanceId: string,
+  overrides: Partial<ObservedInstance> = {},
+  tags: Record<string, string | undefined> = {},
+): ObservedInstance {
   const allTags: Record<string, string> = {};
   const base: Record<string, string | undefined> = {
     [Tag.brokerName]: 'rds-broker-local',

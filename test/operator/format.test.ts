@@ -25,10 +25,13 @@ describe('operator output formatting', () => {
   });
 
   it('aligns table columns and keeps rows on one line whatever the cells hold', () => {
-    const text = renderTable(['A', 'LONGER'], [
-      ['x', '1'],
-      ['wider cell', 'two\nlines\u001b[31m'],
-    ]);
+    const text = renderTable(
+      ['A', 'LONGER'],
+      [
+        ['x', '1'],
+        ['wider cell', 'two\nlines\u001b[31m'],
+      ],
+    );
     const lines = text.split('\n');
     expect(lines).to.have.length(3);
     expect(lines[0]).to.equal('A           LONGER');

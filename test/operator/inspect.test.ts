@@ -16,11 +16,23 @@ describe('inspect: the report and the next poll, decided by the pure reconcile',
 
   function report(observed: ObservedInstance, problem?: string) {
     const decision = reconcile(reconcileInput(deps, observed, 'restore', {}), NOW);
-    return inspectReport({ config, instanceId: observed.tags[Tag.instanceId]!, observed, decision, now: NOW, settleSeconds: 60, ...(problem ? { ownershipProblem: problem } : {}) });
+    return inspectReport({
+      config,
+      instanceId: observed.tags[Tag.instanceId]!,
+      observed,
+      decision,
+      now: NOW,
+      settleSeconds: 60,
+      ...(problem ? { ownershipProblem: problem } : {}),
+    });
   }
 
   it('names a settings change with its ModifyDBInstance fields, asynchronous', () => {
-    const observed = observedInstance('r1', { instanceClass: 'db.t4g.large', backupRetentionPeriod: 1 }, { [Step.updateSettings]: 'true', [Step.reboot]: 'true', [Tag.operation]: `restore@${secondsBefore(90).toISOString()}` });
+    const observed = observedInstance(
+      'r1',
+      { instanceClass: 'db.t4g.large', backupRetentionPeriod: 1 },
+      { [Step.updateSettings]: 'true', [Step.reboot]: 'true', [Tag.operation]: `restore@${secondsBefore(90).toISOString()}` },
+    );
     const r = report(observed);
     expect(r.nextPoll.action).to.deep.equal({
       kind: 'modify-settings',
@@ -31,11 +43,22 @@ describe('inspect: the report and the next poll, decided by the pure reconcile',
     });
     expect(r.nextPoll.what).to.contain('ModifyDBInstance').and.contain('DBInstanceClass=db.t4g.micro');
     expect(r.nextPoll.why).to.include('first pending step PendingUpdateSettings has not been issued yet');
-    expect(r.operation).to.deep.equal({ kind: 'restore', startedAt: secondsBefore(90).toISOString(), inProgress: true, runningSeconds: 90 });
+    expect(r.operation).to.deep.equal({
+      kind: 'restore',
+      startedAt: secondsBefore(90).toISOString(),
+      inProgress: true,
+      runningSeconds: 90,
+    });
   });
 
   it('says the poll waits, and why, while RDS is busy', () => {
-    const r = report(observedInstance('r2', { status: 'creating', endpoint: undefined }, { [Step.updateSettings]: 'true', [Tag.restoredFromSnapshot]: 'snap-1' }));
+    const r = report(
+      observedInstance(
+        'r2',
+        { status: 'creating', endpoint: undefined },
+        { [Step.updateSettings]: 'true', [Tag.restoredFromSnapshot]: 'snap-1' },
+      ),
+    );
     expect(r.nextPoll.action).to.equal(null);
     expect(r.nextPoll.state).to.equal('in progress');
     expect(r.nextPoll.description).to.equal('restoring from snapshot snap-1');
@@ -44,7 +67,13 @@ describe('inspect: the report and the next poll, decided by the pure reconcile',
   });
 
   it('tells a step issued moments ago apart from one never issued', () => {
-    const r = report(observedInstance('r3', { parameterGroups: [{ name: 'default.postgres17', applyStatus: 'pending-reboot' }] }, { [Step.reboot]: `started:${secondsBefore(20).toISOString()}` }));
+    const r = report(
+      observedInstance(
+        'r3',
+        { parameterGroups: [{ name: 'default.postgres17', applyStatus: 'pending-reboot' }] },
+        { [Step.reboot]: `started:${secondsBefore(20).toISOString()}` },
+      ),
+    );
     expect(r.nextPoll.action).to.equal(null);
     expect(r.nextPoll.why).to.include('parameter group default.postgres17: pending-reboot');
     expect(r.nextPoll.why.join(' ')).to.contain('PendingReboot was issued 20s ago; RDS gets 60s to show the change');
@@ -64,7 +93,9 @@ describe('inspect: the report and the next poll, decided by the pure reconcile',
   });
 
   it('separates identity tags from step tags and reads the skipped steps', () => {
-    const r = report(observedInstance('r6', {}, { [Step.extensions]: 'true', [Tag.skippedSteps]: 'PendingReboot@2026-03-10T11:00:00Z: rebooted by hand' }));
+    const r = report(
+      observedInstance('r6', {}, { [Step.extensions]: 'true', [Tag.skippedSteps]: 'PendingReboot@2026-03-10T11:00:00Z: rebooted by hand' }),
+    );
     expect(r.tags.identity).to.include({ [Tag.instanceId]: 'r6', [Tag.spaceId]: 'space-1' });
     expect(r.tags.identity).to.not.have.property(Step.extensions);
     expect(r.tags.identity).to.not.have.property(Tag.skippedSteps);

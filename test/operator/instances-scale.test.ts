@@ -26,7 +26,11 @@ describe('instances over a large account', function () {
       d.aws.endpoint = emulator.url;
     });
     configFile = files.write('broker.yaml', configDocument(config));
-    const rds = new RDSClient({ region: 'eu-west-1', endpoint: emulator.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local-emulator-secret' } });
+    const rds = new RDSClient({
+      region: 'eu-west-1',
+      endpoint: emulator.url,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local-emulator-secret' },
+    });
     const create = (identifier: string, tags: Record<string, string>) =>
       rds.send(
         new CreateDBInstanceCommand({
@@ -72,7 +76,15 @@ describe('instances over a large account', function () {
 
   it('filters by tenant and pending steps on the same listing, at the same cost', async () => {
     emulator.resetStats();
-    const { stdout } = await runInProcess(instances, ['--config', configFile, '--output', 'json', '--pending', '--tenant', 'cloudfoundry/org-1/space-even']);
+    const { stdout } = await runInProcess(instances, [
+      '--config',
+      configFile,
+      '--output',
+      'json',
+      '--pending',
+      '--tenant',
+      'cloudfoundry/org-1/space-even',
+    ]);
     const rows = (JSON.parse(stdout) as { instances: InstanceRow[] }).instances;
     // Every tenth instance has a pending reboot, and those are all even: 0, 10, …, 140.
     expect(rows.map((r) => r.instanceId)).to.deep.equal(Array.from({ length: 15 }, (_, k) => `i${String(k * 10).padStart(3, '0')}`));
@@ -80,10 +92,15 @@ describe('instances over a large account', function () {
   });
 
   it('exits 1 with a clear message when RDS cannot be reached, and 2 for an unknown output format', async () => {
-    const unreachable = files.write('unreachable.yaml', configDocument(testConfig((d) => {
-      d.aws.endpoint = 'http://127.0.0.1:1';
-      d.aws.maxAttempts = 2;
-    })));
+    const unreachable = files.write(
+      'unreachable.yaml',
+      configDocument(
+        testConfig((d) => {
+          d.aws.endpoint = 'http://127.0.0.1:1';
+          d.aws.maxAttempts = 2;
+        }),
+      ),
+    );
     const failed = await runCli(['instances', '--config', unreachable]);
     expect(failed.code).to.equal(1);
     expect(failed.stderr).to.contain('rds-broker instances: RDS did not answer as needed');

@@ -63,7 +63,8 @@ describe('operator tools against the emulator', function () {
     return answer.DBInstances![0]!;
   }
 
-  const stepTagsOf = (tags: Record<string, string>) => Object.values(Step).filter((step) => tags[step] !== undefined && tags[step] !== 'false');
+  const stepTagsOf = (tags: Record<string, string>) =>
+    Object.values(Step).filter((step) => tags[step] !== undefined && tags[step] !== 'false');
 
   async function pendingRows(): Promise<InstanceRow[]> {
     const { code, stdout } = await runInProcess(instances, ['--config', configFile, '--pending', '--output', 'json']);
@@ -79,8 +80,18 @@ describe('operator tools against the emulator', function () {
     const rows = (JSON.parse(result.stdout) as { instances: InstanceRow[] }).instances;
     const row = rows.find((r) => r.instanceId === id);
     expect(row, result.stdout).to.not.equal(undefined);
-    expect(row!.pendingSteps.map((s) => s.step)).to.deep.equal(['PendingUpdateSettings', 'PendingReboot', 'PendingResetMasterPassword', 'PendingResetUserPassword']);
-    expect(row).to.deep.include({ identifier: identifier(id), planName: 'small', tenant: 'cloudfoundry/org-1/space-1', status: 'creating' });
+    expect(row!.pendingSteps.map((s) => s.step)).to.deep.equal([
+      'PendingUpdateSettings',
+      'PendingReboot',
+      'PendingResetMasterPassword',
+      'PendingResetUserPassword',
+    ]);
+    expect(row).to.deep.include({
+      identifier: identifier(id),
+      planName: 'small',
+      tenant: 'cloudfoundry/org-1/space-1',
+      status: 'creating',
+    });
     expect(row!.operation?.kind).to.equal('restore');
     expect(row!.operation?.inProgress).to.equal(true);
     expect(rows.some((r) => r.instanceId === source)).to.equal(false);
@@ -88,7 +99,9 @@ describe('operator tools against the emulator', function () {
     const table = await runCli(['instances', '--config', configFile]);
     expect(table.code, table.stderr).to.equal(0);
     const line = table.stdout.split('\n').find((l) => l.startsWith(id));
-    expect(line, table.stdout).to.match(/small\s+cloudfoundry\/org-1\/space-1\s+creating\s+restore\s+\S+.*update-settings, reboot, reset-master-password, neutralise-users$/);
+    expect(line, table.stdout).to.match(
+      /small\s+cloudfoundry\/org-1\/space-1\s+creating\s+restore\s+\S+.*update-settings, reboot, reset-master-password, neutralise-users$/,
+    );
     expect(table.stdout.split('\n').some((l) => l.startsWith(source))).to.equal(true);
     stack.emulator.release(identifier(id));
   });
@@ -109,7 +122,10 @@ describe('operator tools against the emulator', function () {
       expect(row?.pendingSteps.map((s) => s.step) ?? []).to.deep.equal(stepTagsOf(tagsBefore).filter((s) => s !== Step.delete));
       if (row?.pendingSteps[0]) firstSteps.add(row.pendingSteps[0].step);
 
-      const inspected = round === 0 ? await runCli(['inspect', id, '--config', configFile, '--output', 'json']) : { ...(await runInProcess(inspect, [id, '--config', configFile, '--output', 'json'])), stderr: '' };
+      const inspected =
+        round === 0
+          ? await runCli(['inspect', id, '--config', configFile, '--output', 'json'])
+          : { ...(await runInProcess(inspect, [id, '--config', configFile, '--output', 'json'])), stderr: '' };
       expect(inspected.code, inspected.stderr).to.equal(0);
       const report = JSON.parse(inspected.stdout) as InspectReport;
       expect(report.ownership.ok).to.equal(true);
@@ -131,8 +147,12 @@ describe('operator tools against the emulator', function () {
             break;
           case 'modify-settings': {
             expect(tagsAfter[action.step], action.kind).to.match(/^started:/);
-            const pending = Object.keys(after.PendingModifiedValues ?? {}).filter((k) => (after.PendingModifiedValues as Record<string, unknown>)[k] !== undefined);
-            expect(after.DBInstanceStatus !== 'available' || pending.length > 0, `${after.DBInstanceStatus} ${pending.join(',')}`).to.equal(true);
+            const pending = Object.keys(after.PendingModifiedValues ?? {}).filter(
+              (k) => (after.PendingModifiedValues as Record<string, unknown>)[k] !== undefined,
+            );
+            expect(after.DBInstanceStatus !== 'available' || pending.length > 0, `${after.DBInstanceStatus} ${pending.join(',')}`).to.equal(
+              true,
+            );
             break;
           }
           case 'reboot':
@@ -141,7 +161,10 @@ describe('operator tools against the emulator', function () {
             break;
           case 'probe-master-login':
             // The probe decides: the step is complete (tag gone) or the reset has been issued.
-            expect(tagsAfter[action.step] === undefined || /^started:/.test(tagsAfter[action.step]!), String(tagsAfter[action.step])).to.equal(true);
+            expect(
+              tagsAfter[action.step] === undefined || /^started:/.test(tagsAfter[action.step]!),
+              String(tagsAfter[action.step]),
+            ).to.equal(true);
             break;
           case 'reset-master-password':
             expect(tagsAfter[action.step]).to.match(/^started:/);
@@ -166,8 +189,16 @@ describe('operator tools against the emulator', function () {
   it('inspect, as text, explains and prints no secret', async () => {
     const result = await runCli(['inspect', source, '--config', configFile]);
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout).to.contain(`Instance ${source}`).and.contain('Next poll (decided now, not performed)').and.contain('State:').and.contain('succeeded');
-    for (const secret of [stack.config.broker.derivationSecrets[0]!.value, stack.config.auth.credentials[0]!.password, stack.config.aws.credentials!.secretAccessKey]) {
+    expect(result.stdout)
+      .to.contain(`Instance ${source}`)
+      .and.contain('Next poll (decided now, not performed)')
+      .and.contain('State:')
+      .and.contain('succeeded');
+    for (const secret of [
+      stack.config.broker.derivationSecrets[0]!.value,
+      stack.config.auth.credentials[0]!.password,
+      stack.config.aws.credentials!.secretAccessKey,
+    ]) {
       expect(result.stdout + result.stderr).to.not.contain(secret);
     }
     const missing = await runCli(['inspect', 'no-such-instance', '--config', configFile]);
@@ -272,15 +303,31 @@ describe('operator tools against the emulator', function () {
     });
 
     it('skips a pending step: the tag is gone, the reason and time are in Skipped Steps and in the log', async () => {
-      const result = await runCli(['steps', id, '--config', configFile, '--skip', 'neutralise-users', '--reason', 'users dropped by hand, ticket OPS-7', '--output', 'json']);
+      const result = await runCli([
+        'steps',
+        id,
+        '--config',
+        configFile,
+        '--skip',
+        'neutralise-users',
+        '--reason',
+        'users dropped by hand, ticket OPS-7',
+        '--output',
+        'json',
+      ]);
       expect(result.code, result.stderr).to.equal(0);
       const skipped = JSON.parse(result.stdout) as SkipResult;
       expect(skipped.step).to.equal('PendingResetUserPassword');
       const tags = await rdsTags(stack, id);
       expect(tags).to.not.have.property(Step.neutraliseUsers);
       expect(stepTagsOf(tags)).to.deep.equal(['PendingUpdateSettings', 'PendingReboot', 'PendingResetMasterPassword']);
-      expect(tags[Tag.skippedSteps]).to.match(/^PendingResetUserPassword@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: users dropped by hand_ ticket OPS-7$/);
-      const logged = result.stderr.split('\n').filter((line) => line.includes('operator skipped pending step')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(tags[Tag.skippedSteps]).to.match(
+        /^PendingResetUserPassword@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: users dropped by hand_ ticket OPS-7$/,
+      );
+      const logged = result.stderr
+        .split('\n')
+        .filter((line) => line.includes('operator skipped pending step'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(logged).to.have.length(1);
       expect(logged[0]).to.include({ instanceId: id, step: 'PendingResetUserPassword', reason: 'users dropped by hand, ticket OPS-7' });
     });

@@ -15,9 +15,27 @@ describe('instances: rows from one list call', () => {
       [Step.neutraliseUsers]: 'true',
     },
   );
-  const idle = observedInstance('idle', {}, { [Tag.operation]: `provision@${secondsBefore(86400 * 3).toISOString()}`, [Tag.planId]: PLANS.medium });
-  const otherSpace = observedInstance('other-space', { status: 'modifying' }, { [Tag.spaceId]: 'space-2', [Tag.operation]: `update@${secondsBefore(61).toISOString()}` });
-  const kube = observedInstance('kube', {}, { [Tag.platform]: 'kubernetes', [Tag.organizationId]: undefined, [Tag.spaceId]: undefined, [Tag.clusterId]: 'c1', [Tag.namespace]: 'ns' });
+  const idle = observedInstance(
+    'idle',
+    {},
+    { [Tag.operation]: `provision@${secondsBefore(86400 * 3).toISOString()}`, [Tag.planId]: PLANS.medium },
+  );
+  const otherSpace = observedInstance(
+    'other-space',
+    { status: 'modifying' },
+    { [Tag.spaceId]: 'space-2', [Tag.operation]: `update@${secondsBefore(61).toISOString()}` },
+  );
+  const kube = observedInstance(
+    'kube',
+    {},
+    {
+      [Tag.platform]: 'kubernetes',
+      [Tag.organizationId]: undefined,
+      [Tag.spaceId]: undefined,
+      [Tag.clusterId]: 'c1',
+      [Tag.namespace]: 'ns',
+    },
+  );
   const foreign = observedInstance('foreign', {}, { [Tag.brokerName]: 'another-broker', [Step.reboot]: 'true' });
   const untagged = observedInstance('untagged', {}, { [Tag.brokerName]: undefined });
   const all = [restoring, idle, otherSpace, kube, foreign, untagged];
@@ -29,13 +47,25 @@ describe('instances: rows from one list call', () => {
 
   it('fills every column from tags and the observation', () => {
     const row = instanceRows(config, all, {}, NOW).find((r) => r.instanceId === 'restoring')!;
-    expect(row).to.deep.include({ identifier: 'local-restoring', planName: 'small', serviceName: 'postgres', tenant: 'cloudfoundry/org-1/space-1', status: 'available', activity: 'in progress' });
+    expect(row).to.deep.include({
+      identifier: 'local-restoring',
+      planName: 'small',
+      serviceName: 'postgres',
+      tenant: 'cloudfoundry/org-1/space-1',
+      status: 'available',
+      activity: 'in progress',
+    });
     expect(row.pendingSteps).to.deep.equal([
       { step: 'PendingUpdateSettings', alias: 'update-settings' },
       { step: 'PendingReboot', alias: 'reboot', issuedAt: secondsBefore(45).toISOString() },
       { step: 'PendingResetUserPassword', alias: 'neutralise-users' },
     ]);
-    expect(row.operation).to.deep.equal({ kind: 'restore', startedAt: secondsBefore(330).toISOString(), inProgress: true, runningSeconds: 330 });
+    expect(row.operation).to.deep.equal({
+      kind: 'restore',
+      startedAt: secondsBefore(330).toISOString(),
+      inProgress: true,
+      runningSeconds: 330,
+    });
   });
 
   it('counts no running time for an operation that has finished', () => {
@@ -47,8 +77,14 @@ describe('instances: rows from one list call', () => {
 
   it('filters on pending steps and on tenant, exactly or by a prefix that ends at a slash', () => {
     expect(instanceRows(config, all, { pending: true }, NOW).map((r) => r.instanceId)).to.deep.equal(['restoring']);
-    expect(instanceRows(config, all, { tenant: 'cloudfoundry/org-1/space-2' }, NOW).map((r) => r.instanceId)).to.deep.equal(['other-space']);
-    expect(instanceRows(config, all, { tenant: 'cloudfoundry/org-1' }, NOW).map((r) => r.instanceId)).to.deep.equal(['idle', 'other-space', 'restoring']);
+    expect(instanceRows(config, all, { tenant: 'cloudfoundry/org-1/space-2' }, NOW).map((r) => r.instanceId)).to.deep.equal([
+      'other-space',
+    ]);
+    expect(instanceRows(config, all, { tenant: 'cloudfoundry/org-1' }, NOW).map((r) => r.instanceId)).to.deep.equal([
+      'idle',
+      'other-space',
+      'restoring',
+    ]);
     expect(instanceRows(config, all, { tenant: 'cloudfoundry/org-1/space' }, NOW)).to.deep.equal([]);
     expect(instanceRows(config, all, { tenant: 'kubernetes/c1/ns' }, NOW).map((r) => r.instanceId)).to.deep.equal(['kube']);
   });

@@ -69,7 +69,10 @@ describe('the Skipped Steps tag', () => {
     const steps = Object.values(Step) as StepTag[];
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.constantFrom(...steps), fc.string({ maxLength: 300, unit: 'grapheme' }), fc.integer({ min: 0, max: 10_000_000 })), { minLength: 1, maxLength: 12 }),
+        fc.array(
+          fc.tuple(fc.constantFrom(...steps), fc.string({ maxLength: 300, unit: 'grapheme' }), fc.integer({ min: 0, max: 10_000_000 })),
+          { minLength: 1, maxLength: 12 },
+        ),
         (skips) => {
           let value: string | undefined;
           for (const [step, reason, offset] of skips) {

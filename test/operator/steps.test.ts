@@ -40,7 +40,10 @@ describe('operator step names', () => {
   });
 
   it('removes the previous plan with the settings step, as completing it does, and only tags that exist', () => {
-    expect(tagsRemovedBySkip(Step.updateSettings, { [Step.updateSettings]: 'true', [Tag.previousPlanId]: 'p' })).to.deep.equal(['PendingUpdateSettings', 'Previous Plan ID']);
+    expect(tagsRemovedBySkip(Step.updateSettings, { [Step.updateSettings]: 'true', [Tag.previousPlanId]: 'p' })).to.deep.equal([
+      'PendingUpdateSettings',
+      'Previous Plan ID',
+    ]);
     expect(tagsRemovedBySkip(Step.updateSettings, { [Step.updateSettings]: 'true' })).to.deep.equal(['PendingUpdateSettings']);
     expect(tagsRemovedBySkip(Step.reboot, { [Step.reboot]: 'true', [Tag.previousPlanId]: 'p' })).to.deep.equal(['PendingReboot']);
   });

@@ -8,9 +8,9 @@ describe('basic auth', () => {
   describe('parseBasicAuth and credentialsMatch (pure)', () => {
     it('parses a Basic header, keeping colons in the password', () => {
       expect(parseBasicAuth(basicAuth({ username: 'u', password: 'p:a:ss' }))).to.deep.equal({ username: 'u', password: 'p:a:ss' });
-      expect(parseBasicAuth('basic ' + Buffer.from('u:p').toString('base64'))).to.deep.equal({ username: 'u', password: 'p' });
+      expect(parseBasicAuth(`basic ${Buffer.from('u:p').toString('base64')}`)).to.deep.equal({ username: 'u', password: 'p' });
     });
-    for (const header of [undefined, '', 'Bearer abc', 'Basic', 'Basic !!!', 'Basic ' + Buffer.from('no-colon').toString('base64')]) {
+    for (const header of [undefined, '', 'Bearer abc', 'Basic', 'Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`]) {
       it(`rejects ${JSON.stringify(header)}`, () => expect(parseBasicAuth(header)).to.equal(undefined));
     }
     it('matches any configured pair, and only a whole pair', () => {
@@ -18,7 +18,7 @@ describe('basic auth', () => {
       expect(credentialsMatch(credentials, pairs)).to.equal(true);
       expect(credentialsMatch(secondCredentials, pairs)).to.equal(true);
       expect(credentialsMatch({ username: credentials.username, password: secondCredentials.password }, pairs)).to.equal(false);
-      expect(credentialsMatch({ username: credentials.username, password: credentials.password + 'x' }, pairs)).to.equal(false);
+      expect(credentialsMatch({ username: credentials.username, password: `${credentials.password}x` }, pairs)).to.equal(false);
       expect(credentialsMatch({ username: '', password: '' }, pairs)).to.equal(false);
     });
   });
@@ -57,7 +57,9 @@ describe('basic auth', () => {
     afterEach(() => server.close());
 
     const catalog = (authorization?: string) =>
-      request(`${server.url}/v2/catalog`, { headers: { 'X-Broker-API-Version': '2.17', ...(authorization ? { Authorization: authorization } : {}) } });
+      request(`${server.url}/v2/catalog`, {
+        headers: { 'X-Broker-API-Version': '2.17', ...(authorization ? { Authorization: authorization } : {}) },
+      });
 
     it('401 with WWW-Authenticate and an OSB body when credentials are missing', async () => {
       const res = await catalog();

@@ -22,7 +22,9 @@ describe('rds-broker CLI (real processes)', () => {
   it('--help lists the commands and exits 0', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).to.equal(0);
-    expect(stdout).to.match(/Usage: rds-broker <command>/).and.match(/\n {2}serve {2,}/);
+    expect(stdout)
+      .to.match(/Usage: rds-broker <command>/)
+      .and.match(/\n {2}serve {2,}/);
   });
 
   it('an unknown command exits 2 with the usage on stderr', async () => {
@@ -78,7 +80,10 @@ describe('rds-broker CLI (real processes)', () => {
 
   it('serves with --port overriding the file, honours BROKER_PASSWORD, and exits 0 on SIGTERM', async () => {
     const file = writeConfig('good.yaml', (doc) => (doc.listen.port = 1)); // port 1 would fail: --port must win
-    const broker = await startBrokerProcess(['serve', '--config', file, '--port', '0'], cleanEnv({ BROKER_PASSWORD: 'from-the-environment' }));
+    const broker = await startBrokerProcess(
+      ['serve', '--config', file, '--port', '0'],
+      cleanEnv({ BROKER_PASSWORD: 'from-the-environment' }),
+    );
     try {
       expect(broker.url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await request(`${broker.url}/healthz`)).status).to.equal(200);
@@ -88,7 +93,11 @@ describe('rds-broker CLI (real processes)', () => {
       const code = await broker.stop('SIGTERM');
       expect(code).to.equal(0);
     }
-    const lines = broker.stdout().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = broker
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.msg)).to.include('stopped');
     expect(broker.stdout()).not.to.contain('from-the-environment');
   });

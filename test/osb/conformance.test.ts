@@ -18,7 +18,7 @@ const addFormats = ((formatsModule as unknown as { default?: unknown }).default 
 
 type Method = 'get' | 'put' | 'patch' | 'delete';
 
-describe('OSB conformance against the OpenAPI document', function () {
+describe('OSB conformance against the OpenAPI document', () => {
   let doc: any;
   let ajv: Ajv;
   let server: TestServer;
@@ -70,7 +70,8 @@ describe('OSB conformance against the OpenAPI document', function () {
     if (res.status >= 400) {
       // Stricter than the document, as the spec's prose says: description non-empty, error a known code.
       expect(res.json.description).to.be.a('string').and.not.equal('');
-      if ('error' in res.json) expect(['AsyncRequired', 'ConcurrencyError', 'RequiresApp', 'MaintenanceInfoConflict']).to.include(res.json.error);
+      if ('error' in res.json)
+        expect(['AsyncRequired', 'ConcurrencyError', 'RequiresApp', 'MaintenanceInfoConflict']).to.include(res.json.error);
     }
   }
 
@@ -84,7 +85,12 @@ describe('OSB conformance against the OpenAPI document', function () {
   const operations: Array<{ spec: string; method: Method; path: string; body?: unknown }> = [
     { spec: '/v2/catalog', method: 'get', path: '/v2/catalog' },
     { spec: specInstance, method: 'put', path: `${instance}?accepts_incomplete=true`, body: provisionBody() },
-    { spec: specInstance, method: 'patch', path: `${instance}?accepts_incomplete=true`, body: { service_id: ids.service, plan_id: ids.large } },
+    {
+      spec: specInstance,
+      method: 'patch',
+      path: `${instance}?accepts_incomplete=true`,
+      body: { service_id: ids.service, plan_id: ids.large },
+    },
     { spec: specInstance, method: 'delete', path: `${instance}?accepts_incomplete=true&${hints}` },
     { spec: specInstance, method: 'get', path: instance },
     { spec: `${specInstance}/last_operation`, method: 'get', path: `${instance}/last_operation?${hints}` },
@@ -96,7 +102,9 @@ describe('OSB conformance against the OpenAPI document', function () {
 
   it('routes every operation of the document', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) =>
-      Object.keys(item).filter((k) => ['get', 'put', 'patch', 'delete', 'post'].includes(k)).map((m) => `${m} ${path}`),
+      Object.keys(item)
+        .filter((k) => ['get', 'put', 'patch', 'delete', 'post'].includes(k))
+        .map((m) => `${m} ${path}`),
     );
     expect(operations.map((o) => `${o.method} ${o.spec}`).sort()).to.deep.equal(documented.sort());
   });
@@ -123,7 +131,12 @@ describe('OSB conformance against the OpenAPI document', function () {
 
   it('front-end errors conform: 400, 401, 404, 405, 412, 413, 422', async () => {
     const cases: Array<[number, Method, string, () => Promise<HttpResponse>]> = [
-      [400, 'put', specInstance, () => server.client.put(`${instance}?accepts_incomplete=true`, '{oops', { headers: { 'Content-Type': 'application/json' } })],
+      [
+        400,
+        'put',
+        specInstance,
+        () => server.client.put(`${instance}?accepts_incomplete=true`, '{oops', { headers: { 'Content-Type': 'application/json' } }),
+      ],
       [401, 'get', '/v2/catalog', () => request(`${server.url}/v2/catalog`, { headers: { 'X-Broker-API-Version': '2.17' } })],
       [404, 'get', '/v2/nothing', () => server.client.get('/v2/nothing')],
       [405, 'get', '/v2/catalog', () => server.client.call('POST', '/v2/catalog', { body: {} })],

@@ -49,7 +49,9 @@ describe('serve --config examples/config.yaml', () => {
   });
 
   it('400 for malformed JSON, an unknown plan and hostile instance IDs', async () => {
-    const malformed = await client.put(`${instance}?accepts_incomplete=true`, '{"service_id":', { headers: { 'Content-Type': 'application/json' } });
+    const malformed = await client.put(`${instance}?accepts_incomplete=true`, '{"service_id":', {
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(malformed.status).to.equal(400);
     const unknownPlan = await client.put(`${instance}?accepts_incomplete=true`, { service_id: service, plan_id: 'not-a-plan' });
     expect(unknownPlan.status).to.equal(400);

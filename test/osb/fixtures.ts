@@ -1,8 +1,4 @@
-import type {
-  Broker,
-  BrokerResponse,
-  RequestContext,
-} from '../../src/broker/contract.js';
+import type { Broker, BrokerResponse, RequestContext } from '../../src/broker/contract.js';
 import { buildConfig, type Config } from '../../src/config/load.js';
 
 /** Catalog IDs used across the front-end tests. */

@@ -20,7 +20,9 @@ describe('OSB headers', () => {
 
   describe('X-Broker-API-Request-Identity', () => {
     it('is echoed when the platform sends one, and reaches the broker and every log line of the request', async () => {
-      const res = await server.client.get(`/v2/service_instances/${INSTANCE}`, { headers: { 'X-Broker-API-Request-Identity': 'req-abc-123' } });
+      const res = await server.client.get(`/v2/service_instances/${INSTANCE}`, {
+        headers: { 'X-Broker-API-Request-Identity': 'req-abc-123' },
+      });
       expect(res.headers['x-broker-api-request-identity']).to.equal('req-abc-123');
       expect(broker.calls[0]!.ctx.requestId).to.equal('req-abc-123');
       broker.calls[0]!.ctx.log.info('a line the broker writes');
@@ -115,7 +117,9 @@ describe('OSB headers', () => {
     for (const [name, header] of malformed) {
       it(`${name} → 400`, async () => {
         expect(parseOriginatingIdentity(header)).to.have.property('problem');
-        const res = await server.client.get(`/v2/service_instances/${INSTANCE}`, { headers: { 'X-Broker-API-Originating-Identity': header } });
+        const res = await server.client.get(`/v2/service_instances/${INSTANCE}`, {
+          headers: { 'X-Broker-API-Originating-Identity': header },
+        });
         expect(res.status).to.equal(400);
         expect(res.json.description).to.contain('X-Broker-API-Originating-Identity');
         expect(broker.calls).to.have.length(0);

@@ -15,7 +15,19 @@ describe('logger', () => {
 
   it('redacts secrets by field name wherever a caller puts them, up to four levels deep', () => {
     const { log, text, lines } = captureLog();
-    const secrets = ['pw-top', 'pw-nested', 'master-pw', 'rds-pw', 'aws-secret', 'uri-secret', 'jdbc-secret', 'cred-user', 'derived-secret', 'auth-header', 'deep-pw'];
+    const secrets = [
+      'pw-top',
+      'pw-nested',
+      'master-pw',
+      'rds-pw',
+      'aws-secret',
+      'uri-secret',
+      'jdbc-secret',
+      'cred-user',
+      'derived-secret',
+      'auth-header',
+      'deep-pw',
+    ];
     log.info(
       {
         password: 'pw-top',

@@ -46,7 +46,9 @@ describe('/metrics', () => {
   it('counts unmatched and refused requests under bounded labels', async () => {
     await request(`${server.url}/v2/catalog`); // 401
     const text = await scrape();
-    expect(sample(text, 'rds_broker_http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status: '401' })).to.be.greaterThan(0);
+    expect(
+      sample(text, 'rds_broker_http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status: '401' }),
+    ).to.be.greaterThan(0);
   });
 
   it('exposes RDS calls recorded by the AWS gateway, by action and outcome', async () => {

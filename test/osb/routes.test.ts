@@ -67,14 +67,19 @@ describe('OSB routes over HTTP', () => {
   it('maps deprovision from the query string', async () => {
     const res = await server.client.delete(`${instancePath}?accepts_incomplete=true&service_id=${ids.service}&plan_id=${ids.small}`);
     expect(res.status).to.equal(202);
-    expect(broker.calls[0]).to.deep.include({ method: 'deprovision', request: { instanceId: INSTANCE, serviceId: ids.service, planId: ids.small } });
+    expect(broker.calls[0]).to.deep.include({
+      method: 'deprovision',
+      request: { instanceId: INSTANCE, serviceId: ids.service, planId: ids.small },
+    });
   });
 
   it('maps fetch instance and last_operation, passing Retry-After back', async () => {
     const fetched = await server.client.get(instancePath);
     expect(fetched.status).to.equal(200);
     expect(broker.calls[0]).to.deep.include({ method: 'fetchInstance', request: { instanceId: INSTANCE } });
-    const polled = await server.client.get(`${instancePath}/last_operation?service_id=${ids.service}&plan_id=${ids.small}&operation=provision`);
+    const polled = await server.client.get(
+      `${instancePath}/last_operation?service_id=${ids.service}&plan_id=${ids.small}&operation=provision`,
+    );
     expect(polled.status).to.equal(200);
     expect(polled.json).to.deep.equal({ state: 'in progress', description: 'creating' });
     expect(polled.headers['retry-after']).to.equal('30');
@@ -170,7 +175,11 @@ describe('OSB routes over HTTP', () => {
         const res = await server.client.call(method, path, body === undefined ? {} : { body });
         expect(res.status).to.equal(422);
         expect(res.json.error).to.equal('AsyncRequired');
-        const falseRes = await server.client.call(method, `${path}${path.includes('?') ? '&' : '?'}accepts_incomplete=false`, body === undefined ? {} : { body });
+        const falseRes = await server.client.call(
+          method,
+          `${path}${path.includes('?') ? '&' : '?'}accepts_incomplete=false`,
+          body === undefined ? {} : { body },
+        );
         expect(falseRes.status).to.equal(422);
         expect(broker.calls).to.have.length(0);
       });
@@ -229,7 +238,11 @@ describe('OSB routes over HTTP', () => {
       const res = await server.client.put(`${instancePath}/service_bindings/bad.id`, { service_id: ids.service, plan_id: ids.small });
       expect(res.status).to.equal(400);
       expect(res.json.description).to.contain('binding_id');
-      const predecessor = await server.client.put(bindingPath, { service_id: ids.service, plan_id: ids.small, predecessor_binding_id: '../x' });
+      const predecessor = await server.client.put(bindingPath, {
+        service_id: ids.service,
+        plan_id: ids.small,
+        predecessor_binding_id: '../x',
+      });
       expect(predecessor.status).to.equal(400);
       expect(predecessor.json.description).to.contain('predecessor_binding_id');
       expect(broker.calls).to.have.length(0);
@@ -243,21 +256,99 @@ describe('OSB routes over HTTP', () => {
       ['unknown service', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ service_id: 'nope' }), /service_id "nope"/],
       ['unknown plan', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ plan_id: 'nope' }), /plan_id "nope"/],
       ['plan of another service', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ plan_id: ids.mysqlPlan }), /plan_id/],
-      ['service_id not a string', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ service_id: 7 }), /service_id must be a non-empty string/],
-      ['context not an object', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ context: 'cf' }), /context must be a JSON object/],
-      ['parameters an array', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ parameters: [] }), /parameters must be a JSON object/],
-      ['maintenance_info without version', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ maintenance_info: {} }), /maintenance_info.version/],
-      ['maintenance_info version not semver', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ maintenance_info: { version: 'new' } }), /maintenance_info.version/],
+      [
+        'service_id not a string',
+        'PUT',
+        `${instancePath}?accepts_incomplete=true`,
+        provisionBody({ service_id: 7 }),
+        /service_id must be a non-empty string/,
+      ],
+      [
+        'context not an object',
+        'PUT',
+        `${instancePath}?accepts_incomplete=true`,
+        provisionBody({ context: 'cf' }),
+        /context must be a JSON object/,
+      ],
+      [
+        'parameters an array',
+        'PUT',
+        `${instancePath}?accepts_incomplete=true`,
+        provisionBody({ parameters: [] }),
+        /parameters must be a JSON object/,
+      ],
+      [
+        'maintenance_info without version',
+        'PUT',
+        `${instancePath}?accepts_incomplete=true`,
+        provisionBody({ maintenance_info: {} }),
+        /maintenance_info.version/,
+      ],
+      [
+        'maintenance_info version not semver',
+        'PUT',
+        `${instancePath}?accepts_incomplete=true`,
+        provisionBody({ maintenance_info: { version: 'new' } }),
+        /maintenance_info.version/,
+      ],
       ['update without service_id', 'PATCH', `${instancePath}?accepts_incomplete=true`, { plan_id: ids.small }, /service_id is required/],
-      ['update to a plan of another service', 'PATCH', `${instancePath}?accepts_incomplete=true`, { service_id: ids.service, plan_id: ids.mysqlPlan }, /plan_id/],
-      ['previous_values not an object', 'PATCH', `${instancePath}?accepts_incomplete=true`, { service_id: ids.service, previous_values: 1 }, /previous_values/],
+      [
+        'update to a plan of another service',
+        'PATCH',
+        `${instancePath}?accepts_incomplete=true`,
+        { service_id: ids.service, plan_id: ids.mysqlPlan },
+        /plan_id/,
+      ],
+      [
+        'previous_values not an object',
+        'PATCH',
+        `${instancePath}?accepts_incomplete=true`,
+        { service_id: ids.service, previous_values: 1 },
+        /previous_values/,
+      ],
       ['bind to a plan that is not bindable', 'PUT', bindingPath, { service_id: ids.service, plan_id: ids.nobind }, /not bindable/],
-      ['bind_resource not an object', 'PUT', bindingPath, { service_id: ids.service, plan_id: ids.small, bind_resource: [] }, /bind_resource/],
-      ['unknown provision parameter', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ parameters: { size: 'xl' } }), /"size"/],
-      ['mistyped provision parameter', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ parameters: { backup_retention_period: '7' } }), /backup_retention_period must be an integer/],
-      ['parameter not accepted by the plan', 'PUT', `${instancePath}?accepts_incomplete=true`, provisionBody({ plan_id: ids.large, parameters: { skip_final_snapshot: true } }), /"skip_final_snapshot"/],
-      ['bind parameter of the wrong type', 'PUT', bindingPath, { service_id: ids.service, plan_id: ids.small, parameters: { read_only: 'yes' } }, /read_only must be a boolean/],
-      ['update parameter out of range', 'PATCH', `${instancePath}?accepts_incomplete=true`, { service_id: ids.service, plan_id: ids.small, parameters: { backup_retention_period: 36 } }, /backup_retention_period/],
+      [
+        'bind_resource not an object',
+        'PUT',
+        bindingPath,
+        { service_id: ids.service, plan_id: ids.small, bind_resource: [] },
+        /bind_resource/,
+      ],
+      [
+        'unknown provision parameter',
+        'PUT',
+        `${instancePath}?accepts_incomplete=true`,
+        provisionBody({ parameters: { size: 'xl' } }),
+        /"size"/,
+      ],
+      [
+        'mistyped provision parameter',
+        'PUT',
+        `${instancePath}?accepts_incomplete=true`,
+        provisionBody({ parameters: { backup_retention_period: '7' } }),
+        /backup_retention_period must be an integer/,
+      ],
+      [
+        'parameter not accepted by the plan',
+        'PUT',
+        `${instancePath}?accepts_incomplete=true`,
+        provisionBody({ plan_id: ids.large, parameters: { skip_final_snapshot: true } }),
+        /"skip_final_snapshot"/,
+      ],
+      [
+        'bind parameter of the wrong type',
+        'PUT',
+        bindingPath,
+        { service_id: ids.service, plan_id: ids.small, parameters: { read_only: 'yes' } },
+        /read_only must be a boolean/,
+      ],
+      [
+        'update parameter out of range',
+        'PATCH',
+        `${instancePath}?accepts_incomplete=true`,
+        { service_id: ids.service, plan_id: ids.small, parameters: { backup_retention_period: 36 } },
+        /backup_retention_period/,
+      ],
     ];
     for (const [name, method, path, body, message] of cases) {
       it(`${name} → 400 naming the problem`, async () => {
@@ -270,9 +361,17 @@ describe('OSB routes over HTTP', () => {
 
     const queryCases: Array<[string, string, RegExp]> = [
       ['deprovision without plan_id', `${instancePath}?accepts_incomplete=true&service_id=${ids.service}`, /plan_id is required/],
-      ['deprovision with an unknown plan', `${instancePath}?accepts_incomplete=true&service_id=${ids.service}&plan_id=zzz`, /plan_id "zzz"/],
+      [
+        'deprovision with an unknown plan',
+        `${instancePath}?accepts_incomplete=true&service_id=${ids.service}&plan_id=zzz`,
+        /plan_id "zzz"/,
+      ],
       ['unbind without service_id', `${bindingPath}?plan_id=${ids.small}`, /service_id is required/],
-      ['repeated query parameter', `${instancePath}?accepts_incomplete=true&service_id=${ids.service}&service_id=${ids.service}&plan_id=${ids.small}`, /more than once/],
+      [
+        'repeated query parameter',
+        `${instancePath}?accepts_incomplete=true&service_id=${ids.service}&service_id=${ids.service}&plan_id=${ids.small}`,
+        /more than once/,
+      ],
     ];
     for (const [name, path, message] of queryCases) {
       it(`${name} → 400`, async () => {
@@ -292,7 +391,11 @@ describe('OSB routes over HTTP', () => {
 
     it('validates update parameters against the plan being moved to', async () => {
       // reboot is accepted on update by the large plan only; db_name by no update at all
-      const toLarge = await server.client.patch(`${instancePath}?accepts_incomplete=true`, { service_id: ids.service, plan_id: ids.large, parameters: { reboot: true } });
+      const toLarge = await server.client.patch(`${instancePath}?accepts_incomplete=true`, {
+        service_id: ids.service,
+        plan_id: ids.large,
+        parameters: { reboot: true },
+      });
       expect(toLarge.status).to.equal(202);
       const smallWithBackup = await server.client.patch(`${instancePath}?accepts_incomplete=true`, {
         service_id: ids.service,

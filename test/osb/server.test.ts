@@ -129,16 +129,19 @@ describe('HTTP server', () => {
       const order: string[] = [];
       const serverStopped = deferred<void>();
       const { log, lines } = captureLog();
-      const stopped = stopOnSignal({
-        log,
-        stopServer: () => {
-          order.push('server');
-          return serverStopped.promise;
+      const stopped = stopOnSignal(
+        {
+          log,
+          stopServer: () => {
+            order.push('server');
+            return serverStopped.promise;
+          },
+          stopBroker: async () => {
+            order.push('broker');
+          },
         },
-        stopBroker: async () => {
-          order.push('broker');
-        },
-      }, signals);
+        signals,
+      );
       signals.emit('SIGTERM', 'SIGTERM');
       signals.emit('SIGTERM', 'SIGTERM'); // a second signal while stopping changes nothing
       expect(order).to.deep.equal(['server']);
@@ -164,8 +167,23 @@ describe('HTTP server', () => {
       dir = mkdtempSync(join(tmpdir(), 'rds-broker-tls-'));
       execFileSync(
         'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-          '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
         { stdio: 'ignore' },
       );
       cert = readFileSync(join(dir, 'cert.pem'));
@@ -193,7 +211,7 @@ describe('HTTP server', () => {
           () => 'refused',
         );
         expect(tls11).to.equal('refused');
-        const plain = await request(server.url.replace('https:', 'http:') + '/healthz').then(
+        const plain = await request(`${server.url.replace('https:', 'http:')}/healthz`).then(
           (res) => `status ${res.status}`,
           () => 'refused',
         );

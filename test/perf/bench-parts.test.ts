@@ -38,7 +38,10 @@ describe('benchmark parts', () => {
   });
 
   it('counts the calls made between two readings of the counters, by action', () => {
-    const delta = callDelta({ DescribeDBInstances: 10, CreateDBInstance: 5 }, { DescribeDBInstances: 14, CreateDBInstance: 5, AddTagsToResource: 2 });
+    const delta = callDelta(
+      { DescribeDBInstances: 10, CreateDBInstance: 5 },
+      { DescribeDBInstances: 14, CreateDBInstance: 5, AddTagsToResource: 2 },
+    );
     expect(delta).to.deep.equal({ total: 6, byAction: { DescribeDBInstances: 4, AddTagsToResource: 2 } });
   });
 
@@ -67,7 +70,10 @@ describe('benchmark parts', () => {
     it('refuses bad values with the option named', () => {
       expect(() => parseBenchOptions(['--instances', 'many'], {})).to.throw(BenchUsageError, /--instances must be a number/);
       expect(() => parseBenchOptions(['--instances', '1.5'], {})).to.throw(BenchUsageError, /integer/);
-      expect(() => parseBenchOptions([], { BENCH_WINDOW_MS: '900' })).to.throw(BenchUsageError, /BENCH_WINDOW_MS must be between 0 and 250/);
+      expect(() => parseBenchOptions([], { BENCH_WINDOW_MS: '900' })).to.throw(
+        BenchUsageError,
+        /BENCH_WINDOW_MS must be between 0 and 250/,
+      );
       expect(() => parseBenchOptions(['--modes', 'on,sideways'], {})).to.throw(BenchUsageError, /unknown mode "sideways"/);
       expect(() => parseBenchOptions(['--frobnicate'], {})).to.throw(BenchUsageError);
       expect(parseBenchOptions(['--help'], {})).to.equal('help');
@@ -76,8 +82,14 @@ describe('benchmark parts', () => {
 
   describe('figures', () => {
     it('judges a figure against its target', () => {
-      expect(judged({ metric: 'rds_calls_per_poll', value: 1, unit: 'calls/poll', coalescing: true })).to.include({ target: '<= 1', met: true });
-      expect(judged({ metric: 'polls_per_second', value: 1999, unit: 'polls/s', coalescing: false })).to.include({ target: '>= 2000', met: false });
+      expect(judged({ metric: 'rds_calls_per_poll', value: 1, unit: 'calls/poll', coalescing: true })).to.include({
+        target: '<= 1',
+        met: true,
+      });
+      expect(judged({ metric: 'polls_per_second', value: 1999, unit: 'polls/s', coalescing: false })).to.include({
+        target: '>= 2000',
+        met: false,
+      });
       expect(judged({ metric: 'latency_p99_ms', value: null, unit: 'ms', coalescing: false })).to.include({ met: false });
     });
     it('holds only the coalesced call rate to the 5 calls/s target', () => {

@@ -33,10 +33,14 @@ describe('coalesced describes against the emulator', function () {
     return made;
   }
 
-  const describeCalls = () => emulator.stats().calls['DescribeDBInstances'] ?? 0;
+  const describeCalls = () => emulator.stats().calls.DescribeDBInstances ?? 0;
 
   async function injectFault(spec: Record<string, unknown>): Promise<void> {
-    const response = await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    const response = await fetch(`${emulator.url}/_emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec),
+    });
     if (response.status !== 201) throw new Error(`fault injection answered ${response.status}: ${await response.text()}`);
   }
 

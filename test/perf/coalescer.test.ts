@@ -105,7 +105,10 @@ describe('Coalescer (pacing and batching, hand-driven clock)', () => {
     const coalescer = new Coalescer(reader.read, 200, 3, timers);
     const results = Promise.all(keys.map((k) => coalescer.get(k)));
     // Two full batches went synchronously; the seventh key waits for its timer.
-    expect(reader.batches).to.deep.equal([['k0', 'k1', 'k2'], ['k3', 'k4', 'k5']]);
+    expect(reader.batches).to.deep.equal([
+      ['k0', 'k1', 'k2'],
+      ['k3', 'k4', 'k5'],
+    ]);
     expect(coalescer.waiting).to.equal(1);
     timers.fireNext();
     expect(await results).to.deep.equal([0, 1, 2, 3, 4, 5, 6]);
@@ -130,7 +133,10 @@ describe('Coalescer (pacing and batching, hand-driven clock)', () => {
     timers.fireNext();
     const outcomes = await failed;
     expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
-    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : ''))).to.deep.equal(['injected batch failure', 'injected batch failure']);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : ''))).to.deep.equal([
+      'injected batch failure',
+      'injected batch failure',
+    ]);
     const next = Promise.all([coalescer.get('a'), coalescer.get('c')]);
     timers.fireNext();
     expect(await next).to.deep.equal([1, 3]);

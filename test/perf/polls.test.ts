@@ -48,7 +48,9 @@ describe('concurrent polls with coalesced describes', function () {
     ];
     // Interleaved, so that batches mix instances of every kind.
     polls.sort(() => Math.random() - 0.5);
-    const answers = await Promise.all(polls.map((p) => stack.server.client.get(`/v2/service_instances/${p.id}/last_operation?operation=${p.operation}`)));
+    const answers = await Promise.all(
+      polls.map((p) => stack.server.client.get(`/v2/service_instances/${p.id}/last_operation?operation=${p.operation}`)),
+    );
     answers.forEach((answer, i) => {
       const poll = polls[i]!;
       if (poll.expected === 'gone') {
@@ -68,7 +70,9 @@ describe('concurrent polls with coalesced describes', function () {
 
   it('keeps answering right in the next batches, with the same instances polled again', async () => {
     const ids = [...ready.slice(0, 5), ...creating.slice(0, 5)];
-    const answers = await Promise.all(ids.map((id) => stack.server.client.get(`/v2/service_instances/${id}/last_operation?operation=provision`)));
+    const answers = await Promise.all(
+      ids.map((id) => stack.server.client.get(`/v2/service_instances/${id}/last_operation?operation=provision`)),
+    );
     expect(answers.map((a) => a.json?.state)).to.deep.equal([...Array(5).fill('succeeded'), ...Array(5).fill('in progress')]);
   });
 });

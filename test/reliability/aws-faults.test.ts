@@ -70,7 +70,10 @@ describe('reliability: AWS faults on one call in five', function () {
   }
 
   async function bind(id: string, bindingId: string): Promise<string> {
-    const response = await sync('PUT', `/v2/service_instances/${id}/service_bindings/${bindingId}`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small });
+    const response = await sync('PUT', `/v2/service_instances/${id}/service_bindings/${bindingId}`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.small,
+    });
     expect(response.status, response.text).to.equal(201);
     return response.json.credentials.uri as string;
   }
@@ -100,9 +103,15 @@ describe('reliability: AWS faults on one call in five', function () {
     expect((await query(restoredUri, ca, 'SELECT v FROM t')).map((r) => r.v)).to.deep.equal(['kept']);
     const sourceCredentialsOnRestored = new URL(sourceUri);
     sourceCredentialsOnRestored.host = new URL(restoredUri).host;
-    expect(await loginRefused(sourceCredentialsOnRestored.toString(), ca), "the source's binding does not log in to the restored copy").to.equal(true);
+    expect(
+      await loginRefused(sourceCredentialsOnRestored.toString(), ca),
+      "the source's binding does not log in to the restored copy",
+    ).to.equal(true);
 
-    for (const [id, bindingId] of [[source, 'b-source'], [restored, 'b-restored']] as const) {
+    for (const [id, bindingId] of [
+      [source, 'b-source'],
+      [restored, 'b-restored'],
+    ] as const) {
       const response = await sync('DELETE', `/v2/service_instances/${id}/service_bindings/${bindingId}?${ids}`);
       expect(response.status, response.text).to.equal(200);
     }
@@ -129,7 +138,11 @@ describe('reliability: AWS faults on one call in five', function () {
     } while (rounds < 5 && (await emulatorAdmin(stack, 'GET', 'stats')).total < MIN_RDS_CALLS);
 
     const stats = await emulatorAdmin(stack, 'GET', 'stats');
-    const faults = (await emulatorAdmin(stack, 'GET', 'faults')).faults as Array<{ error?: { code: string }; latencyMs?: number; hits: number }>;
+    const faults = (await emulatorAdmin(stack, 'GET', 'faults')).faults as Array<{
+      error?: { code: string };
+      latencyMs?: number;
+      hits: number;
+    }>;
     await emulatorAdmin(stack, 'DELETE', 'faults');
     const injected: Record<string, number> = {};
     for (const byCode of Object.values(stats.errors as Record<string, Record<string, number>>)) {
@@ -137,11 +150,24 @@ describe('reliability: AWS faults on one call in five', function () {
     }
     const latencyHits = faults.filter((f) => f.latencyMs).reduce((sum, f) => sum + f.hits, 0);
     const faultedCalls = (injected.Throttling ?? 0) + (injected.InternalFailure ?? 0) + (injected.ServiceUnavailable ?? 0);
-    console.log(summary('aws faults', { seed, lifecycles: rounds * LIFECYCLES, rdsCalls: stats.total, injectedErrors: injected, delayedCalls: latencyHits, faultedShare: Number((faultedCalls / stats.total).toFixed(3)), polls: states.length, pollStates: countOf(states), syncRetries }));
+    console.log(
+      summary('aws faults', {
+        seed,
+        lifecycles: rounds * LIFECYCLES,
+        rdsCalls: stats.total,
+        injectedErrors: injected,
+        delayedCalls: latencyHits,
+        faultedShare: Number((faultedCalls / stats.total).toFixed(3)),
+        polls: states.length,
+        pollStates: countOf(states),
+        syncRetries,
+      }),
+    );
 
     expect(states.filter((s) => s === 'failed')).to.deep.equal([]);
     // The dice must actually have rolled against the broker, or the test proved nothing.
-    for (const code of ['Throttling', 'InternalFailure', 'ServiceUnavailable']) expect(injected[code] ?? 0, `${code} injected`).to.be.greaterThan(0);
+    for (const code of ['Throttling', 'InternalFailure', 'ServiceUnavailable'])
+      expect(injected[code] ?? 0, `${code} injected`).to.be.greaterThan(0);
     expect(latencyHits, 'delayed calls').to.be.greaterThan(0);
     // About 17% of calls get an error (the fourth rule only delays); with 250 calls or more, this
     // range is over four standard deviations wide on either side.
@@ -167,7 +193,11 @@ describe('reliability: AWS faults on one call in five', function () {
       ['deprovision', 'DELETE', `${instance}?accepts_incomplete=true&${ids}`],
     ];
     const answers: Record<string, number> = {};
-    for (const code of [['Throttling', 400], ['InternalFailure', 500], ['ServiceUnavailable', 503]] as const) {
+    for (const code of [
+      ['Throttling', 400],
+      ['InternalFailure', 500],
+      ['ServiceUnavailable', 503],
+    ] as const) {
       await emulatorAdmin(stack, 'POST', 'faults', { actions: ['*'], error: { code: code[0], status: code[1] } });
       try {
         const responses = await Promise.all(calls.map(([, method, path, body]) => platform.call(method, path, body)));
@@ -184,7 +214,12 @@ describe('reliability: AWS faults on one call in five', function () {
         await emulatorAdmin(stack, 'DELETE', 'faults');
       }
     }
-    console.log(summary('aws faults past the retry budget', { requests: Object.keys(answers).length, statuses: countOf(Object.values(answers).map(String)) }));
+    console.log(
+      summary('aws faults past the retry budget', {
+        requests: Object.keys(answers).length,
+        statuses: countOf(Object.values(answers).map(String)),
+      }),
+    );
     // Nothing was changed while RDS failed: the binding is still there and the instance still exists.
     expect((await platform.call('GET', `${instance}/service_bindings/b-kept`)).status).to.equal(200);
     expect((await platform.call('DELETE', `${instance}?accepts_incomplete=true&${ids}`)).status).to.equal(202);

@@ -44,7 +44,13 @@ describe('reliability: broker SIGKILLed at random moments', function () {
     scratch = scratchDir('rdsb-crashes-');
     const secret = { id: 'local1', value: newLocalSecret() };
     const credentials = { username: 'platform', password: 'platform-password-for-crash-tests' };
-    const document = localConfigDocument({ port: 0, emulatorUrl: emulator.url, caFile: emulator.caFile, ...credentials, derivationSecret: secret.value });
+    const document = localConfigDocument({
+      port: 0,
+      emulatorUrl: emulator.url,
+      caFile: emulator.caFile,
+      ...credentials,
+      derivationSecret: secret.value,
+    });
     broker = new ServeProcess('broker', writeConfig(scratch.dir, 'config.yaml', document), await freePort());
     await broker.start();
     const platform = new Platform(() => [broker.url], credentials);
@@ -70,20 +76,37 @@ describe('reliability: broker SIGKILLed at random moments', function () {
     const rejected = results.flatMap((r, i) => (r.status === 'rejected' ? [`${flows[i]!.id}: ${(r.reason as Error).message}`] : []));
     expect(rejected, 'flows that threw').to.deep.equal([]);
     expect(flows.filter((f) => f.outcome !== 'succeeded').map((f) => `${f.id} ${f.kind}: ${f.outcome}`)).to.deep.equal([]);
-    expect(flows.filter((f) => f.states.includes('failed')).map((f) => f.id), 'a poll answered failed').to.deep.equal([]);
+    expect(
+      flows.filter((f) => f.states.includes('failed')).map((f) => f.id),
+      'a poll answered failed',
+    ).to.deep.equal([]);
     expect(chaos.record.crashes, 'deaths nobody caused').to.deep.equal([]);
 
     const expected = new Map<string, { roles: string[]; restored: boolean }>([[sourceId, { roles: ['source-binding'], restored: false }]]);
-    for (const flow of flows) expected.set(flow.id, { roles: flow.bindings.create.filter((b) => !flow.bindings.remove.includes(b)), restored: flow.kind === 'restore' });
+    for (const flow of flows)
+      expected.set(flow.id, {
+        roles: flow.bindings.create.filter((b) => !flow.bindings.remove.includes(b)),
+        restored: flow.kind === 'restore',
+      });
     const end = await checkEndState(rds, emulator.caFile, secret, expected);
 
     const deaths = chaos.record.kills + chaos.record.failpointDeaths.length;
-    console.log(summary('crashes', {
-      seed, flows: FLOWS, restores: flows.filter((f) => f.kind === 'restore').length, seconds,
-      kills: chaos.record.kills, failpointDeaths: chaos.record.failpointDeaths, restarts: chaos.record.restarts,
-      polls: flows.reduce((n, f) => n + f.states.length, 0), connectionRetries: platform.connectionRetries,
-      bindings: flows.reduce((n, f) => n + f.bindings.create.length, 0), unbinds: flows.reduce((n, f) => n + f.bindings.remove.length, 0), ...end,
-    }));
+    console.log(
+      summary('crashes', {
+        seed,
+        flows: FLOWS,
+        restores: flows.filter((f) => f.kind === 'restore').length,
+        seconds,
+        kills: chaos.record.kills,
+        failpointDeaths: chaos.record.failpointDeaths,
+        restarts: chaos.record.restarts,
+        polls: flows.reduce((n, f) => n + f.states.length, 0),
+        connectionRetries: platform.connectionRetries,
+        bindings: flows.reduce((n, f) => n + f.bindings.create.length, 0),
+        unbinds: flows.reduce((n, f) => n + f.bindings.remove.length, 0),
+        ...end,
+      }),
+    );
     // The chaos must have struck while flows ran, or this proved nothing.
     expect(deaths, 'broker deaths during the flows').to.be.at.least(3);
     expect(platform.connectionRetries, 'requests that met a dead broker').to.be.greaterThan(0);

@@ -53,7 +53,9 @@ function shortReport(details: fc.RunDetails<[HostileRequest]>): void {
     return value;
   });
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-  throw new Error(`property failed after ${details.numRuns} requests (seed ${details.seed}, path ${details.counterexamplePath}):\n${cause}\nrequest: ${example?.slice(0, 4000)}`);
+  throw new Error(
+    `property failed after ${details.numRuns} requests (seed ${details.seed}, path ${details.counterexamplePath}):\n${cause}\nrequest: ${example?.slice(0, 4000)}`,
+  );
 }
 
 describe('reliability: hostile input', function () {
@@ -72,7 +74,13 @@ describe('reliability: hostile input', function () {
   before(async () => {
     emulator = await startEmulator({ speed: 0, region: 'eu-west-1', log: () => undefined });
     scratch = scratchDir('rdsb-hostile-');
-    document = localConfigDocument({ port: 0, emulatorUrl: emulator.url, caFile: emulator.caFile, ...credentials, derivationSecret: newLocalSecret() });
+    document = localConfigDocument({
+      port: 0,
+      emulatorUrl: emulator.url,
+      caFile: emulator.caFile,
+      ...credentials,
+      derivationSecret: newLocalSecret(),
+    });
     // Generated requests send wrong credentials on purpose; the limiter would soon answer 429 to all of them.
     document.auth.failedAttemptsPerMinute = 1_000_000;
     await ensureLocalParameterGroups(sturdyRdsClient(emulator.url));
@@ -98,12 +106,22 @@ describe('reliability: hostile input', function () {
   });
 
   it('binding IDs the front door would refuse reach the database only as a hashed name: bound, usable, removed, other roles untouched', async () => {
-    const [instance] = (await listInstances(sturdyRdsClient(emulator.url))).filter((i) => i.tags['Instance ID'] === instanceId || i.identifier === `local-${instanceId}`);
+    const [instance] = (await listInstances(sturdyRdsClient(emulator.url))).filter(
+      (i) => i.tags['Instance ID'] === instanceId || i.identifier === `local-${instanceId}`,
+    );
     expect(instance, 'the target instance').to.not.equal(undefined);
     const ca = readFileSync(emulator.caFile, 'utf8');
     const secret = (document.broker.derivationSecrets as Array<{ id: string; value: string }>)[0]!;
     const rolesBefore = await asMaster(instance!, instanceId, secret, ca, allRoles);
-    const hostileIds = [`"; DROP ROLE ${instance!.masterUsername}; --`, `'); DROP TABLE pg_class; --`, 'ünïcödé-ид-💩', 'semi;colon', `back\\slash' $$ $q$`, '\u202eevil', `${bindingUsername(bindingId)}`];
+    const hostileIds = [
+      `"; DROP ROLE ${instance!.masterUsername}; --`,
+      `'); DROP TABLE pg_class; --`,
+      'ünïcödé-ид-💩',
+      'semi;colon',
+      `back\\slash' $$ $q$`,
+      '\u202eevil',
+      `${bindingUsername(bindingId)}`,
+    ];
     const ctx = { requestId: 'hostile-binding-ids', log: captureLog().log, apiVersion: '2.17' };
     const base = { instanceId, serviceId: LOCAL_SERVICE_ID, planId: LOCAL_PLANS.small };
     for (const id of hostileIds) {
@@ -112,7 +130,14 @@ describe('reliability: hostile input', function () {
       const { username, password } = answer.body.credentials as { username: string; password: string };
       expect(username).to.equal(bindingUsername(id));
       expect(username).to.match(/^rdsb_[0-9a-f]{24}$/);
-      const client = new pg.Client({ host: instance!.host, port: instance!.port, database: instance!.dbName, user: username, password, ssl: { ca } });
+      const client = new pg.Client({
+        host: instance!.host,
+        port: instance!.port,
+        database: instance!.dbName,
+        user: username,
+        password,
+        ssl: { ca },
+      });
       await client.connect();
       try {
         expect((await client.query('SELECT session_user AS u')).rows[0].u).to.equal(username);
@@ -160,7 +185,8 @@ describe('reliability: hostile input', function () {
         if (response.status >= 300 && raw.method !== 'HEAD') expect(errorBodyProblem(response)).to.equal(undefined);
         if (response.status >= 400) expect(after - before, `mutating AWS calls for a ${response.status}`).to.equal(0);
         // Reads change nothing: the target is always left settled (see below), so no poll has work to do.
-        else if (raw.method === 'GET' || raw.method === 'HEAD') expect(after - before, `mutating AWS calls for a ${raw.method} answered ${response.status}`).to.equal(0);
+        else if (raw.method === 'GET' || raw.method === 'HEAD')
+          expect(after - before, `mutating AWS calls for a ${raw.method} answered ${response.status}`).to.equal(0);
         else mutatedOk += after - before;
         if (response.status === 202) {
           // An accepted change to the target (a valid PATCH can get through): poll it to the end, as a
@@ -174,11 +200,23 @@ describe('reliability: hostile input', function () {
       }),
       { numRuns: RUNS, seed, endOnFailure: true, reporter: shortReport },
     );
-    console.log(summary('hostile requests', { seed, runs: RUNS, byStatus: Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0])), byEndpoint: Object.fromEntries(byEndpoint), mutatingCallsFor2xx: mutatedOk, acceptedChanges: accepted, settlingMs: Math.round(settlingMs), resetDuringUpload,
-      msByEndpoint: Object.fromEntries([...msByEndpoint].map(([e, ms]) => [e, Math.round(ms)])) }));
+    console.log(
+      summary('hostile requests', {
+        seed,
+        runs: RUNS,
+        byStatus: Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0])),
+        byEndpoint: Object.fromEntries(byEndpoint),
+        mutatingCallsFor2xx: mutatedOk,
+        acceptedChanges: accepted,
+        settlingMs: Math.round(settlingMs),
+        resetDuringUpload,
+        msByEndpoint: Object.fromEntries([...msByEndpoint].map(([e, ms]) => [e, Math.round(ms)])),
+      }),
+    );
 
     // The run must have gone past the front door, or it proved little.
-    for (const status of [200, 400, 401, 404, 405, 410, 412, 413, 422]) expect(byStatus.get(status) ?? 0, `answers with status ${status}`).to.be.greaterThan(0);
+    for (const status of [200, 400, 401, 404, 405, 410, 412, 413, 422])
+      expect(byStatus.get(status) ?? 0, `answers with status ${status}`).to.be.greaterThan(0);
     for (const [endpoint, count] of byEndpoint) expect(count, endpoint).to.be.greaterThan(RUNS / 40);
     expect(broker.unexpectedExits).to.deep.equal([]);
     expect(broker.alive()).to.equal(true);
@@ -188,14 +226,23 @@ describe('reliability: hostile input', function () {
 
   it('every /v2 route needs X-Broker-API-Version, whatever the case of its path', async () => {
     const auth = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-    for (const target of ['/v2/catalog', '/V2/catalog', '/V2/CATALOG', `/V2/service_instances/${instanceId}`, `/v2/Service_Instances/${instanceId}/last_operation`]) {
+    for (const target of [
+      '/v2/catalog',
+      '/V2/catalog',
+      '/V2/CATALOG',
+      `/V2/service_instances/${instanceId}`,
+      `/v2/Service_Instances/${instanceId}/last_operation`,
+    ]) {
       const response = await rawRequest(broker.port, { method: 'GET', target, headers: [['Authorization', auth]] });
       expect(response.status, target).to.equal(412);
     }
   });
 
   it('what Node or the router answers on its own is an OSB error body too, never a 5xx or silence', async () => {
-    const auth: [string, string] = ['Authorization', `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`];
+    const auth: [string, string] = [
+      'Authorization',
+      `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+    ];
     const version: [string, string] = ['X-Broker-API-Version', '2.17'];
     const cases: Array<[string, Parameters<typeof rawRequest>[1], number]> = [
       ['CONNECT', { method: 'CONNECT', target: '127.0.0.1:443', headers: [auth, version] }, 405],
@@ -224,11 +271,32 @@ describe('reliability: hostile input', function () {
   });
 
   it('hostile db_name values are refused with 400 before any AWS call', async () => {
-    const hostile = ['x"; DROP DATABASE postgres; --', "a'; SELECT pg_sleep(10); --", '../../etc', 'a b', 'ä', '1abc', '_x', '', 'a'.repeat(64), 'a\u0000b', 'postgres\n', '$(id)', 7, null, ['a'], { a: 1 }];
+    const hostile = [
+      'x"; DROP DATABASE postgres; --',
+      "a'; SELECT pg_sleep(10); --",
+      '../../etc',
+      'a b',
+      'ä',
+      '1abc',
+      '_x',
+      '',
+      'a'.repeat(64),
+      'a\u0000b',
+      'postgres\n',
+      '$(id)',
+      7,
+      null,
+      ['a'],
+      { a: 1 },
+    ];
     const created = () => emulator.stats().calls.CreateDBInstance ?? 0;
     const before = created();
     for (const dbName of hostile) {
-      const response = await platform.call('PUT', `/v2/service_instances/${randomUUID()}?accepts_incomplete=true`, platform.provisionBody({ db_name: dbName }));
+      const response = await platform.call(
+        'PUT',
+        `/v2/service_instances/${randomUUID()}?accepts_incomplete=true`,
+        platform.provisionBody({ db_name: dbName }),
+      );
       expect(response.status, JSON.stringify(dbName)).to.equal(400);
       expect(response.json.description, JSON.stringify(dbName)).to.match(/db_name/);
     }
@@ -236,7 +304,8 @@ describe('reliability: hostile input', function () {
   });
 
   it(`${IN_PROCESS_RUNS} more generated requests in-process: no prototype of this process polluted, no 5xx`, async () => {
-    const prototypeKeys = () => [Object.prototype, Array.prototype, Function.prototype, String.prototype].map((p) => Object.getOwnPropertyNames(p).sort().join(','));
+    const prototypeKeys = () =>
+      [Object.prototype, Array.prototype, Function.prototype, String.prototype].map((p) => Object.getOwnPropertyNames(p).sort().join(','));
     const keysBefore = prototypeKeys();
     const port = Number(new URL(server.url).port);
     await fc.assert(

@@ -83,7 +83,12 @@ describe('reliability: three replicas in rotation, housekeeping on exactly one',
       stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'double', cluster: { server: api.url, 'certificate-authority-data': Buffer.from(api.certificatePem).toString('base64') } }],
+        clusters: [
+          {
+            name: 'double',
+            cluster: { server: api.url, 'certificate-authority-data': Buffer.from(api.certificatePem).toString('base64') },
+          },
+        ],
         users: [{ name: 'broker', user: { token: 'replica-token' } }],
         contexts: [{ name: 'double', context: { cluster: 'double', user: 'broker', namespace: NAMESPACE } }],
         'current-context': 'double',
@@ -91,7 +96,13 @@ describe('reliability: three replicas in rotation, housekeeping on exactly one',
     );
     const secret = { id: 'local1', value: newLocalSecret() };
     const credentials = { username: 'platform', password: 'platform-password-for-replica-tests' };
-    const document: Record<string, any> = localConfigDocument({ port: 0, emulatorUrl: emulator.url, caFile: emulator.caFile, ...credentials, derivationSecret: secret.value });
+    const document: Record<string, any> = localConfigDocument({
+      port: 0,
+      emulatorUrl: emulator.url,
+      caFile: emulator.caFile,
+      ...credentials,
+      derivationSecret: secret.value,
+    });
     document.housekeeping = {
       mode: 'leader',
       // Seconds-resolution schedules, so each job runs several times within the test.
@@ -148,22 +159,42 @@ describe('reliability: three replicas in rotation, housekeeping on exactly one',
     expect(flows.map((f) => f.outcome)).to.deep.equal(flows.map(() => 'succeeded'));
     expect(flows.filter((f) => f.states.includes('failed'))).to.deep.equal([]);
     const expected = new Map<string, { roles: string[]; restored: boolean }>([[sourceId, { roles: ['source-binding'], restored: false }]]);
-    for (const flow of flows) expected.set(flow.id, { roles: flow.bindings.create.filter((b) => !flow.bindings.remove.includes(b)), restored: flow.kind === 'restore' });
+    for (const flow of flows)
+      expected.set(flow.id, {
+        roles: flow.bindings.create.filter((b) => !flow.bindings.remove.includes(b)),
+        restored: flow.kind === 'restore',
+      });
     const end = await checkEndState(rds, emulator.caFile, secret, expected);
 
     // Housekeeping: who led, when, and who ran jobs.
     const lives = incarnations(replicas);
     const leaders = lives.filter((l) => l.started.length > 0);
     const runners = lives.filter((l) => l.jobRuns.length > 0);
-    console.log(summary('replicas', {
-      seed, flows: flows.length, unfinishedAtKill, requests: platform.requests, connectionRetries: platform.connectionRetries, takeoverMs,
-      holders: [firstHolder, secondHolder], incarnations: lives.map((l) => ({ replica: l.replica, led: l.started.length > 0, jobRuns: l.jobRuns.length, jobs: l.jobs })), ...end,
-    }));
+    console.log(
+      summary('replicas', {
+        seed,
+        flows: flows.length,
+        unfinishedAtKill,
+        requests: platform.requests,
+        connectionRetries: platform.connectionRetries,
+        takeoverMs,
+        holders: [firstHolder, secondHolder],
+        incarnations: lives.map((l) => ({ replica: l.replica, led: l.started.length > 0, jobRuns: l.jobRuns.length, jobs: l.jobs })),
+        ...end,
+      }),
+    );
     expect(unfinishedAtKill, 'flows still running when the leader was killed').to.be.greaterThan(0);
     expect(replicaOf(secondHolder)).to.not.equal(firstLeader);
-    expect(leaders.map((l) => l.replica).sort(), 'incarnations that ever led').to.deep.equal([firstLeader.name, replicaOf(secondHolder)!.name].sort());
+    expect(leaders.map((l) => l.replica).sort(), 'incarnations that ever led').to.deep.equal(
+      [firstLeader.name, replicaOf(secondHolder)!.name].sort(),
+    );
     expect(runners.map((l) => l.pid).sort(), 'only the leaders ran jobs').to.deep.equal(leaders.map((l) => l.pid).sort());
-    for (const runner of runners) expect(Object.keys(runner.jobs).sort(), `${runner.replica} ran every job`).to.deep.equal(['credential-check', 'resync', 'snapshot-cleanup']);
+    for (const runner of runners)
+      expect(Object.keys(runner.jobs).sort(), `${runner.replica} ran every job`).to.deep.equal([
+        'credential-check',
+        'resync',
+        'snapshot-cleanup',
+      ]);
     // No two at once: every job run of the first leader finished before the second started leading.
     const [first, second] = [leaders.find((l) => l.replica === firstLeader.name)!, leaders.find((l) => l.replica !== firstLeader.name)!];
     expect(Math.max(...first.jobRuns)).to.be.below(Math.min(...second.started));

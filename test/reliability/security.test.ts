@@ -60,11 +60,38 @@ describe('reliability: security', function () {
         this.skip();
       }
       scratch = scratchDir('rdsb-security-');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(scratch.dir, 'key.pem'), '-out', join(scratch.dir, 'cert.pem')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(scratch.dir, 'key.pem'),
+          '-out',
+          join(scratch.dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
       cert = readFileSync(join(scratch.dir, 'cert.pem'));
       emulator = await startEmulator({ speed: 0, region: 'eu-west-1', databases: 'none', log: () => undefined });
-      const document: Record<string, any> = localConfigDocument({ port: 0, emulatorUrl: emulator.url, caFile: emulator.caFile, ...pairs[0]!, derivationSecret: newLocalSecret() });
+      const document: Record<string, any> = localConfigDocument({
+        port: 0,
+        emulatorUrl: emulator.url,
+        caFile: emulator.caFile,
+        ...pairs[0]!,
+        derivationSecret: newLocalSecret(),
+      });
       document.auth = { credentials: pairs, failedAttemptsPerMinute: limit };
       document.listen.tls = { certFile: join(scratch.dir, 'cert.pem'), keyFile: join(scratch.dir, 'key.pem') };
       broker = new ServeProcess('tls', writeConfig(scratch.dir, 'config.yaml', document), await freePort());
@@ -78,17 +105,31 @@ describe('reliability: security', function () {
     });
 
     const catalog = (authorization: string | undefined, tls: Record<string, unknown> = {}) =>
-      request(`${url}/v2/catalog`, { ca: cert, tls, headers: { 'X-Broker-API-Version': '2.17', ...(authorization ? { Authorization: authorization } : {}) } });
+      request(`${url}/v2/catalog`, {
+        ca: cert,
+        tls,
+        headers: { 'X-Broker-API-Version': '2.17', ...(authorization ? { Authorization: authorization } : {}) },
+      });
 
     it('accepts TLS 1.2 and 1.3, refuses TLS 1.0 and 1.1 and plain HTTP', async () => {
       expect((await catalog(basicAuth(pairs[0]!), { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' })).status).to.equal(200);
       expect((await catalog(basicAuth(pairs[0]!), { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' })).status).to.equal(200);
       for (const version of ['TLSv1', 'TLSv1.1']) {
-        const outcome = await catalog(basicAuth(pairs[0]!), { minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' }).then(() => 'connected', (e: Error) => `refused: ${e.message}`);
+        const outcome = await catalog(basicAuth(pairs[0]!), {
+          minVersion: version,
+          maxVersion: version,
+          ciphers: 'DEFAULT@SECLEVEL=0',
+        }).then(
+          () => 'connected',
+          (e: Error) => `refused: ${e.message}`,
+        );
         // The server's own refusal (a protocol_version alert), not a client that would not try.
         expect(outcome, version).to.match(/^refused: .*(alert protocol version|unsupported protocol)/i);
       }
-      const plain = await request(`http://127.0.0.1:${broker.port}/healthz`).then((r) => `status ${r.status}`, () => 'refused');
+      const plain = await request(`http://127.0.0.1:${broker.port}/healthz`).then(
+        (r) => `status ${r.status}`,
+        () => 'refused',
+      );
       expect(plain).not.to.equal('status 200');
     });
 
@@ -178,9 +219,17 @@ describe('reliability: security', function () {
       await client.end();
       const rds = sturdyRdsClient(stack.emulator.url);
       await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: `local-${a}`, DBSnapshotIdentifier: `snap-${a.slice(0, 8)}` }));
-      while ((await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: `snap-${a.slice(0, 8)}` }))).DBSnapshots?.[0]?.Status !== 'available') await sleep(100);
+      while (
+        (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: `snap-${a.slice(0, 8)}` }))).DBSnapshots?.[0]?.Status !==
+        'available'
+      )
+        await sleep(100);
       // Failures on the calls that carry passwords, so that error paths are logged too.
-      await emulatorAdmin(stack, 'POST', 'faults', { actions: ['ModifyDBInstance', 'CreateDBInstance', 'RestoreDBInstanceFromDBSnapshot'], error: { code: 'InternalFailure', status: 500 }, count: 3 });
+      await emulatorAdmin(stack, 'POST', 'faults', {
+        actions: ['ModifyDBInstance', 'CreateDBInstance', 'RestoreDBInstanceFromDBSnapshot'],
+        error: { code: 'InternalFailure', status: 500 },
+        count: 3,
+      });
       await provision(b, { restore_from_latest_snapshot_of: a });
       await bind(b, 'b-app');
     });
@@ -208,14 +257,21 @@ describe('reliability: security', function () {
     });
 
     it('restores: another tenant naming A as its source is refused, and RDS is not asked to restore anything', async () => {
-      const restores = () => Object.entries(stack.emulator.stats().calls).filter(([action]) => /^Restore/.test(action)).reduce((n, [, v]) => n + v, 0);
+      const restores = () =>
+        Object.entries(stack.emulator.stats().calls)
+          .filter(([action]) => /^Restore/.test(action))
+          .reduce((n, [, v]) => n + v, 0);
       const before = restores();
       for (const [context, parameters] of [
         [cfContext('other-space'), { restore_from_latest_snapshot_of: a }],
         [cfContext('space-1', 'other-org'), { restore_from_point_in_time_of: a }],
         [{ platform: 'kubernetes', clusterid: 'c', namespace: 'space-1' }, { restore_from_latest_snapshot_of: a }],
       ] as const) {
-        const response = await platform.call('PUT', `/v2/service_instances/${c}?accepts_incomplete=true`, platform.provisionBody(parameters, LOCAL_PLANS.small, context as any));
+        const response = await platform.call(
+          'PUT',
+          `/v2/service_instances/${c}?accepts_incomplete=true`,
+          platform.provisionBody(parameters, LOCAL_PLANS.small, context as any),
+        );
         expect(response.status, response.text).to.equal(400);
       }
       expect(restores()).to.equal(before);
@@ -225,9 +281,14 @@ describe('reliability: security', function () {
       const consolePassword = `Console${randomUUID().replace(/-/g, '')}`;
       secretsUsed.set('master password set in the console', consolePassword);
       const rds = sturdyRdsClient(stack.emulator.url);
-      await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: `local-${a}`, MasterUserPassword: consolePassword, ApplyImmediately: true }));
+      await rds.send(
+        new ModifyDBInstanceCommand({ DBInstanceIdentifier: `local-${a}`, MasterUserPassword: consolePassword, ApplyImmediately: true }),
+      );
       await emulatorAdmin(stack, 'POST', 'settle');
-      const refused = await platform.call('PUT', `/v2/service_instances/${a}/service_bindings/after-console`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small });
+      const refused = await platform.call('PUT', `/v2/service_instances/${a}/service_bindings/after-console`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.small,
+      });
       expect(refused.status, refused.text).to.equal(502);
       expect(await checkMasterCredentials(stack.broker.deps)).to.deep.equal([a]);
       await emulatorAdmin(stack, 'POST', 'settle');
@@ -241,8 +302,14 @@ describe('reliability: security', function () {
       const found = (text: string) => [...secretsUsed].filter(([, secret]) => text.includes(secret)).map(([what]) => what);
       // The scanner's positive control: a binding's answer carries its password, and is found.
       expect(found(answer.text)).to.include(`binding password ${a}/a-app`);
-      for (const [instanceId, bindingId] of [[a, 'a-app'], [a, 'after-repair'], [b, 'b-app']]) {
-        expect((await platform.call('DELETE', `/v2/service_instances/${instanceId}/service_bindings/${bindingId}?${ids}`)).status).to.equal(200);
+      for (const [instanceId, bindingId] of [
+        [a, 'a-app'],
+        [a, 'after-repair'],
+        [b, 'b-app'],
+      ]) {
+        expect((await platform.call('DELETE', `/v2/service_instances/${instanceId}/service_bindings/${bindingId}?${ids}`)).status).to.equal(
+          200,
+        );
       }
       expect(await loginRefused(aUri, ca)).to.equal(true);
       for (const instanceId of [b, a]) {
@@ -258,16 +325,27 @@ describe('reliability: security', function () {
       const lines = sources.flatMap(([source, list]) => list.filter((l) => l.trim() !== '').map((line) => ({ source, line })));
       const leaks: string[] = [];
       for (const { source, line } of lines) leaks.push(...found(line).map((what) => `${what} in a ${source} log line`));
-      const debugLines = stack.brokerLog.lines().filter((l) => l.level === 'debug').length + stack.server.captured.lines().filter((l) => l.level === 'debug').length;
-      console.log(summary('secrets in logs', {
-        lines: lines.length, debugLines, bySource: Object.fromEntries(sources.map(([s, l]) => [s, l.filter((x) => x.trim() !== '').length])),
-        secretsScanned: secretsUsed.size, kinds: countKinds([...secretsUsed.keys()]), leaks: leaks.length,
-      }));
+      const debugLines =
+        stack.brokerLog.lines().filter((l) => l.level === 'debug').length +
+        stack.server.captured.lines().filter((l) => l.level === 'debug').length;
+      console.log(
+        summary('secrets in logs', {
+          lines: lines.length,
+          debugLines,
+          bySource: Object.fromEntries(sources.map(([s, l]) => [s, l.filter((x) => x.trim() !== '').length])),
+          secretsScanned: secretsUsed.size,
+          kinds: countKinds([...secretsUsed.keys()]),
+          leaks: leaks.length,
+        }),
+      );
       expect(leaks).to.deep.equal([]);
       // The scan must have had something to read: every request's line, the reconcile actions, the
       // warnings of the failed calls and of the repair.
       expect(lines.length).to.be.greaterThan(50);
-      expect(lines.some(({ line }) => /"level":"warn"/.test(line)), 'warnings among the lines').to.equal(true);
+      expect(
+        lines.some(({ line }) => /"level":"warn"/.test(line)),
+        'warnings among the lines',
+      ).to.equal(true);
       expect(secretsUsed.size).to.be.at.least(12);
     });
   });

@@ -48,7 +48,8 @@ describe('sql/ pure decisions', () => {
       it(`${engine} accepts ${JSON.stringify(name)}`, () => expect(() => validateBindingUsername(engine, name)).not.to.throw());
     }
     for (const [engine, name, why] of refused) {
-      it(`${engine} refuses ${JSON.stringify(name)}`, () => expect(() => validateBindingUsername(engine, name)).to.throw(InvalidSqlInputError, why));
+      it(`${engine} refuses ${JSON.stringify(name)}`, () =>
+        expect(() => validateBindingUsername(engine, name)).to.throw(InvalidSqlInputError, why));
     }
   });
 
@@ -65,9 +66,16 @@ describe('sql/ pure decisions', () => {
       expect(parseBindingMetadata(encodeBindingMetadata(meta))).to.deep.equal(meta);
     });
     it('ignores comments that are not the broker marker', () => {
-      for (const text of [null, '', 'hello', '[]', '{"managedBy":"someone else","kind":"binding","bindingId":"a","secretId":"b","readOnly":false}',
-        '{"managedBy":"rds-broker","kind":"owner"}', '{"managedBy":"rds-broker","kind":"binding","bindingId":1,"secretId":"b","readOnly":false}',
-        '{"managedBy":"rds-broker","kind":"binding","bindingId":"a","secretId":"b","readOnly":"no"}']) {
+      for (const text of [
+        null,
+        '',
+        'hello',
+        '[]',
+        '{"managedBy":"someone else","kind":"binding","bindingId":"a","secretId":"b","readOnly":false}',
+        '{"managedBy":"rds-broker","kind":"owner"}',
+        '{"managedBy":"rds-broker","kind":"binding","bindingId":1,"secretId":"b","readOnly":false}',
+        '{"managedBy":"rds-broker","kind":"binding","bindingId":"a","secretId":"b","readOnly":"no"}',
+      ]) {
         expect(parseBindingMetadata(text), String(text)).to.equal(undefined);
       }
     });
@@ -97,17 +105,27 @@ describe('sql/ pure decisions', () => {
 
   describe('TLS settings handed to node-postgres', () => {
     const target: DatabaseTarget = {
-      engine: 'postgres', host: 'db.example.org', port: 5432, database: 'd', masterUsername: 'm', masterPassword: 'p',
-      tls: { caPem: 'PEM', allowPlaintext: false }, connectTimeoutMs: 1000,
+      engine: 'postgres',
+      host: 'db.example.org',
+      port: 5432,
+      database: 'd',
+      masterUsername: 'm',
+      masterPassword: 'p',
+      tls: { caPem: 'PEM', allowPlaintext: false },
+      connectTimeoutMs: 1000,
     };
     it('verify against the given authority by default', () => {
       expect(postgresClientConfig(target, { username: 'm', password: 'p' }).ssl).to.deep.equal({ rejectUnauthorized: true, ca: 'PEM' });
     });
     it('verify against public roots when no authority is given (never "no verification")', () => {
-      expect(postgresClientConfig({ ...target, tls: { allowPlaintext: false } }, { username: 'm', password: 'p' }).ssl).to.deep.equal({ rejectUnauthorized: true });
+      expect(postgresClientConfig({ ...target, tls: { allowPlaintext: false } }, { username: 'm', password: 'p' }).ssl).to.deep.equal({
+        rejectUnauthorized: true,
+      });
     });
     it('plain text only on explicit opt-out', () => {
-      expect(postgresClientConfig({ ...target, tls: { caPem: 'PEM', allowPlaintext: true } }, { username: 'm', password: 'p' }).ssl).to.equal(false);
+      expect(
+        postgresClientConfig({ ...target, tls: { caPem: 'PEM', allowPlaintext: true } }, { username: 'm', password: 'p' }).ssl,
+      ).to.equal(false);
     });
   });
 
@@ -122,13 +140,29 @@ describe('sql/ pure decisions', () => {
 
   describe('binding drift', () => {
     const readWrite: RoleState = {
-      canLogin: true, inherit: true, superuser: false, createRole: false, createDb: false, replication: false, bypassRls: false,
-      connectionLimit: -1, neverExpires: true, config: ['role=rdsb_owner'],
+      canLogin: true,
+      inherit: true,
+      superuser: false,
+      createRole: false,
+      createDb: false,
+      replication: false,
+      bypassRls: false,
+      connectionLimit: -1,
+      neverExpires: true,
+      config: ['role=rdsb_owner'],
       comment: '{"managedBy":"rds-broker","kind":"binding","bindingId":"b","secretId":"k","readOnly":false}',
-      inOwner: true, inReadonly: false, masterHasPrivileges: true, masterCanSet: true, defaultAclRows: 5,
+      inOwner: true,
+      inReadonly: false,
+      masterHasPrivileges: true,
+      masterCanSet: true,
+      defaultAclRows: 5,
     };
     const readOnly: RoleState = {
-      ...readWrite, config: ['default_transaction_read_only=on'], inOwner: false, inReadonly: true, defaultAclRows: 0,
+      ...readWrite,
+      config: ['default_transaction_read_only=on'],
+      inOwner: false,
+      inReadonly: true,
+      defaultAclRows: 0,
       comment: '{"managedBy":"rds-broker","kind":"binding","bindingId":"b","secretId":"k","readOnly":true}',
     };
     const rw = { metadata: { bindingId: 'b', secretId: 'k', readOnly: false } };
@@ -144,7 +178,12 @@ describe('sql/ pure decisions', () => {
       ['expiry', { neverExpires: false }, 'ro', 'has an expiry time'],
       ['connection limit', { connectionLimit: 3 }, 'rw', 'has a connection limit'],
       ['no session role', { config: [] }, 'rw', 'sessions do not run as the owner role'],
-      ['read-only default on a writer', { config: ['role=rdsb_owner', 'default_transaction_read_only=on'] }, 'rw', 'transactions start read-only'],
+      [
+        'read-only default on a writer',
+        { config: ['role=rdsb_owner', 'default_transaction_read_only=on'] },
+        'rw',
+        'transactions start read-only',
+      ],
       ['writer membership on a reader', { inOwner: true }, 'ro', 'is a member of the owner role'],
       ['reader without the read-only default', { config: [] }, 'ro', 'transactions do not start read-only'],
       ['reader switching role', { config: ['default_transaction_read_only=on', 'role=rdsb_owner'] }, 'ro', 'sessions switch role'],
@@ -159,7 +198,12 @@ describe('sql/ pure decisions', () => {
       });
     }
     it('a writer asked to become read-only differs in membership, session role and defaults', () => {
-      expect(bindingDrift(readWrite, ro)).to.include.members(['is a member of the owner role', 'is not a member of the read-only role', 'sessions switch role', 'metadata comment differs']);
+      expect(bindingDrift(readWrite, ro)).to.include.members([
+        'is a member of the owner role',
+        'is not a member of the read-only role',
+        'sessions switch role',
+        'metadata comment differs',
+      ]);
     });
   });
 });

@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { createSqlGateway, DatabaseAuthError, DatabaseTlsError, DatabaseUnreachableError, type DatabaseTarget } from '../../src/sql/index.js';
+import {
+  createSqlGateway,
+  DatabaseAuthError,
+  DatabaseTlsError,
+  DatabaseUnreachableError,
+  type DatabaseTarget,
+} from '../../src/sql/index.js';
 import { accounts, HOSTILE_DATABASE, rejection, spec, targetFor } from './support/mariadbHelpers.js';
 import { findMariadbd, startMariadb, type TestMariadb } from './support/mariadbServer.js';
 import { freePort } from './support/postgresCluster.js';
@@ -29,7 +35,9 @@ describe('sql/ MariaDB TLS and connection errors (real MariaDB)', function () {
 
   it('TLS: a wrong authority or a host name the certificate does not cover is refused before anything is created', async () => {
     const probe = spec('tls_probe');
-    const wrongCa = await rejection(gateway.ensureBindingUser({ ...target, tls: { caPem: server.otherCa.caPem, allowPlaintext: false } }, probe));
+    const wrongCa = await rejection(
+      gateway.ensureBindingUser({ ...target, tls: { caPem: server.otherCa.caPem, allowPlaintext: false } }, probe),
+    );
     expect(wrongCa).to.be.instanceOf(DatabaseTlsError);
     expect(wrongCa.message).to.include(`127.0.0.1:${server.port}`);
     expect(wrongCa.message).to.include('certificate');
@@ -57,7 +65,9 @@ describe('sql/ MariaDB TLS and connection errors (real MariaDB)', function () {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const port = (silent.address() as AddressInfo).port;
-      expect(await rejection(gateway.listBindingUsers({ ...target, port, connectTimeoutMs: 300 }))).to.be.instanceOf(DatabaseUnreachableError);
+      expect(await rejection(gateway.listBindingUsers({ ...target, port, connectTimeoutMs: 300 }))).to.be.instanceOf(
+        DatabaseUnreachableError,
+      );
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));

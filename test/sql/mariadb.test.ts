@@ -43,7 +43,12 @@ for (const master of ['rds-like', 'emulator'] as const) {
       expect(await gateway.ensureBindingUser(target, a)).to.equal('created');
       expect(await gateway.ensureBindingUser(target, a)).to.equal('unchanged');
       expect(await loginWorks(server, a)).to.equal(true);
-      expect(await gateway.findBindingUser(target, a.username)).to.deep.equal({ username: a.username, readOnly: false, bindingId: a.bindingId, secretId: 'k1' });
+      expect(await gateway.findBindingUser(target, a.username)).to.deep.equal({
+        username: a.username,
+        readOnly: false,
+        bindingId: a.bindingId,
+        secretId: 'k1',
+      });
       expect((await gateway.listBindingUsers(target)).map((u) => u.username)).to.include(a.username);
       const changed = { ...a, password: 'Changed-Password-9', secretId: 'k2' };
       expect(await gateway.ensureBindingUser(target, changed)).to.equal('updated');
@@ -62,7 +67,10 @@ for (const master of ['rds-like', 'emulator'] as const) {
       // MariaDB's own PASSWORD() of the same password must match what the account holds.
       const [own, stored] = await server.asRoot(async (c) => {
         const [a] = await c.query<mysql.RowDataPacket[]>(`SELECT PASSWORD(?) AS h`, [s.password]);
-        const [b] = await c.query<mysql.RowDataPacket[]>(`SELECT authentication_string AS h FROM mysql.user WHERE User = ? AND Host = '%'`, [s.username]);
+        const [b] = await c.query<mysql.RowDataPacket[]>(
+          `SELECT authentication_string AS h FROM mysql.user WHERE User = ? AND Host = '%'`,
+          [s.username],
+        );
         return [String(a[0]!.h), String(b[0]!.h)];
       });
       expect(stored).to.equal(own);
@@ -91,7 +99,10 @@ for (const master of ['rds-like', 'emulator'] as const) {
       expect(await loginWorks(server, a)).to.equal(false);
       await asUser(server, b, async (c) => {
         const [rows] = await c.query<mysql.RowDataPacket[]>(`SELECT name, note FROM items ORDER BY id`);
-        expect(rows.map((r) => [r.name, r.note])).to.deep.equal([['from a', null], ['from b', 'ok']]);
+        expect(rows.map((r) => [r.name, r.note])).to.deep.equal([
+          ['from a', null],
+          ['from b', 'ok'],
+        ]);
         await c.query(`DROP TABLE items`);
       });
       await gateway.dropBindingUser(target, b.username);
@@ -118,14 +129,20 @@ for (const master of ['rds-like', 'emulator'] as const) {
           `TRUNCATE TABLE ro_t`,
           `CREATE VIEW sneaky_view AS SELECT 1`,
         ]) {
-          expect(await errorCode(c, sql), sql).to.be.oneOf(['ER_TABLEACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_SPECIFIC_ACCESS_DENIED_ERROR']);
+          expect(await errorCode(c, sql), sql).to.be.oneOf([
+            'ER_TABLEACCESS_DENIED_ERROR',
+            'ER_DBACCESS_DENIED_ERROR',
+            'ER_SPECIFIC_ACCESS_DENIED_ERROR',
+          ]);
         }
       });
       // Switching it to read-write and back changes what it can do.
       expect(await gateway.ensureBindingUser(target, { ...ro, readOnly: false })).to.equal('updated');
       await asUser(server, ro, async (c) => expect(await errorCode(c, `INSERT INTO ro_t VALUES (2)`)).to.equal('ok'));
       expect(await gateway.ensureBindingUser(target, ro)).to.equal('updated');
-      await asUser(server, ro, async (c) => expect(await errorCode(c, `INSERT INTO ro_t VALUES (3)`)).to.equal('ER_TABLEACCESS_DENIED_ERROR'));
+      await asUser(server, ro, async (c) =>
+        expect(await errorCode(c, `INSERT INTO ro_t VALUES (3)`)).to.equal('ER_TABLEACCESS_DENIED_ERROR'),
+      );
       await asUser(server, rw, (c) => c.query(`DROP TABLE ro_t`));
       await gateway.dropBindingUser(target, ro.username);
       await gateway.dropBindingUser(target, rw.username);
@@ -139,8 +156,13 @@ for (const master of ['rds-like', 'emulator'] as const) {
         expect(found?.readOnly).to.equal(readOnly);
         const successor = spec(`rot_s_${readOnly}`, { readOnly: found!.readOnly });
         expect(await gateway.ensureBindingUser(target, successor)).to.equal('created');
-        for (const [user, table] of [[predecessor, 'rot_by_predecessor'], [successor, 'rot_by_successor']] as const) {
-          expect(await asUser(server, user, (c) => errorCode(c, `CREATE TABLE ${table} (v INT)`))).to.equal(readOnly ? 'ER_TABLEACCESS_DENIED_ERROR' : 'ok');
+        for (const [user, table] of [
+          [predecessor, 'rot_by_predecessor'],
+          [successor, 'rot_by_successor'],
+        ] as const) {
+          expect(await asUser(server, user, (c) => errorCode(c, `CREATE TABLE ${table} (v INT)`))).to.equal(
+            readOnly ? 'ER_TABLEACCESS_DENIED_ERROR' : 'ok',
+          );
         }
         await gateway.dropBindingUser(target, predecessor.username);
         expect(await loginWorks(server, successor)).to.equal(true);
@@ -178,10 +200,15 @@ for (const master of ['rds-like', 'emulator'] as const) {
     it('a metadata row left by a crash (account already dropped) is not listed and is cleaned up', async () => {
       await gateway.ensureBindingUser(target, spec('probe'));
       await gateway.dropBindingUser(target, 'rdsb_probe');
-      await server.asRoot((c) => c.query(`INSERT INTO rds_broker.binding_users VALUES ('rdsb_ghost', 'b', 'k1', 0, ?)`, [HOSTILE_DATABASE]));
+      await server.asRoot((c) =>
+        c.query(`INSERT INTO rds_broker.binding_users VALUES ('rdsb_ghost', 'b', 'k1', 0, ?)`, [HOSTILE_DATABASE]),
+      );
       expect((await gateway.listBindingUsers(target)).map((u) => u.username)).not.to.include('rdsb_ghost');
       expect(await gateway.dropBindingUser(target, 'rdsb_ghost')).to.equal('absent');
-      const rows = await server.asRoot(async (c) => (await c.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM rds_broker.binding_users WHERE username = 'rdsb_ghost'`))[0]);
+      const rows = await server.asRoot(
+        async (c) =>
+          (await c.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM rds_broker.binding_users WHERE username = 'rdsb_ghost'`))[0],
+      );
       expect(Number(rows[0]!.n)).to.equal(0);
     });
 
@@ -201,7 +228,12 @@ for (const master of ['rds-like', 'emulator'] as const) {
         expect(await gateway.ensureBindingUser(target, s), s.username).to.equal('created');
         expect(await gateway.ensureBindingUser(target, s), s.username).to.equal('unchanged');
         expect(await loginWorks(server, s), s.username).to.equal(true);
-        expect(await gateway.findBindingUser(target, s.username)).to.deep.equal({ username: s.username, readOnly: s.readOnly, bindingId: s.bindingId, secretId: s.secretId });
+        expect(await gateway.findBindingUser(target, s.username)).to.deep.equal({
+          username: s.username,
+          readOnly: s.readOnly,
+          bindingId: s.bindingId,
+          secretId: s.secretId,
+        });
       }
       expect(await gateway.canLogin(target, server.masterUsername, server.masterPassword)).to.equal(true);
       for (const s of hostile) expect(await gateway.dropBindingUser(target, s.username)).to.equal('dropped');
@@ -213,7 +245,11 @@ for (const master of ['rds-like', 'emulator'] as const) {
 
     it('two concurrent ensures of the same user both succeed', async () => {
       const s = spec('race');
-      const outcomes = await Promise.all([gateway.ensureBindingUser(target, s), gateway.ensureBindingUser(target, s), gateway.ensureBindingUser(target, s)]);
+      const outcomes = await Promise.all([
+        gateway.ensureBindingUser(target, s),
+        gateway.ensureBindingUser(target, s),
+        gateway.ensureBindingUser(target, s),
+      ]);
       expect([...outcomes].sort()).to.deep.equal(['created', 'unchanged', 'unchanged']);
       expect(await loginWorks(server, s)).to.equal(true);
       await gateway.dropBindingUser(target, s.username);

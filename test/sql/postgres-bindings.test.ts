@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { BINDING_USER_PREFIX, DatabaseOperationError, InvalidSqlInputError, OWNER_ROLE, type BindingUserSpec } from '../../src/sql/index.js';
+import {
+  BINDING_USER_PREFIX,
+  DatabaseOperationError,
+  InvalidSqlInputError,
+  OWNER_ROLE,
+  type BindingUserSpec,
+} from '../../src/sql/index.js';
 import { describeOnEachMaster, roleNames, spec, tableOwner } from './support/bindingSuite.js';
 import { asUser, loginWorks, sqlState } from './support/clients.js';
 
@@ -9,7 +15,12 @@ describeOnEachMaster('sql/ PostgreSQL binding users', (suite) => {
     expect(await suite.gateway.ensureBindingUser(suite.target, a)).to.equal('created');
     expect(await suite.gateway.ensureBindingUser(suite.target, a)).to.equal('unchanged');
     expect(await loginWorks(suite.cluster, a.username, a.password)).to.equal(true);
-    expect(await suite.gateway.findBindingUser(suite.target, a.username)).to.deep.equal({ username: 'rdsb_crud', readOnly: false, bindingId: 'binding-crud', secretId: 'k1' });
+    expect(await suite.gateway.findBindingUser(suite.target, a.username)).to.deep.equal({
+      username: 'rdsb_crud',
+      readOnly: false,
+      bindingId: 'binding-crud',
+      secretId: 'k1',
+    });
     expect((await suite.gateway.listBindingUsers(suite.target)).map((u) => u.username)).to.include('rdsb_crud');
 
     expect(await suite.gateway.dropBindingUser(suite.target, a.username)).to.equal('dropped');
@@ -38,7 +49,10 @@ describeOnEachMaster('sql/ PostgreSQL binding users', (suite) => {
   it('stores a SCRAM verifier PostgreSQL itself would compute, never the password', async () => {
     const s = spec('scram');
     await suite.gateway.ensureBindingUser(suite.target, s);
-    const stored = await suite.cluster.asSuperuser(async (c) => (await c.query<{ rolpassword: string }>(`SELECT rolpassword FROM pg_authid WHERE rolname = $1`, [s.username])).rows[0]?.rolpassword);
+    const stored = await suite.cluster.asSuperuser(
+      async (c) =>
+        (await c.query<{ rolpassword: string }>(`SELECT rolpassword FROM pg_authid WHERE rolname = $1`, [s.username])).rows[0]?.rolpassword,
+    );
     expect(stored).to.match(/^SCRAM-SHA-256\$4096:/);
     expect(stored).not.to.include(s.password);
     // PostgreSQL's own hashing of the same password with the same salt must give the same verifier.
@@ -122,7 +136,9 @@ describeOnEachMaster('sql/ PostgreSQL binding users', (suite) => {
     await suite.cluster.asSuperuser(async (c) => {
       await c.query(`CREATE ROLE rdsb_foreign LOGIN PASSWORD 'Foreign-1'`);
       await c.query(`CREATE ROLE app_user LOGIN PASSWORD 'App-User-1'`);
-      await c.query(`COMMENT ON ROLE app_user IS '{"managedBy":"rds-broker","kind":"binding","bindingId":"x","secretId":"k1","readOnly":false}'`);
+      await c.query(
+        `COMMENT ON ROLE app_user IS '{"managedBy":"rds-broker","kind":"binding","bindingId":"x","secretId":"k1","readOnly":false}'`,
+      );
     });
 
     const dropped = await suite.gateway.neutraliseBindingUsers(suite.target, [kept.username]);
@@ -174,7 +190,12 @@ describeOnEachMaster('sql/ PostgreSQL binding users', (suite) => {
       expect(await suite.gateway.ensureBindingUser(suite.target, s), s.username).to.equal('created');
       expect(await suite.gateway.ensureBindingUser(suite.target, s), s.username).to.equal('unchanged');
       expect(await loginWorks(suite.cluster, s.username, s.password), s.username).to.equal(true);
-      expect(await suite.gateway.findBindingUser(suite.target, s.username)).to.deep.equal({ username: s.username, readOnly: s.readOnly, bindingId: s.bindingId, secretId: s.secretId });
+      expect(await suite.gateway.findBindingUser(suite.target, s.username)).to.deep.equal({
+        username: s.username,
+        readOnly: s.readOnly,
+        bindingId: s.bindingId,
+        secretId: s.secretId,
+      });
     }
     expect(await roleNames(suite.cluster)).to.include.members(hostile.map((s) => s.username));
     expect(await suite.gateway.canLogin(suite.target, suite.cluster.masterUsername, suite.cluster.masterPassword)).to.equal(true);
@@ -206,12 +227,18 @@ describeOnEachMaster('sql/ PostgreSQL binding users', (suite) => {
 
   it('two concurrent ensures of the same user both succeed and leave one working role', async () => {
     const s = spec('race');
-    const outcomes = await Promise.all([suite.gateway.ensureBindingUser(suite.target, s), suite.gateway.ensureBindingUser(suite.target, s), suite.gateway.ensureBindingUser(suite.target, s)]);
+    const outcomes = await Promise.all([
+      suite.gateway.ensureBindingUser(suite.target, s),
+      suite.gateway.ensureBindingUser(suite.target, s),
+      suite.gateway.ensureBindingUser(suite.target, s),
+    ]);
     expect([...outcomes].sort()).to.deep.equal(['created', 'unchanged', 'unchanged']);
     const many = Array.from({ length: 6 }, (_, i) => spec(`race_${i}`, { readOnly: i % 2 === 0 }));
     expect(await Promise.all(many.map((m) => suite.gateway.ensureBindingUser(suite.target, m)))).to.deep.equal(many.map(() => 'created'));
     for (const m of [s, ...many]) expect(await loginWorks(suite.cluster, m.username, m.password), m.username).to.equal(true);
-    expect(await Promise.all([s, ...many].map((m) => suite.gateway.dropBindingUser(suite.target, m.username)))).to.deep.equal([s, ...many].map(() => 'dropped'));
+    expect(await Promise.all([s, ...many].map((m) => suite.gateway.dropBindingUser(suite.target, m.username)))).to.deep.equal(
+      [s, ...many].map(() => 'dropped'),
+    );
   });
 
   it('creates and drops extensions idempotently, and never cascades into data', async () => {
@@ -221,12 +248,20 @@ describeOnEachMaster('sql/ PostgreSQL binding users', (suite) => {
     await suite.gateway.ensureExtensions(suite.target, wanted);
     await suite.gateway.ensureExtensions(suite.target, wanted);
     const installed = async () =>
-      suite.cluster.asSuperuser(async (c) => (await c.query<{ extname: string }>(`SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1`)).rows.map((r) => r.extname), suite.cluster.database);
+      suite.cluster.asSuperuser(
+        async (c) =>
+          (await c.query<{ extname: string }>(`SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1`)).rows.map(
+            (r) => r.extname,
+          ),
+        suite.cluster.database,
+      );
     expect(await installed()).to.deep.equal(suite.master === 'superuser' ? ['citext', 'cube', 'earthdistance'] : ['citext', 'cube']);
 
     const s = spec('ext');
     await suite.gateway.ensureBindingUser(suite.target, s);
-    await asUser(suite.cluster, s.username, s.password, (c) => c.query(`CREATE TABLE emails (address citext); INSERT INTO emails VALUES ('A@example.org')`));
+    await asUser(suite.cluster, s.username, s.password, (c) =>
+      c.query(`CREATE TABLE emails (address citext); INSERT INTO emails VALUES ('A@example.org')`),
+    );
     try {
       await suite.gateway.dropExtensions(suite.target, ['citext']);
       expect.fail('dropped an extension a table uses');

@@ -9,7 +9,10 @@ import type { TestCluster } from './support/postgresCluster.js';
 const child = fileURLToPath(new URL('./support/ensureInChild.ts', import.meta.url));
 
 /** ensureBindingUser in a separate Node process; resolves with what it printed and its exit code. */
-function ensureInChild(target: DatabaseTarget, spec: BindingUserSpec): Promise<{ code: number | null; result: { outcome?: string; error?: string } }> {
+function ensureInChild(
+  target: DatabaseTarget,
+  spec: BindingUserSpec,
+): Promise<{ code: number | null; result: { outcome?: string; error?: string } }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', child], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -48,8 +51,13 @@ describe('sql/ PostgreSQL: concurrent broker processes (emulated RDS PostgreSQL,
   /** Waits until a session of the gateway is blocked on a lock (polling the server, no sleeps to guess). */
   async function gatewayBlockedOnLock(): Promise<void> {
     for (;;) {
-      const waiting = await cluster.asSuperuser(async (c) =>
-        (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'rds-broker' AND wait_event_type = 'Lock'`)).rows[0].n,
+      const waiting = await cluster.asSuperuser(
+        async (c) =>
+          (
+            await c.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'rds-broker' AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0].n,
       );
       if (waiting > 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -61,11 +69,21 @@ describe('sql/ PostgreSQL: concurrent broker processes (emulated RDS PostgreSQL,
     // the gateway sees neither, tries to create both, and blocks on the first; when the other
     // commits, its CREATE fails with a unique violation, and the retry finds them.
     const other = new (await import('pg')).default.Client({
-      host: cluster.host, port: cluster.port, database: 'postgres', user: cluster.masterUsername, password: cluster.masterPassword,
+      host: cluster.host,
+      port: cluster.port,
+      database: 'postgres',
+      user: cluster.masterUsername,
+      password: cluster.masterPassword,
       ssl: { ca: cluster.ca.caPem, rejectUnauthorized: true },
     });
     await other.connect();
-    const spec: BindingUserSpec = { username: 'rdsb_raced', password: 'Raced-Password-1', readOnly: false, secretId: 'k1', bindingId: 'raced' };
+    const spec: BindingUserSpec = {
+      username: 'rdsb_raced',
+      password: 'Raced-Password-1',
+      readOnly: false,
+      secretId: 'k1',
+      bindingId: 'raced',
+    };
     try {
       await other.query(`BEGIN`);
       await other.query(`CREATE ROLE rdsb_owner NOLOGIN`);
@@ -84,7 +102,13 @@ describe('sql/ PostgreSQL: concurrent broker processes (emulated RDS PostgreSQL,
 
   it('two processes ensuring the same binding at the same moment both succeed, one of them creating it', async () => {
     const target = targetFor(cluster);
-    const spec: BindingUserSpec = { username: 'rdsb_two_procs', password: 'Two-Processes-1', readOnly: false, secretId: 'k1', bindingId: 'two-procs' };
+    const spec: BindingUserSpec = {
+      username: 'rdsb_two_procs',
+      password: 'Two-Processes-1',
+      readOnly: false,
+      secretId: 'k1',
+      bindingId: 'two-procs',
+    };
     const results = await Promise.all([ensureInChild(target, spec), ensureInChild(target, spec)]);
     expect(results.map((r) => r.code)).to.deep.equal([0, 0]);
     expect(results.map((r) => r.result.outcome).sort()).to.deep.equal(['created', 'unchanged']);
@@ -97,11 +121,21 @@ describe('sql/ PostgreSQL: concurrent broker processes (emulated RDS PostgreSQL,
     // serialise the two, so the shared roles may be created twice at once.
     const targets = [targetFor(cluster), targetFor(cluster, { database: 'second db' })];
     const specs = targets.flatMap((_, t) =>
-      [0, 1, 2].map((i): BindingUserSpec => ({ username: `rdsb_db${t}_${i}`, password: `Db-${t}-${i}-password`, readOnly: i === 2, secretId: 'k1', bindingId: `db${t}-${i}` })),
+      [0, 1, 2].map(
+        (i): BindingUserSpec => ({
+          username: `rdsb_db${t}_${i}`,
+          password: `Db-${t}-${i}-password`,
+          readOnly: i === 2,
+          secretId: 'k1',
+          bindingId: `db${t}-${i}`,
+        }),
+      ),
     );
     const outcomes = await Promise.all(specs.map((spec, i) => gateway.ensureBindingUser(targets[Math.floor(i / 3)]!, spec)));
     expect(outcomes).to.deep.equal(specs.map(() => 'created'));
     for (const spec of specs) expect(await loginWorks(cluster, spec.username, spec.password), spec.username).to.equal(true);
-    expect(await Promise.all(specs.map((spec, i) => gateway.dropBindingUser(targets[Math.floor(i / 3)]!, spec.username)))).to.deep.equal(specs.map(() => 'dropped'));
+    expect(await Promise.all(specs.map((spec, i) => gateway.dropBindingUser(targets[Math.floor(i / 3)]!, spec.username)))).to.deep.equal(
+      specs.map(() => 'dropped'),
+    );
   });
 });

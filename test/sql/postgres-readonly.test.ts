@@ -62,14 +62,18 @@ describeOnEachMaster('sql/ PostgreSQL read-only bindings and rotation', (suite) 
     // The situation before PostgreSQL 15 (and on databases made from such a template): schema
     // public owned by the bootstrap superuser, CREATE granted to PUBLIC.
     const originalOwner = await suite.cluster.asSuperuser(async (c) => {
-      const owner = (await c.query(`SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = 'public'`)).rows[0].owner as string;
+      const owner = (await c.query(`SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = 'public'`)).rows[0]
+        .owner as string;
       await c.query(`ALTER SCHEMA public OWNER TO CURRENT_USER; GRANT CREATE ON SCHEMA public TO PUBLIC`);
       return owner;
     }, suite.cluster.database);
     try {
       const ro = spec('ro_refused', { readOnly: true });
       const publicCanCreate = async () =>
-        suite.cluster.asSuperuser(async (c) => (await c.query(`SELECT has_schema_privilege('public', 'public', 'CREATE') AS can`)).rows[0].can as boolean, suite.cluster.database);
+        suite.cluster.asSuperuser(
+          async (c) => (await c.query(`SELECT has_schema_privilege('public', 'public', 'CREATE') AS can`)).rows[0].can as boolean,
+          suite.cluster.database,
+        );
       if (suite.master === 'superuser') {
         // A superuser master owns everything it needs: it revokes, and the binding is made.
         expect(await suite.gateway.ensureBindingUser(suite.target, ro)).to.equal('created');
@@ -88,7 +92,10 @@ describeOnEachMaster('sql/ PostgreSQL read-only bindings and rotation', (suite) 
         expect(await publicCanCreate()).to.equal(true);
       }
     } finally {
-      await suite.cluster.asSuperuser((c) => c.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC; ALTER SCHEMA public OWNER TO ${originalOwner}`), suite.cluster.database);
+      await suite.cluster.asSuperuser(
+        (c) => c.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC; ALTER SCHEMA public OWNER TO ${originalOwner}`),
+        suite.cluster.database,
+      );
     }
   });
 
@@ -110,13 +117,15 @@ describeOnEachMaster('sql/ PostgreSQL read-only bindings and rotation', (suite) 
     await suite.cluster.asSuperuser((c) => c.query(`DROP TABLE switch_t`), suite.cluster.database);
   });
 
-  it('rotation: a successor given the predecessor\'s readOnly gets exactly its access, and outlives it', async () => {
+  it("rotation: a successor given the predecessor's readOnly gets exactly its access, and outlives it", async () => {
     for (const readOnly of [false, true]) {
       const writer = spec(`rot_w_${readOnly}`);
       const predecessor = spec(`rot_p_${readOnly}`, { readOnly });
       await suite.gateway.ensureBindingUser(suite.target, writer);
       await suite.gateway.ensureBindingUser(suite.target, predecessor);
-      await asUser(suite.cluster, writer.username, writer.password, (c) => c.query(`CREATE TABLE rot_${readOnly} (v int); INSERT INTO rot_${readOnly} VALUES (1)`));
+      await asUser(suite.cluster, writer.username, writer.password, (c) =>
+        c.query(`CREATE TABLE rot_${readOnly} (v int); INSERT INTO rot_${readOnly} VALUES (1)`),
+      );
 
       const found = await suite.gateway.findBindingUser(suite.target, predecessor.username);
       expect(found?.readOnly).to.equal(readOnly);

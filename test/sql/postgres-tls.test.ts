@@ -11,7 +11,13 @@ import {
 import { loginWorks, targetFor } from './support/clients.js';
 import { freePort, startCluster, type TestCluster } from './support/postgresCluster.js';
 
-const binding: BindingUserSpec = { username: 'rdsb_tls_probe', password: 'Tls-Probe-Password-1', readOnly: false, secretId: 'k1', bindingId: 'tls-probe' };
+const binding: BindingUserSpec = {
+  username: 'rdsb_tls_probe',
+  password: 'Tls-Probe-Password-1',
+  readOnly: false,
+  secretId: 'k1',
+  bindingId: 'tls-probe',
+};
 
 /** The PostgreSQL SSLRequest: length 8, code 80877103. Anything after it would be a startup message. */
 const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
@@ -29,7 +35,9 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
  * A TCP listener that records what a client sends. It answers an SSLRequest with 'N' (no TLS here),
  * as a plain-text-only server would, and otherwise stays silent.
  */
-async function recordingServer(answer: 'N' | 'silent'): Promise<{ port: number; received: () => Promise<Buffer>; close: () => Promise<void> }> {
+async function recordingServer(
+  answer: 'N' | 'silent',
+): Promise<{ port: number; received: () => Promise<Buffer>; close: () => Promise<void> }> {
   const chunks: Buffer[] = [];
   const sockets = new Set<Socket>();
   let closed: () => void = () => undefined;
@@ -66,7 +74,9 @@ describe('sql/ PostgreSQL TLS and connection errors (real PostgreSQL)', function
   let target: DatabaseTarget;
 
   async function brokerRoles(): Promise<string[]> {
-    return cluster.asSuperuser(async (c) => (await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'rdsb%'`)).rows.map((r) => r.rolname));
+    return cluster.asSuperuser(async (c) =>
+      (await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'rdsb%'`)).rows.map((r) => r.rolname),
+    );
   }
 
   before(async () => {
@@ -106,7 +116,9 @@ describe('sql/ PostgreSQL TLS and connection errors (real PostgreSQL)', function
   });
 
   it('no authority given: the server is still verified (against public roots) and refused', async () => {
-    const error = await rejection(gateway.canLogin({ ...target, tls: { allowPlaintext: false } }, cluster.masterUsername, cluster.masterPassword));
+    const error = await rejection(
+      gateway.canLogin({ ...target, tls: { allowPlaintext: false } }, cluster.masterUsername, cluster.masterPassword),
+    );
     expect(error).to.be.instanceOf(DatabaseTlsError);
     expect(error.message).to.include('certificate');
   });
@@ -123,7 +135,9 @@ describe('sql/ PostgreSQL TLS and connection errors (real PostgreSQL)', function
   it('with the right authority everything works over TLS', async () => {
     expect(await gateway.ensureBindingUser(target, binding)).to.equal('created');
     expect(await loginWorks(cluster, binding.username, binding.password)).to.equal(true);
-    const ssl = await cluster.asSuperuser(async (c) => (await c.query(`SELECT bool_and(ssl) AS all_tls, count(*)::int AS n FROM pg_stat_ssl`)).rows[0]);
+    const ssl = await cluster.asSuperuser(
+      async (c) => (await c.query(`SELECT bool_and(ssl) AS all_tls, count(*)::int AS n FROM pg_stat_ssl`)).rows[0],
+    );
     expect(ssl.all_tls).to.equal(true);
     expect(await gateway.dropBindingUser(target, binding.username)).to.equal('dropped');
   });
@@ -168,7 +182,11 @@ describe('sql/ PostgreSQL TLS and connection errors (real PostgreSQL)', function
   it('with allowPlaintext the first bytes are a plain startup message instead', async () => {
     const server = await recordingServer('silent');
     try {
-      const attempt = gateway.canLogin({ ...target, port: server.port, connectTimeoutMs: 300, tls: { allowPlaintext: true } }, 'someone', 'Some-Password-1');
+      const attempt = gateway.canLogin(
+        { ...target, port: server.port, connectTimeoutMs: 300, tls: { allowPlaintext: true } },
+        'someone',
+        'Some-Password-1',
+      );
       expect(await rejection(attempt)).to.be.instanceOf(DatabaseUnreachableError);
       const bytes = await server.received();
       // Startup message: length, then protocol 3.0, then "user\0someone\0…".
@@ -192,7 +210,9 @@ describe('sql/ PostgreSQL TLS and connection errors (real PostgreSQL)', function
       const error = await rejection(gateway.ensureBindingUser(targetFor(plain), binding));
       expect(error).to.be.instanceOf(DatabaseTlsError);
       expect(error.message).to.include('does not offer TLS');
-      const roles = await plain.asSuperuser(async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname LIKE 'rdsb%'`)).rows[0].n);
+      const roles = await plain.asSuperuser(
+        async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname LIKE 'rdsb%'`)).rows[0].n,
+      );
       expect(roles).to.equal(0);
     });
 

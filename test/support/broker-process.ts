@@ -17,22 +17,33 @@ export class BrokerProcesses {
   readonly credentials = { username: 'platform', password: 'platform-password-for-tests' };
 
   constructor(emulatorUrl: string, caFile: string, configure?: (document: Record<string, any>) => void) {
-    const document = localConfigDocument({ port: 0, emulatorUrl, caFile, ...this.credentials, derivationSecret: newLocalSecret(), logLevel: 'info' });
+    const document = localConfigDocument({
+      port: 0,
+      emulatorUrl,
+      caFile,
+      ...this.credentials,
+      derivationSecret: newLocalSecret(),
+      logLevel: 'info',
+    });
     configure?.(document);
     writeFileSync(this.configFile, stringify(document), { mode: 0o600 });
   }
 
   /** Starts one broker process; resolves with a client once it listens. */
-  start(env: Record<string, string> = {}): Promise<{ child: ChildProcess; client: OsbClient; exited: Promise<NodeJS.Signals | number | null> }> {
+  start(
+    env: Record<string, string> = {},
+  ): Promise<{ child: ChildProcess; client: OsbClient; exited: Promise<NodeJS.Signals | number | null> }> {
     const child = spawn(process.execPath, ['bin/rds-broker.js', 'serve', '--config', this.configFile, '--port', '0'], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.add(child);
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => {
-      this.children.delete(child);
-      resolve(signal ?? code);
-    }));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.children.delete(child);
+        resolve(signal ?? code);
+      }),
+    );
     return new Promise((resolve, reject) => {
       let buffered = '';
       const timer = setTimeout(() => reject(new Error(`broker did not start: ${buffered.slice(-2000)}`)), 30_000);

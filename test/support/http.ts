@@ -59,7 +59,14 @@ export function request(url: string, options: RequestOptions = {}): Promise<Http
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
-      { ...target, method: options.method ?? 'GET', headers, agent: false, ...(options.ca ? { ca: options.ca } : {}), ...(options.tls ?? {}) },
+      {
+        ...target,
+        method: options.method ?? 'GET',
+        headers,
+        agent: false,
+        ...(options.ca ? { ca: options.ca } : {}),
+        ...(options.tls ?? {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -158,7 +165,12 @@ export interface TestServer extends RunningServer {
  * Starts the real HTTP server on 127.0.0.1 and a free port, with the given broker behind it.
  * Call close() in an after/afterEach hook.
  */
-export async function startTestServer(options: { config: Config; broker: Broker; now?: () => number; ca?: string | Buffer }): Promise<TestServer> {
+export async function startTestServer(options: {
+  config: Config;
+  broker: Broker;
+  now?: () => number;
+  ca?: string | Buffer;
+}): Promise<TestServer> {
   const captured = captureLog();
   const config: Config = { ...options.config, listen: { ...options.config.listen, host: '127.0.0.1', port: 0 } };
   const server = await startServer({ config, broker: options.broker, log: captured.log, ...(options.now ? { now: options.now } : {}) });
@@ -180,7 +192,10 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const brokerBin = join(repoRoot, 'bin', 'rds-broker.js');
 
 /** Runs `bin/rds-broker.js` with `args` to completion: exit code and output. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = cleanEnv(),
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [brokerBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -208,7 +223,9 @@ export function startBrokerProcess(args: string[], env: NodeJS.ProcessEnv = clea
   const child = spawn(process.execPath, [brokerBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  const exited = new Promise<number | string>((resolveExit) => child.on('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((resolveExit) =>
+    child.on('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')),
+  );
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;

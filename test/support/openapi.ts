@@ -35,7 +35,8 @@ export class OpenApiValidator {
   problems(response: HttpResponse, specPath: string, method: Method): string[] {
     this.load();
     const documented = this.doc.paths[specPath]?.[method]?.responses?.[String(response.status)]?.content?.['application/json']?.schema;
-    if (!documented && response.status < 400) return [`${method.toUpperCase()} ${specPath} answered ${response.status}, which the document does not list`];
+    if (!documented && response.status < 400)
+      return [`${method.toUpperCase()} ${specPath} answered ${response.status}, which the document does not list`];
     const schema = documented ?? { $ref: '#/components/schemas/Error' };
     const key = schema.$ref ? `osb${schema.$ref}` : JSON.stringify(schema);
     let validate = this.compiled.get(key);
@@ -43,6 +44,8 @@ export class OpenApiValidator {
       validate = schema.$ref ? this.ajv!.getSchema(key)! : this.ajv!.compile(schema);
       this.compiled.set(key, validate);
     }
-    return validate(response.json) ? [] : [`${method.toUpperCase()} ${specPath} → ${response.status}: ${this.ajv!.errorsText(validate.errors)}`];
+    return validate(response.json)
+      ? []
+      : [`${method.toUpperCase()} ${specPath} → ${response.status}: ${this.ajv!.errorsText(validate.errors)}`];
   }
 }

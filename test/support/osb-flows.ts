@@ -8,7 +8,11 @@ import { pollUntilDone, type Stack } from './stack.js';
 
 export const cfContext = (space = 'space-1', org = 'org-1') => ({ platform: 'cloudfoundry', organization_guid: org, space_guid: space });
 
-export async function provisionAndWait(stack: Stack, instanceId: string, body: Record<string, unknown> = {}): Promise<{ state: string; descriptions: string[]; description: string }> {
+export async function provisionAndWait(
+  stack: Stack,
+  instanceId: string,
+  body: Record<string, unknown> = {},
+): Promise<{ state: string; descriptions: string[]; description: string }> {
   const response = await stack.server.client.put(`/v2/service_instances/${instanceId}?accepts_incomplete=true`, {
     service_id: LOCAL_SERVICE_ID,
     plan_id: LOCAL_PLANS.small,
@@ -19,7 +23,12 @@ export async function provisionAndWait(stack: Stack, instanceId: string, body: R
   return pollUntilDone(stack, instanceId, response.json.operation);
 }
 
-export async function bindUri(stack: Stack, instanceId: string, bindingId: string, parameters: Record<string, unknown> = {}): Promise<string> {
+export async function bindUri(
+  stack: Stack,
+  instanceId: string,
+  bindingId: string,
+  parameters: Record<string, unknown> = {},
+): Promise<string> {
   const response = await stack.server.client.put(`/v2/service_instances/${instanceId}/service_bindings/${bindingId}`, {
     service_id: LOCAL_SERVICE_ID,
     plan_id: LOCAL_PLANS.small,
@@ -78,7 +87,9 @@ export async function takeSnapshot(stack: Stack, instanceId: string, snapshotId:
 }
 
 export async function rdsTags(stack: Stack, instanceId: string): Promise<Record<string, string>> {
-  const described = await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${instanceId}` }));
+  const described = await stack.broker.deps.rds.client.send(
+    new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${instanceId}` }),
+  );
   return Object.fromEntries((described.DBInstances?.[0]?.TagList ?? []).map((t) => [t.Key!, t.Value ?? '']));
 }
 
@@ -93,7 +104,13 @@ export async function instanceExists(stack: Stack, instanceId: string): Promise<
 }
 
 /** PUT a new instance of the small plan that restores from `parameters` (restore_from_…); answers as sent. */
-export function requestRestore(stack: Stack, instanceId: string, parameters: Record<string, unknown>, context: Record<string, unknown> = cfContext(), planId: string = LOCAL_PLANS.small) {
+export function requestRestore(
+  stack: Stack,
+  instanceId: string,
+  parameters: Record<string, unknown>,
+  context: Record<string, unknown> = cfContext(),
+  planId: string = LOCAL_PLANS.small,
+) {
   return stack.server.client.put(`/v2/service_instances/${instanceId}?accepts_incomplete=true`, {
     service_id: LOCAL_SERVICE_ID,
     plan_id: planId,

@@ -28,7 +28,12 @@ export interface StackOptions {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const emulator = await startEmulator({ speed: 0, region: 'eu-west-1', log: process.env.EMULATOR_LOG ? undefined : () => undefined, ...(options.emulator ?? {}) });
+  const emulator = await startEmulator({
+    speed: 0,
+    region: 'eu-west-1',
+    log: process.env.EMULATOR_LOG ? undefined : () => undefined,
+    ...(options.emulator ?? {}),
+  });
   try {
     const document = localConfigDocument({
       port: 0,
@@ -64,10 +69,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Polls last_operation until it leaves "in progress"; returns every answer's description in order. */
-export async function pollUntilDone(stack: Stack, instanceId: string, operation: string, limit = 600): Promise<{ state: string; description: string; descriptions: string[]; status: number }> {
+export async function pollUntilDone(
+  stack: Stack,
+  instanceId: string,
+  operation: string,
+  limit = 600,
+): Promise<{ state: string; description: string; descriptions: string[]; status: number }> {
   const descriptions: string[] = [];
   for (let i = 0; i < limit; i++) {
-    const response = await stack.server.client.get(`/v2/service_instances/${instanceId}/last_operation?operation=${encodeURIComponent(operation)}`);
+    const response = await stack.server.client.get(
+      `/v2/service_instances/${instanceId}/last_operation?operation=${encodeURIComponent(operation)}`,
+    );
     if (response.status === 410) return { state: 'gone', description: '', descriptions, status: 410 };
     if (response.status !== 200) throw new Error(`last_operation answered ${response.status}: ${response.text}`);
     const body = response.json as { state: string; description?: string };

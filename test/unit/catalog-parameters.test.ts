@@ -16,14 +16,20 @@ describe('user parameter validation', () => {
   const valid: Array<[ParameterKind, Record<string, unknown>]> = [
     ['provision', {}],
     ['provision', { db_name: 'orders_2024' }],
-    ['provision', { backup_retention_period: 0, preferred_backup_window: '03:00-03:30', preferred_maintenance_window: 'sun:05:00-sun:05:30' }],
+    [
+      'provision',
+      { backup_retention_period: 0, preferred_backup_window: '03:00-03:30', preferred_maintenance_window: 'sun:05:00-sun:05:30' },
+    ],
     ['provision', { preferred_maintenance_window: 'Mon:23:30-Tue:00:00' }],
     ['provision', { skip_final_snapshot: true, delete_automated_backups: false }],
     ['provision', { restore_from_latest_snapshot_of: '6a2f0c3e-5a1b-4c1e-9e7f-0a1b2c3d4e5f' }],
     ['provision', { restore_from_latest_snapshot_of: 'source_1', restore_from_latest_snapshot_before: '2025-01-31T12:00:00Z' }],
     ['provision', { restore_from_point_in_time_of: 'source', restore_from_point_in_time_before: '2025-01-31T12:00:00.123+02:00' }],
     ['provision', { enable_extensions: ['pgcrypto', 'postgis'] }],
-    ['update', { backup_retention_period: 35, apply_at_maintenance_window: true, reboot: true, force_failover: true, upgrade_minor_version: false }],
+    [
+      'update',
+      { backup_retention_period: 35, apply_at_maintenance_window: true, reboot: true, force_failover: true, upgrade_minor_version: false },
+    ],
     ['update', { disable_extensions: ['postgis'] }],
     ['bind', { read_only: true }],
   ];
@@ -43,9 +49,21 @@ describe('user parameter validation', () => {
     ['provision', { preferred_backup_window: '24:00-00:30' }, /preferred_backup_window/],
     ['provision', { preferred_maintenance_window: 'sunday:05:00-sunday:05:30' }, /^parameter preferred_maintenance_window must be/],
     ['provision', { skip_final_snapshot: 'true' }, /^parameter skip_final_snapshot must be a boolean$/],
-    ['provision', { restore_from_latest_snapshot_of: '../other' }, /^parameter restore_from_latest_snapshot_of must be the ID of a service instance/],
-    ['provision', { restore_from_latest_snapshot_of: 'a', restore_from_latest_snapshot_before: 'yesterday' }, /restore_from_latest_snapshot_before must be an RFC 3339 date-time/],
-    ['provision', { restore_from_latest_snapshot_before: '2025-01-31T12:00:00Z' }, /^parameter restore_from_latest_snapshot_before needs parameter restore_from_latest_snapshot_of$/],
+    [
+      'provision',
+      { restore_from_latest_snapshot_of: '../other' },
+      /^parameter restore_from_latest_snapshot_of must be the ID of a service instance/,
+    ],
+    [
+      'provision',
+      { restore_from_latest_snapshot_of: 'a', restore_from_latest_snapshot_before: 'yesterday' },
+      /restore_from_latest_snapshot_before must be an RFC 3339 date-time/,
+    ],
+    [
+      'provision',
+      { restore_from_latest_snapshot_before: '2025-01-31T12:00:00Z' },
+      /^parameter restore_from_latest_snapshot_before needs parameter restore_from_latest_snapshot_of$/,
+    ],
     ['provision', { restore_from_latest_snapshot_of: 'a', restore_from_point_in_time_of: 'b' }, /cannot be used together/],
     ['provision', { enable_extensions: ['hstore'] }, /^parameter enable_extensions holds a value that is not allowed/],
     ['provision', { enable_extensions: ['pgcrypto', 'pgcrypto'] }, /^parameter enable_extensions must be a list of distinct/],
@@ -60,7 +78,10 @@ describe('user parameter validation', () => {
   for (const [kind, params, message] of invalid) {
     it(`${kind} refuses ${JSON.stringify(params)}`, () => {
       const problems = check(kind, params);
-      expect(problems.some((p) => message.test(p)), problems.join('\n')).to.equal(true);
+      expect(
+        problems.some((p) => message.test(p)),
+        problems.join('\n'),
+      ).to.equal(true);
     });
   }
 
@@ -93,9 +114,22 @@ describe('user parameter validation', () => {
       bind: ajv.compile(strip(published.service_binding.create.parameters)),
     };
 
-    const names = ['db_name', 'backup_retention_period', 'preferred_backup_window', 'preferred_maintenance_window', 'skip_final_snapshot',
-      'reboot', 'force_failover', 'read_only', 'enable_extensions', 'disable_extensions', 'restore_from_latest_snapshot_of',
-      'restore_from_latest_snapshot_before', 'restore_from_point_in_time_of', 'unknown_one'];
+    const names = [
+      'db_name',
+      'backup_retention_period',
+      'preferred_backup_window',
+      'preferred_maintenance_window',
+      'skip_final_snapshot',
+      'reboot',
+      'force_failover',
+      'read_only',
+      'enable_extensions',
+      'disable_extensions',
+      'restore_from_latest_snapshot_of',
+      'restore_from_latest_snapshot_before',
+      'restore_from_point_in_time_of',
+      'unknown_one',
+    ];
     const values = fc.oneof(
       fc.boolean(),
       fc.integer({ min: -5, max: 40 }),

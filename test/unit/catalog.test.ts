@@ -13,12 +13,28 @@ import { ids, testConfig } from '../osb/fixtures.js';
 
 /** Keywords that exist, with the same meaning, in JSON Schema draft-04 (what platforms must support). */
 const draft04Keywords = new Set([
-  '$schema', 'type', 'properties', 'additionalProperties', 'items', 'uniqueItems', 'enum', 'pattern', 'minimum', 'maximum',
-  'minLength', 'maxLength', 'format', 'description', 'dependencies', 'not', 'anyOf', 'required',
+  '$schema',
+  'type',
+  'properties',
+  'additionalProperties',
+  'items',
+  'uniqueItems',
+  'enum',
+  'pattern',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'format',
+  'description',
+  'dependencies',
+  'not',
+  'anyOf',
+  'required',
 ]);
 
 function keywordsOf(schema: unknown, out = new Set<string>(), inProperties = false): Set<string> {
-  if (Array.isArray(schema)) schema.forEach((s) => keywordsOf(s, out));
+  if (Array.isArray(schema)) for (const s of schema) keywordsOf(s, out);
   else if (schema && typeof schema === 'object') {
     for (const [key, value] of Object.entries(schema)) {
       if (!inProperties) out.add(key);
@@ -99,7 +115,9 @@ describe('catalog', () => {
   });
 
   it('keeps configured plan metadata and adds bullets only when it has none', () => {
-    const custom = buildCatalog(testConfig((d) => (d.catalog.services[0].plans[0].metadata = { bullets: ['mine'], displayName: 'Small' }))) as any;
+    const custom = buildCatalog(
+      testConfig((d) => (d.catalog.services[0].plans[0].metadata = { bullets: ['mine'], displayName: 'Small' })),
+    ) as any;
     expect(custom.services[0].plans[0].metadata).to.deep.equal({ bullets: ['mine'], displayName: 'Small' });
     expect(plans[0].metadata.bullets).to.include('PostgreSQL 17.4');
   });

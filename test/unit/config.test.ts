@@ -46,22 +46,57 @@ describe('configuration', () => {
     const cases: Array<[string, (doc: Record<string, any>) => void, RegExp]> = [
       ['a wrong type', (d) => (d.listen.port = '8080'), /^listen\.port: /],
       ['an unknown key', (d) => (d.listen.hots = 'x'), /^listen\.hots: unknown key$/],
-      ['a misspelt nested key', (d) => (d.catalog.services[0].plans[0].rds.multiAZ = true), /^catalog\.services\[0\]\.plans\[0\]\.rds\.multiAZ: unknown key$/],
+      [
+        'a misspelt nested key',
+        (d) => (d.catalog.services[0].plans[0].rds.multiAZ = true),
+        /^catalog\.services\[0\]\.plans\[0\]\.rds\.multiAZ: unknown key$/,
+      ],
       ['a missing required field', (d) => delete d.broker.name, /^broker\.name: /],
       ['a missing section', (d) => delete d.aws, /^aws: /],
-      ['a bad instance class', (d) => (d.catalog.services[0].plans[1].rds.instanceClass = 'large'), /^catalog\.services\[0\]\.plans\[1\]\.rds\.instanceClass: must look like db\.t4g\.micro/],
-      ['a name that is not CLI-friendly', (d) => (d.catalog.services[0].name = 'My Service'), /^catalog\.services\[0\]\.name: must be CLI-friendly/],
-      ['a duplicate plan id', (d) => (d.catalog.services[1].plans[0].id = d.catalog.services[0].plans[0].id), /^catalog\.services\[1\]\.plans\[0\]\.id: id .* is already used/],
-      ['an unknown updatable_to target', (d) => (d.catalog.services[0].plans[0].updatable_to = ['nope']), /updatable_to\[0\]: no plan "nope"/],
-      ['a default extension that is not allowed', (d) => (d.catalog.services[0].plans[0].extensions.default = ['hstore']), /extensions\.default\[0\]: hstore is not in extensions\.allowed/],
-      ['an unknown parameter name', (d) => (d.catalog.services[0].parameters = { provision: ['size'] }), /^catalog\.services\[0\]\.parameters\.provision\[0\]: /],
-      ['a short derivation secret', (d) => (d.broker.derivationSecrets[0].value = 'short'), /^broker\.derivationSecrets\[0\]\.value: must be at least 16 characters/],
+      [
+        'a bad instance class',
+        (d) => (d.catalog.services[0].plans[1].rds.instanceClass = 'large'),
+        /^catalog\.services\[0\]\.plans\[1\]\.rds\.instanceClass: must look like db\.t4g\.micro/,
+      ],
+      [
+        'a name that is not CLI-friendly',
+        (d) => (d.catalog.services[0].name = 'My Service'),
+        /^catalog\.services\[0\]\.name: must be CLI-friendly/,
+      ],
+      [
+        'a duplicate plan id',
+        (d) => (d.catalog.services[1].plans[0].id = d.catalog.services[0].plans[0].id),
+        /^catalog\.services\[1\]\.plans\[0\]\.id: id .* is already used/,
+      ],
+      [
+        'an unknown updatable_to target',
+        (d) => (d.catalog.services[0].plans[0].updatable_to = ['nope']),
+        /updatable_to\[0\]: no plan "nope"/,
+      ],
+      [
+        'a default extension that is not allowed',
+        (d) => (d.catalog.services[0].plans[0].extensions.default = ['hstore']),
+        /extensions\.default\[0\]: hstore is not in extensions\.allowed/,
+      ],
+      [
+        'an unknown parameter name',
+        (d) => (d.catalog.services[0].parameters = { provision: ['size'] }),
+        /^catalog\.services\[0\]\.parameters\.provision\[0\]: /,
+      ],
+      [
+        'a short derivation secret',
+        (d) => (d.broker.derivationSecrets[0].value = 'short'),
+        /^broker\.derivationSecrets\[0\]\.value: must be at least 16 characters/,
+      ],
       ['three credential pairs', (d) => d.auth.credentials.push({ username: 'c', password: 'd' }), /^auth\.credentials: /],
     ];
     for (const [name, mutate, message] of cases) {
       it(name, () => {
         const problems = problemsOf(mutate);
-        expect(problems.some((p) => message.test(p)), problems.join('\n')).to.equal(true);
+        expect(
+          problems.some((p) => message.test(p)),
+          problems.join('\n'),
+        ).to.equal(true);
       });
     }
 
@@ -136,7 +171,10 @@ describe('configuration', () => {
 
     it('a missing file and a malformed file are ConfigErrors naming the file', () => {
       const missing = join(dir, 'nope.yaml');
-      expect(() => loadConfigFile(missing, {})).to.throw(ConfigError).with.property('problems').that.deep.equals([`cannot read ${missing}: ENOENT`]);
+      expect(() => loadConfigFile(missing, {}))
+        .to.throw(ConfigError)
+        .with.property('problems')
+        .that.deep.equals([`cannot read ${missing}: ENOENT`]);
       const broken = join(dir, 'broken.yaml');
       writeFileSync(broken, 'listen: [unclosed\n');
       expect(() => loadConfigFile(broken, {})).to.throw(ConfigError, /broken\.yaml is not valid YAML or JSON/);

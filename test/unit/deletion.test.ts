@@ -21,10 +21,17 @@ const instance = (status: string, tags: Record<string, string> = {}): ObservedIn
 
 describe('how an instance is deleted', () => {
   it('takes a final snapshot, named after the instance and the time, and keeps automated backups', () => {
-    expect(deleteOptions(instance('available'), now)).to.deep.equal({ skipFinalSnapshot: false, finalSnapshotIdentifier: 'rdsb-abc-final-20261125123456', deleteAutomatedBackups: false });
+    expect(deleteOptions(instance('available'), now)).to.deep.equal({
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: 'rdsb-abc-final-20261125123456',
+      deleteAutomatedBackups: false,
+    });
   });
   it('follows the opt-outs recorded in tags', () => {
-    expect(deleteOptions(instance('available', { SkipFinalSnapshot: 'true', DeleteAutomatedBackups: 'true' }), now)).to.deep.equal({ skipFinalSnapshot: true, deleteAutomatedBackups: true });
+    expect(deleteOptions(instance('available', { SkipFinalSnapshot: 'true', DeleteAutomatedBackups: 'true' }), now)).to.deep.equal({
+      skipFinalSnapshot: true,
+      deleteAutomatedBackups: true,
+    });
   });
   it('skips the snapshot RDS cannot take of a failed instance, keeping the automated backups', () => {
     expect(deleteOptions(instance('failed'), now)).to.deep.equal({ skipFinalSnapshot: true, deleteAutomatedBackups: false });

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { bindingPassword, bindingUsername, masterPassword, rdsIdentifier, secretById, snapshotIdentifier } from '../../src/naming/derive.js';
+import {
+  bindingPassword,
+  bindingUsername,
+  masterPassword,
+  rdsIdentifier,
+  secretById,
+  snapshotIdentifier,
+} from '../../src/naming/derive.js';
 
 const secret = { id: 'k1', value: 'a-derivation-secret-of-enough-length' };
 const other = { id: 'k2', value: 'another-derivation-secret-entirely' };

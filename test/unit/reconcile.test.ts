@@ -102,8 +102,15 @@ describe('reconcile: restore steps', () => {
   it('applies settings that differ, then waits for them to show', () => {
     const observed = instance({ vpcSecurityGroupIds: ['sg-default'], backupRetentionPeriod: 1 }, allSteps);
     const decision = reconcile(input(observed), now);
-    expect(decision.action).to.deep.equal({ kind: 'modify-settings', step: Step.updateSettings, change: { VpcSecurityGroupIds: ['sg-1'], BackupRetentionPeriod: 7 } });
-    const justStarted = instance({ vpcSecurityGroupIds: ['sg-default'], backupRetentionPeriod: 1 }, { ...allSteps, [Step.updateSettings]: ago(5) });
+    expect(decision.action).to.deep.equal({
+      kind: 'modify-settings',
+      step: Step.updateSettings,
+      change: { VpcSecurityGroupIds: ['sg-1'], BackupRetentionPeriod: 7 },
+    });
+    const justStarted = instance(
+      { vpcSecurityGroupIds: ['sg-default'], backupRetentionPeriod: 1 },
+      { ...allSteps, [Step.updateSettings]: ago(5) },
+    );
     const waiting = reconcile(input(justStarted), now);
     expect(waiting.state).to.equal('in progress');
     expect(waiting.action).to.equal(undefined);
@@ -140,8 +147,14 @@ describe('reconcile: restore steps', () => {
   it('probes the master login, resets the password when refused, completes when accepted', () => {
     const observed = instance({}, { [Step.resetMasterPassword]: 'true', [Step.neutraliseUsers]: 'true' });
     expect(reconcile(input(observed), now).action).to.deep.equal({ kind: 'probe-master-login', step: Step.resetMasterPassword });
-    expect(reconcile(input(observed, { facts: { masterLogin: 'refused' } }), now).action).to.deep.equal({ kind: 'reset-master-password', step: Step.resetMasterPassword });
-    expect(reconcile(input(observed, { facts: { masterLogin: 'ok' } }), now).action).to.deep.equal({ kind: 'complete-step', step: Step.resetMasterPassword });
+    expect(reconcile(input(observed, { facts: { masterLogin: 'refused' } }), now).action).to.deep.equal({
+      kind: 'reset-master-password',
+      step: Step.resetMasterPassword,
+    });
+    expect(reconcile(input(observed, { facts: { masterLogin: 'ok' } }), now).action).to.deep.equal({
+      kind: 'complete-step',
+      step: Step.resetMasterPassword,
+    });
     const started = instance({}, { [Step.resetMasterPassword]: ago(2) });
     expect(reconcile(input(started, { facts: { masterLogin: 'refused' } }), now).action).to.equal(undefined);
   });
@@ -210,8 +223,13 @@ describe('settings: engine versions', () => {
     const { settingsDiff, compareVersions } = await import('../../src/reconcile/settings.js');
     expect(compareVersions('17.10', '17.9')).to.equal(1);
     expect(compareVersions('16.4', '17.2')).to.equal(-1);
-    expect(settingsDiff(instance({ engineVersion: '17.2' }), { ...desired, engineVersion: '17.4' })).to.deep.equal({ EngineVersion: '17.4' });
-    expect(settingsDiff(instance({ engineVersion: '16.4' }), { ...desired, engineVersion: '17.4' })).to.deep.equal({ EngineVersion: '17.4', AllowMajorVersionUpgrade: true });
+    expect(settingsDiff(instance({ engineVersion: '17.2' }), { ...desired, engineVersion: '17.4' })).to.deep.equal({
+      EngineVersion: '17.4',
+    });
+    expect(settingsDiff(instance({ engineVersion: '16.4' }), { ...desired, engineVersion: '17.4' })).to.deep.equal({
+      EngineVersion: '17.4',
+      AllowMajorVersionUpgrade: true,
+    });
     expect(settingsDiff(instance({ engineVersion: '17.5' }), { ...desired, engineVersion: '17.4' })).to.deep.equal({});
   });
 });

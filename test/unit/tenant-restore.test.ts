@@ -21,7 +21,7 @@ describe('tenants', () => {
     expect(sameTenant(unknown, unknown)).to.equal(false);
   });
 
-  it('round-trips through tags, and reads the established broker\'s tags without a platform tag', () => {
+  it("round-trips through tags, and reads the established broker's tags without a platform tag", () => {
     expect(sameTenant(tenantFromTags(tenantTags(cf, tagValue)), cf)).to.equal(true);
     expect(sameTenant(tenantFromTags(tenantTags(k8s, tagValue)), k8s)).to.equal(true);
     expect(sameTenant(tenantFromTags({ 'Organization ID': 'o1', 'Space ID': 's1' }), cf)).to.equal(true);
@@ -29,7 +29,9 @@ describe('tenants', () => {
 
   it('accepts the deprecated organization_guid and space_guid only when they agree with the context', () => {
     expect(tenantFromRequest({}, 'o1', 's1')).to.include({ platform: 'cloudfoundry', organizationId: 'o1', spaceId: 's1' });
-    expect(() => tenantFromRequest({ platform: 'cloudfoundry', organization_guid: 'o1', space_guid: 's1' }, 'o1', 's9')).to.throw(BrokerError);
+    expect(() => tenantFromRequest({ platform: 'cloudfoundry', organization_guid: 'o1', space_guid: 's1' }, 'o1', 's9')).to.throw(
+      BrokerError,
+    );
   });
 });
 
@@ -38,7 +40,11 @@ describe('restore parameters', () => {
     expect(parseRestoreRequest({})).to.equal(undefined);
     expect(parseRestoreRequest({ restore_from_latest_snapshot_of: 'a' })).to.deep.equal({ kind: 'snapshot', sourceInstanceId: 'a' });
     const at = '2026-01-01T00:00:00Z';
-    expect(parseRestoreRequest({ restore_from_point_in_time_of: 'a', restore_from_point_in_time_before: at })).to.deep.equal({ kind: 'point-in-time', sourceInstanceId: 'a', before: new Date(at) });
+    expect(parseRestoreRequest({ restore_from_point_in_time_of: 'a', restore_from_point_in_time_before: at })).to.deep.equal({
+      kind: 'point-in-time',
+      sourceInstanceId: 'a',
+      before: new Date(at),
+    });
   });
   it('refuses both kinds at once, a time without its source, and a malformed time', () => {
     const status = (parameters: Record<string, unknown>) => {

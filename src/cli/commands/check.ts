@@ -3,7 +3,16 @@ import type { Config } from '../../config/load.js';
 import { allFindings, checkReport, invalidConfigReport, renderCheck, type CheckReport } from '../../operator/check.js';
 import { gatherFacts } from '../../operator/check-run.js';
 import { renderJson } from '../../operator/format.js';
-import { InvalidConfigFile, loadOperatorConfig, operatorDeps, parseOptions, parseOutput, requireConfigFile, runReporting, write } from '../../operator/session.js';
+import {
+  InvalidConfigFile,
+  loadOperatorConfig,
+  operatorDeps,
+  parseOptions,
+  parseOutput,
+  requireConfigFile,
+  runReporting,
+  write,
+} from '../../operator/session.js';
 
 const usage = `Usage: rds-broker check --config FILE [--output text|json]
 
@@ -25,7 +34,10 @@ configuration file.`;
 
 /** A check waits for an operator: a failure is reported after two attempts, not after the serving retry budget. */
 function quickRetries(config: Config): Config {
-  return { ...config, aws: { ...config.aws, maxAttempts: Math.min(config.aws.maxAttempts, 2), retryBudgetMs: Math.min(config.aws.retryBudgetMs, 3000) } };
+  return {
+    ...config,
+    aws: { ...config.aws, maxAttempts: Math.min(config.aws.maxAttempts, 2), retryBudgetMs: Math.min(config.aws.retryBudgetMs, 3000) },
+  };
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -53,4 +65,9 @@ async function run(argv: string[]): Promise<number> {
   });
 }
 
-export const check: Command = { name: 'check', summary: 'check a configuration against RDS: versions, parameter and subnet groups', usage, run };
+export const check: Command = {
+  name: 'check',
+  summary: 'check a configuration against RDS: versions, parameter and subnet groups',
+  usage,
+  run,
+};

@@ -47,11 +47,13 @@ function parse(argv: string[]) {
   const port = values.port === undefined ? 4566 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a TCP port (0 to 65535)');
   const speed = values.speed === undefined ? undefined : Number(values.speed);
-  if (speed !== undefined && (!Number.isFinite(speed) || speed < 0 || speed > 1000)) throw new UsageError('--speed must be a number from 0 to 1000');
+  if (speed !== undefined && (!Number.isFinite(speed) || speed < 0 || speed > 1000))
+    throw new UsageError('--speed must be a number from 0 to 1000');
   const databases = values.databases ?? 'real';
   if (databases !== 'real' && databases !== 'none') throw new UsageError('--databases must be real or none');
   const lag = values['visibility-lag'] === undefined ? undefined : Number(values['visibility-lag']);
-  if (lag !== undefined && (!Number.isFinite(lag) || lag < 0 || lag > 600_000)) throw new UsageError('--visibility-lag must be 0 to 600000 milliseconds');
+  if (lag !== undefined && (!Number.isFinite(lag) || lag < 0 || lag > 600_000))
+    throw new UsageError('--visibility-lag must be 0 to 600000 milliseconds');
   const region = values.region ?? 'us-east-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region ${region} is not an AWS region name`);
   return { port, stateDir: values['state-dir'], speed, databases, lag, throttle: values.throttle ?? false, region } as const;

@@ -11,12 +11,4 @@ import { emulator } from './emulator.js';
  * Every command of the CLI, in the order `rds-broker --help` lists them. To add one, write
  * commands/<name>.ts exporting a Command and add it here.
  */
-export const commands: Command[] = [
-  serve,
-  local,
-  instances,
-  inspect,
-  check,
-  steps,
-  emulator,
-];
+export const commands: Command[] = [serve, local, instances, inspect, check, steps, emulator];

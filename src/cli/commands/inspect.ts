@@ -2,7 +2,16 @@ import { EXIT_OK, UsageError, type Command } from '../command.js';
 import { reconcileInstance } from '../../broker/operate.js';
 import { renderJson } from '../../operator/format.js';
 import { inspectReport, renderInspect } from '../../operator/inspect.js';
-import { findInstance, loadOperatorConfig, operatorDeps, parseOptions, parseOutput, requireConfigFile, runReporting, write } from '../../operator/session.js';
+import {
+  findInstance,
+  loadOperatorConfig,
+  operatorDeps,
+  parseOptions,
+  parseOutput,
+  requireConfigFile,
+  runReporting,
+  write,
+} from '../../operator/session.js';
 
 const usage = `Usage: rds-broker inspect INSTANCE_ID --config FILE [--output text|json]
 
@@ -25,8 +34,13 @@ wrong usage or an invalid configuration.`;
 
 async function run(argv: string[]): Promise<number> {
   return runReporting('inspect', usage, async () => {
-    const { values, positionals } = parseOptions(argv, { config: { type: 'string', short: 'c' }, output: { type: 'string', short: 'o' } }, true);
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'INSTANCE_ID is required' : 'exactly one INSTANCE_ID, please');
+    const { values, positionals } = parseOptions(
+      argv,
+      { config: { type: 'string', short: 'c' }, output: { type: 'string', short: 'o' } },
+      true,
+    );
+    if (positionals.length !== 1)
+      throw new UsageError(positionals.length === 0 ? 'INSTANCE_ID is required' : 'exactly one INSTANCE_ID, please');
     const output = parseOutput(values.output);
     const config = loadOperatorConfig(requireConfigFile(values.config));
     const deps = operatorDeps(config, { databases: false, logLevel: 'warn' });
@@ -51,4 +65,9 @@ async function run(argv: string[]): Promise<number> {
   });
 }
 
-export const inspect: Command = { name: 'inspect', summary: "show an instance's state and the decision the next poll would take", usage, run };
+export const inspect: Command = {
+  name: 'inspect',
+  summary: "show an instance's state and the decision the next poll would take",
+  usage,
+  run,
+};

@@ -1,7 +1,15 @@
 import { EXIT_OK, type Command } from '../command.js';
 import { renderJson } from '../../operator/format.js';
 import { instanceRows, renderInstanceTable } from '../../operator/rows.js';
-import { loadOperatorConfig, operatorDeps, parseOptions, parseOutput, requireConfigFile, runReporting, write } from '../../operator/session.js';
+import {
+  loadOperatorConfig,
+  operatorDeps,
+  parseOptions,
+  parseOutput,
+  requireConfigFile,
+  runReporting,
+  write,
+} from '../../operator/session.js';
 
 const usage = `Usage: rds-broker instances --config FILE [--pending] [--tenant KEY] [--output table|json]
 
@@ -25,7 +33,12 @@ async function run(argv: string[]): Promise<number> {
   return runReporting('instances', usage, async () => {
     const { values } = parseOptions(
       argv,
-      { config: { type: 'string', short: 'c' }, pending: { type: 'boolean' }, tenant: { type: 'string' }, output: { type: 'string', short: 'o' } },
+      {
+        config: { type: 'string', short: 'c' },
+        pending: { type: 'boolean' },
+        tenant: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+      },
       false,
     );
     const output = parseOutput(values.output);
@@ -34,8 +47,17 @@ async function run(argv: string[]): Promise<number> {
     try {
       const observed = await deps.rds.listInstances();
       const now = deps.now();
-      const rows = instanceRows(config, observed, { pending: values.pending === true, ...(values.tenant !== undefined ? { tenant: values.tenant } : {}) }, now);
-      write(output === 'json' ? renderJson({ broker: config.broker.name, at: now.toISOString(), instances: rows }) : renderInstanceTable(rows, now));
+      const rows = instanceRows(
+        config,
+        observed,
+        { pending: values.pending === true, ...(values.tenant !== undefined ? { tenant: values.tenant } : {}) },
+        now,
+      );
+      write(
+        output === 'json'
+          ? renderJson({ broker: config.broker.name, at: now.toISOString(), instances: rows })
+          : renderInstanceTable(rows, now),
+      );
       return EXIT_OK;
     } finally {
       deps.rds.close();
@@ -43,4 +65,9 @@ async function run(argv: string[]): Promise<number> {
   });
 }
 
-export const instances: Command = { name: 'instances', summary: "list this broker's instances, their status and pending steps", usage, run };
+export const instances: Command = {
+  name: 'instances',
+  summary: "list this broker's instances, their status and pending steps",
+  usage,
+  run,
+};

@@ -79,7 +79,13 @@ async function run(argv: string[]): Promise<number> {
   // Run as root, the emulator's databases run under their own account, which must reach their
   // directories below this one; the files that hold secrets stay private (mode 0600).
   if (process.getuid?.() === 0) chmodSync(stateDir, 0o711);
-  const emulator = await startEmulator({ port: options.emulatorPort, stateDir: join(stateDir, 'emulator'), speed: options.speed, region: 'eu-west-1', handleSignals: false });
+  const emulator = await startEmulator({
+    port: options.emulatorPort,
+    stateDir: join(stateDir, 'emulator'),
+    speed: options.speed,
+    region: 'eu-west-1',
+    handleSignals: false,
+  });
   const username = process.env.BROKER_USERNAME || 'broker';
   const password = process.env.BROKER_PASSWORD || 'broker-password';
   const document = localConfigDocument({

@@ -22,7 +22,8 @@ Exit status: 0 after a graceful stop, 1 when serving failed, 2 for wrong usage o
 configuration (every problem is printed with its field path).`;
 
 export function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, not ${JSON.stringify(text)}`);
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+    throw new UsageError(`--port must be an integer from 0 to 65535, not ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -54,7 +55,9 @@ async function run(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (error instanceof ConfigError) {
-      process.stderr.write(`rds-broker serve: invalid configuration in ${options!.configFile}:\n${error.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      process.stderr.write(
+        `rds-broker serve: invalid configuration in ${options!.configFile}:\n${error.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+      );
       return EXIT_USAGE;
     }
     throw error;

@@ -1,6 +1,16 @@
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command.js';
 import { renderJson } from '../../operator/format.js';
-import { findInstance, loadOperatorConfig, operatorDeps, parseOptions, parseOutput, Refusal, requireConfigFile, runReporting, write } from '../../operator/session.js';
+import {
+  findInstance,
+  loadOperatorConfig,
+  operatorDeps,
+  parseOptions,
+  parseOutput,
+  Refusal,
+  requireConfigFile,
+  runReporting,
+  write,
+} from '../../operator/session.js';
 import { renderRetry, renderSkip, retryStep, skipStep } from '../../operator/step-actions.js';
 import { resolveStepName, stepNameList } from '../../operator/steps.js';
 
@@ -35,10 +45,17 @@ async function run(argv: string[]): Promise<number> {
   return runReporting('steps', usage, async () => {
     const { values, positionals } = parseOptions(
       argv,
-      { config: { type: 'string', short: 'c' }, retry: { type: 'boolean' }, skip: { type: 'string' }, reason: { type: 'string' }, output: { type: 'string', short: 'o' } },
+      {
+        config: { type: 'string', short: 'c' },
+        retry: { type: 'boolean' },
+        skip: { type: 'string' },
+        reason: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+      },
       true,
     );
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'INSTANCE_ID is required' : 'exactly one INSTANCE_ID, please');
+    if (positionals.length !== 1)
+      throw new UsageError(positionals.length === 0 ? 'INSTANCE_ID is required' : 'exactly one INSTANCE_ID, please');
     const output = parseOutput(values.output);
     if (values.retry === true && values.skip !== undefined) throw new UsageError('--retry and --skip exclude each other');
     if (values.retry !== true && values.skip === undefined) throw new UsageError('say what to do: --retry, or --skip STEP --reason TEXT');
@@ -47,7 +64,8 @@ async function run(argv: string[]): Promise<number> {
     const step = values.skip === undefined ? undefined : resolveStepName(values.skip);
     if (values.skip !== undefined) {
       if (!step) throw new Refusal(`unknown step ${JSON.stringify(values.skip)}; steps are ${stepNameList()}`);
-      if (values.reason === undefined || values.reason.trim() === '') throw new Refusal(`--skip ${values.skip} needs --reason TEXT: skipping a step is recorded with why`);
+      if (values.reason === undefined || values.reason.trim() === '')
+        throw new Refusal(`--skip ${values.skip} needs --reason TEXT: skipping a step is recorded with why`);
     }
     const config = loadOperatorConfig(requireConfigFile(values.config));
     const deps = operatorDeps(config, { databases: step === undefined });
@@ -67,4 +85,9 @@ async function run(argv: string[]): Promise<number> {
   });
 }
 
-export const steps: Command = { name: 'steps', summary: "run an instance's next step now, or skip a pending step with a reason", usage, run };
+export const steps: Command = {
+  name: 'steps',
+  summary: "run an instance's next step now, or skip a pending step with a reason",
+  usage,
+  run,
+};

@@ -5,7 +5,12 @@ import { createDBSubnetGroup, deleteDBSubnetGroup, describeDBEngineVersions, des
 import { createDBInstance, deleteDBInstance, describeDBInstances, rebootDBInstance } from './actions/instances.js';
 import { modifyDBInstance } from './actions/modify.js';
 import {
-  createDBParameterGroup, deleteDBParameterGroup, describeDBParameterGroups, describeDBParameters, modifyDBParameterGroup, resetDBParameterGroup,
+  createDBParameterGroup,
+  deleteDBParameterGroup,
+  describeDBParameterGroups,
+  describeDBParameters,
+  modifyDBParameterGroup,
+  resetDBParameterGroup,
 } from './actions/parameter-groups.js';
 import { restoreDBInstanceFromDBSnapshot, restoreDBInstanceToPointInTime } from './actions/restore.js';
 import { createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './actions/snapshots.js';

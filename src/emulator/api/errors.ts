@@ -16,8 +16,7 @@ export class RdsError extends Error {
   }
 }
 
-export const missingParameter = (name: string) =>
-  new RdsError('MissingParameter', `The request must contain the parameter ${name}`);
+export const missingParameter = (name: string) => new RdsError('MissingParameter', `The request must contain the parameter ${name}`);
 
 export const invalidValue = (message: string) => new RdsError('InvalidParameterValue', message);
 

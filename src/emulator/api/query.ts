@@ -104,8 +104,8 @@ export class QueryParams {
     const raw = this.structures(name, 'Tag', ['Key', 'Value']);
     if (raw === undefined) return undefined;
     return raw.map((entry) => {
-      if (entry['Key'] === undefined) throw invalidValue('Every tag must have a Key.');
-      return { Key: entry['Key'], Value: entry['Value'] ?? '' };
+      if (entry.Key === undefined) throw invalidValue('Every tag must have a Key.');
+      return { Key: entry.Key, Value: entry.Value ?? '' };
     });
   }
 

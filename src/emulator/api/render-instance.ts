@@ -29,10 +29,15 @@ export function subnetGroupXml(group: SubnetGroupRecord, arn: string): string {
     el('DBSubnetGroupDescription', group.description) +
     el('VpcId', group.vpcId) +
     '<SubnetGroupStatus>Complete</SubnetGroupStatus>' +
-    list('Subnets', 'Subnet', group.subnets, (s) =>
-      el('SubnetIdentifier', s.id) +
-      `<SubnetAvailabilityZone>${el('Name', s.availabilityZone)}</SubnetAvailabilityZone>` +
-      '<SubnetOutpost/><SubnetStatus>Active</SubnetStatus>') +
+    list(
+      'Subnets',
+      'Subnet',
+      group.subnets,
+      (s) =>
+        el('SubnetIdentifier', s.id) +
+        `<SubnetAvailabilityZone>${el('Name', s.availabilityZone)}</SubnetAvailabilityZone>` +
+        '<SubnetOutpost/><SubnetStatus>Active</SubnetStatus>',
+    ) +
     el('DBSubnetGroupArn', arn) +
     '<SupportedNetworkTypes><member>IPV4</member></SupportedNetworkTypes>'
   );
@@ -56,14 +61,20 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
     el('DBInstanceStatus', view.status) +
     el('MasterUsername', inst.masterUsername) +
     el('DBName', inst.dbName) +
-    (showEndpoint ? `<Endpoint><Address>127.0.0.1</Address><Port>${inst.port}</Port><HostedZoneId>Z2R2ITUGPM61AM</HostedZoneId></Endpoint>` : '') +
+    (showEndpoint
+      ? `<Endpoint><Address>127.0.0.1</Address><Port>${inst.port}</Port><HostedZoneId>Z2R2ITUGPM61AM</HostedZoneId></Endpoint>`
+      : '') +
     el('AllocatedStorage', inst.allocatedStorage) +
     time('InstanceCreateTime', inst.createdAt) +
     el('PreferredBackupWindow', inst.preferredBackupWindow) +
     el('BackupRetentionPeriod', inst.backupRetentionPeriod) +
     '<DBSecurityGroups/>' +
-    list('VpcSecurityGroups', 'VpcSecurityGroupMembership', inst.vpcSecurityGroupIds, (id) =>
-      `<VpcSecurityGroupId>${escapeXml(id)}</VpcSecurityGroupId><Status>active</Status>`) +
+    list(
+      'VpcSecurityGroups',
+      'VpcSecurityGroupMembership',
+      inst.vpcSecurityGroupIds,
+      (id) => `<VpcSecurityGroupId>${escapeXml(id)}</VpcSecurityGroupId><Status>active</Status>`,
+    ) +
     `<DBParameterGroups><DBParameterGroup>${el('DBParameterGroupName', view.parameterGroupName ?? inst.parameterGroupName)}` +
     `${el('ParameterApplyStatus', view.parameterApplyStatus)}</DBParameterGroup></DBParameterGroups>` +
     (exists ? el('AvailabilityZone', inst.availabilityZone) : '') +

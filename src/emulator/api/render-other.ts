@@ -115,12 +115,17 @@ export function renderEngineVersion(info: EngineVersionInfo): string {
     el('DBParameterGroupFamily', info.family) +
     el('DBEngineDescription', info.description.split(' ').slice(0, -1).join(' ')) +
     el('DBEngineVersionDescription', info.description) +
-    list('ValidUpgradeTarget', 'UpgradeTarget', upgradeTargets(info), (t) =>
-      el('Engine', t.version.engine) +
-      el('EngineVersion', t.version.version) +
-      el('Description', t.version.description) +
-      '<AutoUpgrade>false</AutoUpgrade>' +
-      el('IsMajorVersionUpgrade', t.isMajorVersionUpgrade)) +
+    list(
+      'ValidUpgradeTarget',
+      'UpgradeTarget',
+      upgradeTargets(info),
+      (t) =>
+        el('Engine', t.version.engine) +
+        el('EngineVersion', t.version.version) +
+        el('Description', t.version.description) +
+        '<AutoUpgrade>false</AutoUpgrade>' +
+        el('IsMajorVersionUpgrade', t.isMajorVersionUpgrade),
+    ) +
     '<ExportableLogTypes/>' +
     '<SupportsLogExportsToCloudwatchLogs>true</SupportsLogExportsToCloudwatchLogs>' +
     '<SupportsReadReplica>true</SupportsReadReplica>' +

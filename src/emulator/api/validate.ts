@@ -23,7 +23,9 @@ export const parameterGroupName = (value: string, param = 'DBParameterGroupName'
 
 export function subnetGroupName(value: string): string {
   if (!/^[A-Za-z0-9 ._-]{1,255}$/.test(value)) {
-    throw invalidValue('The parameter DBSubnetGroupName must contain no more than 255 letters, numbers, periods, underscores, spaces, or hyphens.');
+    throw invalidValue(
+      'The parameter DBSubnetGroupName must contain no more than 255 letters, numbers, periods, underscores, spaces, or hyphens.',
+    );
   }
   return value.toLowerCase();
 }
@@ -49,7 +51,9 @@ export function masterUsername(engine: EngineName, value: string | undefined): s
   if (value === undefined || value === '') throw invalidValue('The parameter MasterUsername must be provided and must not be blank.');
   const max = engine === 'postgres' ? 63 : engine === 'mysql' ? 32 : 16;
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(value) || value.length > max) {
-    throw invalidValue(`The parameter MasterUsername is not a valid identifier: it must be 1 to ${max} letters, digits or underscores, beginning with a letter.`);
+    throw invalidValue(
+      `The parameter MasterUsername is not a valid identifier: it must be 1 to ${max} letters, digits or underscores, beginning with a letter.`,
+    );
   }
   if (RESERVED_USERNAMES[engine].includes(value.toLowerCase())) {
     throw invalidValue(`MasterUsername ${value} cannot be used as it is a reserved word used by the engine`);
@@ -59,11 +63,15 @@ export function masterUsername(engine: EngineName, value: string | undefined): s
 
 export function masterPassword(engine: EngineName, value: string | undefined): string {
   if (value === undefined || value === '') throw invalidValue('The parameter MasterUserPassword must be provided and must not be blank.');
-  if (value.length < 8) throw invalidValue('The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.');
+  if (value.length < 8)
+    throw invalidValue('The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.');
   const max = engine === 'postgres' ? 128 : 41;
-  if (value.length > max) throw invalidValue(`The parameter MasterUserPassword is not a valid password because it is longer than ${max} characters.`);
+  if (value.length > max)
+    throw invalidValue(`The parameter MasterUserPassword is not a valid password because it is longer than ${max} characters.`);
   if (!/^[\x21-\x7e]+$/.test(value) || /[/@"]/.test(value)) {
-    throw invalidValue("The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '\"', ' ' may be used.");
+    throw invalidValue(
+      "The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '\"', ' ' may be used.",
+    );
   }
   return value;
 }
@@ -72,7 +80,9 @@ export function dbName(engine: EngineName, value: string | undefined): string | 
   if (value === undefined) return undefined;
   const max = engine === 'postgres' ? 63 : 64;
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(value) || value.length > max) {
-    throw invalidValue(`The parameter DBName is not a valid identifier: it must begin with a letter and contain only letters, digits or underscores (at most ${max}).`);
+    throw invalidValue(
+      `The parameter DBName is not a valid identifier: it must begin with a letter and contain only letters, digits or underscores (at most ${max}).`,
+    );
   }
   if (engine === 'postgres' && ['template0', 'template1', 'rdsadmin'].includes(value.toLowerCase())) {
     throw invalidValue(`DBName ${value} cannot be used as it is a reserved word used by the engine`);
@@ -125,7 +135,9 @@ export function tags(list: Tag[]): Tag[] {
       throw invalidValue('Tag keys may not begin with aws: or rds:.');
     }
     if (tag.Value.length > 256 || !TAG_TEXT.test(tag.Value)) {
-      throw invalidValue(`Invalid tag value for key ${tag.Key}: a value must be at most 256 Unicode letters, digits, white space, or _ . : / = + - @.`);
+      throw invalidValue(
+        `Invalid tag value for key ${tag.Key}: a value must be at most 256 Unicode letters, digits, white space, or _ . : / = + - @.`,
+      );
     }
   }
   return list;

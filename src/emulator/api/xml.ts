@@ -9,13 +9,19 @@ const SPECIAL_GLOBAL = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff
 
 function replaceSpecial(ch: string): string {
   switch (ch) {
-    case '&': return '&amp;';
-    case '<': return '&lt;';
-    case '>': return '&gt;';
-    case '"': return '&quot;';
-    case "'": return '&apos;';
+    case '&':
+      return '&amp;';
+    case '<':
+      return '&lt;';
+    case '>':
+      return '&gt;';
+    case '"':
+      return '&quot;';
+    case "'":
+      return '&apos;';
     // Characters XML 1.0 cannot carry at all; RDS never returns them, so drop them.
-    default: return '';
+    default:
+      return '';
   }
 }
 
@@ -47,7 +53,7 @@ export function list<T>(name: string, member: string, items: readonly T[], rende
   if (items.length === 0) return `<${name}/>`;
   let out = `<${name}>`;
   for (const item of items) out += `<${member}>${render(item)}</${member}>`;
-  return out + `</${name}>`;
+  return `${out}</${name}>`;
 }
 
 export function stringList(name: string, member: string, items: readonly string[]): string {
@@ -60,12 +66,16 @@ export function tagList(name: string, tags: readonly { Key: string; Value: strin
 
 export function successEnvelope(action: string, resultXml: string | undefined, requestId: string): string {
   const result = resultXml === undefined ? '' : `<${action}Result>${resultXml}</${action}Result>`;
-  return `<${action}Response xmlns="${RDS_XML_NAMESPACE}">${result}` +
-    `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
+  return (
+    `<${action}Response xmlns="${RDS_XML_NAMESPACE}">${result}` +
+    `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
+  );
 }
 
 export function errorEnvelope(type: string, code: string, message: string, requestId: string): string {
-  return `<ErrorResponse xmlns="${RDS_XML_NAMESPACE}"><Error><Type>${type}</Type>` +
+  return (
+    `<ErrorResponse xmlns="${RDS_XML_NAMESPACE}"><Error><Type>${type}</Type>` +
     `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error>` +
-    `<RequestId>${requestId}</RequestId></ErrorResponse>`;
+    `<RequestId>${requestId}</RequestId></ErrorResponse>`
+  );
 }

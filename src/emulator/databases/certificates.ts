@@ -55,12 +55,26 @@ async function loadOrCreateAuthority(dir: string): Promise<CertificateAuthority>
     try {
       const suffix = randomBytes(4).toString('hex');
       await run(OPENSSL, [
-        'req', '-x509', '-new', ...CURVE, '-nodes', '-sha256',
-        '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem'), '-days', String(CA_DAYS),
-        '-subj', `/O=rds-broker emulator/CN=RDS emulator root CA ${suffix}`,
-        '-addext', 'basicConstraints=critical,CA:TRUE',
-        '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-        '-addext', 'subjectKeyIdentifier=hash',
+        'req',
+        '-x509',
+        '-new',
+        ...CURVE,
+        '-nodes',
+        '-sha256',
+        '-keyout',
+        join(work, 'key.pem'),
+        '-out',
+        join(work, 'cert.pem'),
+        '-days',
+        String(CA_DAYS),
+        '-subj',
+        `/O=rds-broker emulator/CN=RDS emulator root CA ${suffix}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-addext',
+        'subjectKeyIdentifier=hash',
       ]);
       const created = (await readFile(join(work, 'key.pem'), 'utf8')) + (await readFile(join(work, 'cert.pem'), 'utf8'));
       await writeFile(join(work, 'bundle.pem'), created, { mode: 0o600 });
@@ -77,7 +91,10 @@ async function loadOrCreateAuthority(dir: string): Promise<CertificateAuthority>
   }
   const caPem = certificatesIn(bundle)[0];
   if (!caPem || !/PRIVATE KEY-----/.test(bundle)) {
-    throw new DatabaseError('Internal', `${keyFile} does not hold the authority's key and certificate; remove the directory ${dir} to create a new authority`);
+    throw new DatabaseError(
+      'Internal',
+      `${keyFile} does not hold the authority's key and certificate; remove the directory ${dir} to create a new authority`,
+    );
   }
   const current = await readFile(caFile, 'utf8').catch(() => undefined);
   if (current !== caPem) await writeFileAtomic(caFile, caPem, { mode: 0o644 });
@@ -98,7 +115,10 @@ export function subjectAltNames(names: readonly string[]): string[] {
     else if (/^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(name) && name.length <= 253) {
       entries.add(`DNS:${name}`);
     } else {
-      throw new DatabaseError('InvalidSpec', `${JSON.stringify(raw)} is neither a host name nor an IP address, so it cannot be a certificate name`);
+      throw new DatabaseError(
+        'InvalidSpec',
+        `${JSON.stringify(raw)} is neither a host name nor an IP address, so it cannot be a certificate name`,
+      );
     }
   }
   return [...entries];
@@ -131,14 +151,38 @@ export async function issueServerCertificate(
     ].join('\n');
     await writeFile(join(work, 'extensions.cnf'), `${extensions}\n`);
     await run(OPENSSL, [
-      'req', '-new', ...CURVE, '-nodes', '-keyout', join(work, 'server.key'), '-out', join(work, 'server.csr'),
-      '-subj', `/O=rds-broker emulator/CN=${commonName}`,
+      'req',
+      '-new',
+      ...CURVE,
+      '-nodes',
+      '-keyout',
+      join(work, 'server.key'),
+      '-out',
+      join(work, 'server.csr'),
+      '-subj',
+      `/O=rds-broker emulator/CN=${commonName}`,
     ]);
     await run(OPENSSL, [
-      'x509', '-req', '-in', join(work, 'server.csr'), '-CA', authority.caFile, '-CAkey', authority.caKeyFile,
+      'x509',
+      '-req',
+      '-in',
+      join(work, 'server.csr'),
+      '-CA',
+      authority.caFile,
+      '-CAkey',
+      authority.caKeyFile,
       // A random serial per certificate: no shared serial file for concurrent issuers to fight over.
-      '-set_serial', `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '1')}`,
-      '-days', String(SERVER_DAYS), '-sha256', '-extfile', join(work, 'extensions.cnf'), '-out', join(work, 'server.crt'),
+      '-set_serial',
+      `0x${randomBytes(16)
+        .toString('hex')
+        .replace(/^[89a-f]/, '1')}`,
+      '-days',
+      String(SERVER_DAYS),
+      '-sha256',
+      '-extfile',
+      join(work, 'extensions.cnf'),
+      '-out',
+      join(work, 'server.crt'),
     ]);
     const certFile = join(dir, 'server.crt');
     const keyFile = join(dir, 'server.key');

@@ -23,7 +23,10 @@ export async function withMariadbAdmin<T>(access: MariadbAccess, work: (connecti
       multipleStatements: false,
     });
   } catch (error) {
-    throw new DatabaseError('Internal', `cannot open the administrative connection to 127.0.0.1:${access.port}: ${(error as Error).message}`);
+    throw new DatabaseError(
+      'Internal',
+      `cannot open the administrative connection to 127.0.0.1:${access.port}: ${(error as Error).message}`,
+    );
   }
   // A server stopping under the connection emits 'error'; the awaited calls already report it.
   connection.on('error', () => undefined);
@@ -35,7 +38,10 @@ export async function withMariadbAdmin<T>(access: MariadbAccess, work: (connecti
 }
 
 /** The global values of `names` now, for putting them back when a later change fails. */
-export async function globalValues(connection: Connection, names: string[]): Promise<Map<string, { value: string | null; readOnly: boolean }>> {
+export async function globalValues(
+  connection: Connection,
+  names: string[],
+): Promise<Map<string, { value: string | null; readOnly: boolean }>> {
   const found = new Map<string, { value: string | null; readOnly: boolean }>();
   if (names.length === 0) return found;
   const [rows] = await connection.query(

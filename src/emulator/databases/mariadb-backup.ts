@@ -36,22 +36,35 @@ async function clientOptions(access: MariadbAccess, group: string): Promise<{ fi
   await writeFile(
     file,
     [
-      `[${group}]`, 'host=127.0.0.1', `port=${access.port}`, `user=${MARIADB_ADMIN}`, `password=${access.password}`, `ssl-ca=${caFile}`,
+      `[${group}]`,
+      'host=127.0.0.1',
+      `port=${access.port}`,
+      `user=${MARIADB_ADMIN}`,
+      `password=${access.password}`,
+      `ssl-ca=${caFile}`,
       // mariadb-backup knows no such option; the client does, and verifies the server with it.
-      ...(group === 'client' ? ['ssl-verify-server-cert'] : []), '',
+      ...(group === 'client' ? ['ssl-verify-server-cert'] : []),
+      '',
     ].join('\n'),
     { mode: 0o600 },
   );
   return { file, remove: async () => void (await Promise.all([rm(file, { force: true }), rm(caFile, { force: true })])) };
 }
 
-export async function takeMariadbBackup(access: MariadbAccess, dataDir: string, dest: string, instanceId: string): Promise<MariadbBackupInfo> {
+export async function takeMariadbBackup(
+  access: MariadbAccess,
+  dataDir: string,
+  dest: string,
+  instanceId: string,
+): Promise<MariadbBackupInfo> {
   if (!(await isEmptyOrMissing(dest))) throw new DatabaseError('InvalidSpec', `backup destination ${dest} is not empty`);
   await mkdir(dirname(dest), { recursive: true }); // mariadb-backup makes the last directory only
   const options = await clientOptions(access, 'mariadb-backup');
   try {
     const startedAt = new Date();
-    await run(BACKUP_TOOL, [`--defaults-file=${options.file}`, '--backup', `--target-dir=${dest}`, `--datadir=${dataDir}`], { timeoutMs: 600_000 });
+    await run(BACKUP_TOOL, [`--defaults-file=${options.file}`, '--backup', `--target-dir=${dest}`, `--datadir=${dataDir}`], {
+      timeoutMs: 600_000,
+    });
     const completedAt = new Date();
     await run(BACKUP_TOOL, ['--prepare', `--target-dir=${dest}`], { timeoutMs: 600_000 });
     const position = (await readFile(join(dest, 'xtrabackup_binlog_info'), 'utf8')).trim().split(/\s+/);
@@ -99,14 +112,26 @@ export function binlogsFrom(names: string[], first: string): string[] {
  * `access`: mariadb-binlog piped into the mariadb client, as the MariaDB manual describes a
  * point-in-time recovery. Stops before the first event of the target's second (whole seconds).
  */
-export async function replayBinlogs(access: MariadbAccess, binlogDir: string, info: MariadbBackupInfo, target: Date | undefined): Promise<void> {
+export async function replayBinlogs(
+  access: MariadbAccess,
+  binlogDir: string,
+  info: MariadbBackupInfo,
+  target: Date | undefined,
+): Promise<void> {
   const files = binlogsFrom(await readdir(binlogDir).catch(() => []), info.binlogFile);
   if (files.length === 0 || files[0] !== info.binlogFile) {
-    throw new DatabaseError('InvalidBackup', `the binary logs in ${binlogDir} do not reach back to ${info.binlogFile}, where the backup stands`);
+    throw new DatabaseError(
+      'InvalidBackup',
+      `the binary logs in ${binlogDir} do not reach back to ${info.binlogFile}, where the backup stands`,
+    );
   }
   const options = await clientOptions(access, 'client');
   try {
-    const readerArgs = [`--start-position=${info.binlogPosition}`, ...(target ? [`--stop-datetime=${binlogStopTime(target)}`] : []), ...files.map((f) => join(binlogDir, f))];
+    const readerArgs = [
+      `--start-position=${info.binlogPosition}`,
+      ...(target ? [`--stop-datetime=${binlogStopTime(target)}`] : []),
+      ...files.map((f) => join(binlogDir, f)),
+    ];
     await pipe(['mariadb-binlog', readerArgs], ['mariadb', [`--defaults-file=${options.file}`, '--binary-mode']]);
   } finally {
     await options.remove();
@@ -124,13 +149,23 @@ function pipe([readerFile, readerArgs]: [string, string[]], [writerFile, writerA
     writer.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     reader.stdout.pipe(writer.stdin);
     writer.stdin.on('error', () => undefined); // the writer failing first closes its stdin under the reader
-    const codes = [reader, writer].map((child) => new Promise<number>((done) => {
-      child.once('error', () => done(127));
-      child.once('close', (code) => done(code ?? 1));
-    }));
+    const codes = [reader, writer].map(
+      (child) =>
+        new Promise<number>((done) => {
+          child.once('error', () => done(127));
+          child.once('close', (code) => done(code ?? 1));
+        }),
+    );
     void Promise.all(codes).then(([readerCode, writerCode]) => {
       if (readerCode === 0 && writerCode === 0) resolve();
-      else reject(new DatabaseError('Internal', `replaying the binary logs failed (${readerFile} ${readerCode}, ${writerFile} ${writerCode})`, errors.trim().split('\n').slice(-10).join('\n') || undefined));
+      else
+        reject(
+          new DatabaseError(
+            'Internal',
+            `replaying the binary logs failed (${readerFile} ${readerCode}, ${writerFile} ${writerCode})`,
+            errors.trim().split('\n').slice(-10).join('\n') || undefined,
+          ),
+        );
     });
   });
 }

@@ -27,11 +27,39 @@ export function sqlIdentifier(name: string): string {
 
 /** Settings the emulator owns; a parameter group cannot move them (RDS does not let it either). */
 const ENGINE_OWNED = new Set([
-  'datadir', 'port', 'bind_address', 'socket', 'pid_file', 'skip_networking', 'skip_name_resolve', 'user', 'basedir',
-  'ssl_cert', 'ssl_key', 'ssl_ca', 'ssl_capath', 'ssl_crl', 'ssl_crlpath', 'ssl_cipher', 'tls_version',
-  'log_bin', 'log_bin_index', 'log_error', 'server_id', 'binlog_format', 'init_file', 'plugin_dir', 'tmpdir',
-  'innodb_data_home_dir', 'innodb_log_group_home_dir', 'innodb_log_file_size', 'innodb_flush_method', 'secure_file_priv',
-  'general_log_file', 'slow_query_log_file', 'log_basename',
+  'datadir',
+  'port',
+  'bind_address',
+  'socket',
+  'pid_file',
+  'skip_networking',
+  'skip_name_resolve',
+  'user',
+  'basedir',
+  'ssl_cert',
+  'ssl_key',
+  'ssl_ca',
+  'ssl_capath',
+  'ssl_crl',
+  'ssl_crlpath',
+  'ssl_cipher',
+  'tls_version',
+  'log_bin',
+  'log_bin_index',
+  'log_error',
+  'server_id',
+  'binlog_format',
+  'init_file',
+  'plugin_dir',
+  'tmpdir',
+  'innodb_data_home_dir',
+  'innodb_log_group_home_dir',
+  'innodb_log_file_size',
+  'innodb_flush_method',
+  'secure_file_priv',
+  'general_log_file',
+  'slow_query_log_file',
+  'log_basename',
 ]);
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
@@ -53,7 +81,8 @@ export function selectMariadbParameters(parameters: Record<string, string>): { s
   for (const [rawName, value] of Object.entries(parameters)) {
     const name = rawName.trim().toLowerCase().replaceAll('-', '_');
     if (!NAME.test(name)) bad.push(`${JSON.stringify(rawName)} is not a parameter name`);
-    else if (typeof value !== 'string' || !SAFE_VALUE.test(value)) bad.push(`${name} has a value with quotes, backslashes, # or line breaks`);
+    else if (typeof value !== 'string' || !SAFE_VALUE.test(value))
+      bad.push(`${name} has a value with quotes, backslashes, # or line breaks`);
     else if (name.startsWith('rds') || ENGINE_OWNED.has(name)) ignored.push(name);
     else settings.push([name, value.trim()]);
   }
@@ -79,12 +108,14 @@ export interface OptionFileInput {
 }
 
 export function assertOptionFilePath(path: string): void {
-  if (!SAFE_VALUE.test(path) || /\s/.test(path)) throw invalidSpec(`${JSON.stringify(path)}: MariaDB option files cannot hold paths with spaces, quotes, backslashes or #`);
+  if (!SAFE_VALUE.test(path) || /\s/.test(path))
+    throw invalidSpec(`${JSON.stringify(path)}: MariaDB option files cannot hold paths with spaces, quotes, backslashes or #`);
 }
 
 /** The instance's whole option file; the server reads nothing else (--defaults-file). */
 export function renderOptionFile(input: OptionFileInput): string {
-  for (const path of [input.dataDir, input.socket, input.pidFile, input.certFile, input.keyFile, input.caFile, input.binlogDir]) assertOptionFilePath(path);
+  for (const path of [input.dataDir, input.socket, input.pidFile, input.certFile, input.keyFile, input.caFile, input.binlogDir])
+    assertOptionFilePath(path);
   const lines = [
     '# Written by the RDS emulator at every start; edits are overwritten.',
     '[mariadbd]',
@@ -147,10 +178,14 @@ const MASTER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 
 export function validateMariadbNames(masterUsername: string, dbName: string): void {
   if (!MASTER_NAME.test(masterUsername)) {
-    throw invalidSpec(`master username ${JSON.stringify(masterUsername)} must start with a letter and hold at most 32 letters, digits and _`);
+    throw invalidSpec(
+      `master username ${JSON.stringify(masterUsername)} must start with a letter and hold at most 32 letters, digits and _`,
+    );
   }
-  if (['rdsadmin', 'root', 'mysql', 'mariadb.sys'].includes(masterUsername.toLowerCase())) throw invalidSpec(`master username ${masterUsername} is reserved`);
-  if (dbName && !/^[A-Za-z0-9_$]{1,64}$/.test(dbName)) throw invalidSpec(`database name ${JSON.stringify(dbName)} must be 1 to 64 letters, digits, _ or $`);
+  if (['rdsadmin', 'root', 'mysql', 'mariadb.sys'].includes(masterUsername.toLowerCase()))
+    throw invalidSpec(`master username ${masterUsername} is reserved`);
+  if (dbName && !/^[A-Za-z0-9_$]{1,64}$/.test(dbName))
+    throw invalidSpec(`database name ${JSON.stringify(dbName)} must be 1 to 64 letters, digits, _ or $`);
 }
 
 /** --stop-datetime for mariadb-binlog: the target's whole second, in UTC (binlog times are whole seconds). */

@@ -8,9 +8,7 @@ import { DatabaseError, notRunning } from './errors.js';
 import { readTlsFile, writeFileAtomic } from './files.js';
 import { globalValues, setGlobal, withMariadbAdmin, type MariadbAccess } from './mariadb-admin.js';
 import { takeMariadbBackup } from './mariadb-backup.js';
-import {
-  MARIADB_ADMIN_PASSWORD_FILE, nativePasswordHash, renderOptionFile, selectMariadbParameters, sqlString,
-} from './mariadb-config.js';
+import { MARIADB_ADMIN_PASSWORD_FILE, nativePasswordHash, renderOptionFile, selectMariadbParameters, sqlString } from './mariadb-config.js';
 import { adoptServer, logSince, logSize, processMatches, spawnServer, stopServer, type RunningProcess } from './server-process.js';
 import type { ServerUser } from './server-user.js';
 import type { DatabaseServer, DatabaseSpec } from './types.js';
@@ -34,10 +32,18 @@ export function mariadbLayout(root: string): MariadbLayout {
   const run = join(root, 'run');
   // A Unix socket path must fit in 108 bytes; long instance paths get one in the temporary directory.
   const preferred = join(run, 'mysqld.sock');
-  const socket = preferred.length <= 100 ? preferred : join(tmpdir(), `rds-emulator-${createHash('sha1').update(root).digest('hex').slice(0, 16)}.sock`);
+  const socket =
+    preferred.length <= 100 ? preferred : join(tmpdir(), `rds-emulator-${createHash('sha1').update(root).digest('hex').slice(0, 16)}.sock`);
   return {
-    root, data: join(root, 'data'), binlog: join(root, 'binlog'), tls: join(root, 'tls'), run, socket,
-    optionFile: join(root, 'my.cnf'), log: join(root, 'mariadb.log'), state: join(root, 'engine-state.json'),
+    root,
+    data: join(root, 'data'),
+    binlog: join(root, 'binlog'),
+    tls: join(root, 'tls'),
+    run,
+    socket,
+    optionFile: join(root, 'my.cnf'),
+    log: join(root, 'mariadb.log'),
+    state: join(root, 'engine-state.json'),
   };
 }
 
@@ -110,12 +116,18 @@ export class MariadbServer implements DatabaseServer {
   }
 
   setMasterPassword(password: string): Promise<void> {
-    if (!password || /[\0\r\n]/.test(password)) return Promise.reject(new DatabaseError('InvalidSpec', 'master password must be non-empty and a single line'));
+    if (!password || /[\0\r\n]/.test(password))
+      return Promise.reject(new DatabaseError('InvalidSpec', 'master password must be non-empty and a single line'));
     return this.exclusive(async () => {
       await withMariadbAdmin(await this.access(), async (connection) => {
-        const [rows] = await connection.query("SELECT 1 FROM mysql.global_priv WHERE User = ? AND Host = '%'", [this.current.masterUsername]);
-        if ((rows as unknown[]).length === 0) throw new DatabaseError('InvalidSpec', `the master user ${this.current.masterUsername} does not exist in this database server`);
-        await connection.query(`ALTER USER ${sqlString(this.current.masterUsername)}@'%' IDENTIFIED BY PASSWORD ${sqlString(nativePasswordHash(password))}`);
+        const [rows] = await connection.query("SELECT 1 FROM mysql.global_priv WHERE User = ? AND Host = '%'", [
+          this.current.masterUsername,
+        ]);
+        if ((rows as unknown[]).length === 0)
+          throw new DatabaseError('InvalidSpec', `the master user ${this.current.masterUsername} does not exist in this database server`);
+        await connection.query(
+          `ALTER USER ${sqlString(this.current.masterUsername)}@'%' IDENTIFIED BY PASSWORD ${sqlString(nativePasswordHash(password))}`,
+        );
       });
       this.current = { ...this.current, masterPassword: password };
     });
@@ -191,9 +203,19 @@ export class MariadbServer implements DatabaseServer {
       await writeFileAtomic(initFile, this.initSql, { mode: 0o600, owner });
     }
     const options = renderOptionFile({
-      dataDir: this.layout.data, port: this.current.port, socket: this.layout.socket, pidFile: join(this.layout.run, 'mariadbd.pid'),
-      certFile, keyFile, caFile, binlogDir: this.layout.binlog, durable: this.tuning.durable, bufferPool: this.tuning.bufferPool,
-      maxConnections: this.tuning.maxConnections, parameters: this.current.parameters, initFile,
+      dataDir: this.layout.data,
+      port: this.current.port,
+      socket: this.layout.socket,
+      pidFile: join(this.layout.run, 'mariadbd.pid'),
+      certFile,
+      keyFile,
+      caFile,
+      binlogDir: this.layout.binlog,
+      durable: this.tuning.durable,
+      bufferPool: this.tuning.bufferPool,
+      maxConnections: this.tuning.maxConnections,
+      parameters: this.current.parameters,
+      initFile,
     });
     await writeFileAtomic(this.layout.optionFile, options, { mode: 0o644 });
   }
@@ -221,7 +243,11 @@ export class MariadbServer implements DatabaseServer {
       await stopServer(started, 'SIGTERM', this.tuning.stopTimeoutMs);
       this.process = undefined;
       const said = await logSince(this.layout.log, offset);
-      throw new DatabaseError('StartFailed', `MariaDB of instance ${this.current.instanceId} did not start: ${(error as Error).message}`, said || undefined);
+      throw new DatabaseError(
+        'StartFailed',
+        `MariaDB of instance ${this.current.instanceId} did not start: ${(error as Error).message}`,
+        said || undefined,
+      );
     } finally {
       if (this.initSql) await rm(join(this.layout.run, 'first-start.sql'), { force: true });
     }
@@ -273,7 +299,9 @@ export class MariadbServer implements DatabaseServer {
       return;
     }
     const wanted = new Map(settings);
-    const dropped = selectMariadbParameters(previous).settings.map(([name]) => name).filter((name) => !wanted.has(name));
+    const dropped = selectMariadbParameters(previous)
+      .settings.map(([name]) => name)
+      .filter((name) => !wanted.has(name));
     const names = [...wanted.keys(), ...dropped];
     await withMariadbAdmin(await this.access(), async (connection) => {
       const before = await globalValues(connection, names);

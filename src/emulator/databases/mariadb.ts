@@ -6,7 +6,14 @@ import { DatabaseError, invalidSpec } from './errors.js';
 import { copyTree, isEmptyOrMissing } from './files.js';
 import { readMariadbBackupInfo, replayBinlogs, MARIADB_BACKUP_INFO_FILE } from './mariadb-backup.js';
 import { assertOptionFilePath, firstStartSql, MARIADB_ADMIN_PASSWORD_FILE, validateMariadbNames } from './mariadb-config.js';
-import { mariadbLayout, MariadbServer, type MariadbEnvironment, type MariadbLayout, type MariadbState, type MariadbTuning } from './mariadb-server.js';
+import {
+  mariadbLayout,
+  MariadbServer,
+  type MariadbEnvironment,
+  type MariadbLayout,
+  type MariadbState,
+  type MariadbTuning,
+} from './mariadb-server.js';
 import { run } from './run.js';
 import { assertReachable, chownTree, isExecutable, makeServerDirectory, resolveServerUser } from './server-user.js';
 import { processTemporaryDirectory } from './temporary.js';
@@ -43,7 +50,9 @@ export interface MariadbEngineOptions {
 const COMPLETE_MARKER = 'rds-emulator-template';
 
 function findServerProgram(explicit?: string): string {
-  const candidates = explicit ? [explicit] : [...(process.env.PATH ?? '').split(':').map((dir) => join(dir, 'mariadbd')), '/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
+  const candidates = explicit
+    ? [explicit]
+    : [...(process.env.PATH ?? '').split(':').map((dir) => join(dir, 'mariadbd')), '/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
   const found = candidates.find((file) => isAbsolute(file) && isExecutable(file));
   if (!found) throw new DatabaseError('Internal', 'mariadbd is not installed (Debian: apt-get install mariadb-server mariadb-backup)');
   return found;
@@ -65,10 +74,24 @@ function template(env: MariadbEnvironment, dir: string | undefined): Promise<str
       if ((await readFile(join(root, COMPLETE_MARKER), 'utf8').catch(() => '')).trim() === version) return data;
       await rm(data, { recursive: true, force: true });
       await makeServerDirectory(env.user, data, 0o700);
-      await run('mariadb-install-db', [
-        '--no-defaults', `--datadir=${data}`, '--skip-test-db', '--auth-root-authentication-method=normal', '--skip-name-resolve',
-        '--innodb-log-file-size=4M', '--innodb-flush-method=nosync',
-      ], { uid: env.user.switched ? env.user.uid : undefined, gid: env.user.switched ? env.user.gid : undefined, env: { PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC' }, timeoutMs: 300_000 });
+      await run(
+        'mariadb-install-db',
+        [
+          '--no-defaults',
+          `--datadir=${data}`,
+          '--skip-test-db',
+          '--auth-root-authentication-method=normal',
+          '--skip-name-resolve',
+          '--innodb-log-file-size=4M',
+          '--innodb-flush-method=nosync',
+        ],
+        {
+          uid: env.user.switched ? env.user.uid : undefined,
+          gid: env.user.switched ? env.user.gid : undefined,
+          env: { PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC' },
+          timeoutMs: 300_000,
+        },
+      );
       await writeFile(join(root, COMPLETE_MARKER), `${version}\n`);
       return data;
     })();
@@ -80,12 +103,15 @@ function template(env: MariadbEnvironment, dir: string | undefined): Promise<str
 
 function validate(spec: DatabaseSpec): void {
   if (!spec.instanceId?.trim()) throw invalidSpec('instanceId is empty');
-  if (!spec.dataDir || !isAbsolute(spec.dataDir)) throw invalidSpec(`dataDir must be an absolute path, got ${JSON.stringify(spec.dataDir)}`);
+  if (!spec.dataDir || !isAbsolute(spec.dataDir))
+    throw invalidSpec(`dataDir must be an absolute path, got ${JSON.stringify(spec.dataDir)}`);
   assertOptionFilePath(spec.dataDir);
   if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) throw invalidSpec(`port ${spec.port} is not a TCP port`);
   validateMariadbNames(spec.masterUsername ?? '', spec.dbName ?? '');
-  if (!spec.masterPassword || /[\0\r\n]/.test(spec.masterPassword)) throw invalidSpec('master password must be non-empty and a single line');
-  for (const key of ['certFile', 'keyFile', 'caFile'] as const) if (!spec.tls?.[key] || !isAbsolute(spec.tls[key])) throw invalidSpec(`tls.${key} must be an absolute path`);
+  if (!spec.masterPassword || /[\0\r\n]/.test(spec.masterPassword))
+    throw invalidSpec('master password must be non-empty and a single line');
+  for (const key of ['certFile', 'keyFile', 'caFile'] as const)
+    if (!spec.tls?.[key] || !isAbsolute(spec.tls[key])) throw invalidSpec(`tls.${key} must be an absolute path`);
 }
 
 export function createMariadbEngine(options: MariadbEngineOptions = {}): DatabaseEngine {
@@ -99,7 +125,10 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
   };
   let environmentPromise: Promise<MariadbEnvironment> | undefined;
   const environment = () => {
-    environmentPromise ??= (async () => ({ mariadbd: findServerProgram(options.mariadbd), user: await resolveServerUser(options.serverAccounts ?? ['mysql', 'nobody']) }))();
+    environmentPromise ??= (async () => ({
+      mariadbd: findServerProgram(options.mariadbd),
+      user: await resolveServerUser(options.serverAccounts ?? ['mysql', 'nobody']),
+    }))();
     environmentPromise.catch(() => (environmentPromise = undefined));
     return environmentPromise;
   };
@@ -117,7 +146,8 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
 
   async function discard(server: MariadbServer | undefined, layout: MariadbLayout): Promise<void> {
     await server?.stop().catch(() => undefined);
-    for (const dir of [layout.data, layout.binlog, layout.tls, layout.run, layout.state, layout.optionFile]) await rm(dir, { recursive: true, force: true });
+    for (const dir of [layout.data, layout.binlog, layout.tls, layout.run, layout.state, layout.optionFile])
+      await rm(dir, { recursive: true, force: true });
   }
 
   async function fresh(env: MariadbEnvironment, spec: DatabaseSpec, layout: MariadbLayout): Promise<MariadbServer> {
@@ -127,7 +157,12 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
   }
 
   /** Runs `work` on a server laid out in `layout`; on failure removes what was made. */
-  async function building(env: MariadbEnvironment, spec: DatabaseSpec, layout: MariadbLayout, work: (server: MariadbServer) => Promise<void>): Promise<MariadbServer> {
+  async function building(
+    env: MariadbEnvironment,
+    spec: DatabaseSpec,
+    layout: MariadbLayout,
+    work: (server: MariadbServer) => Promise<void>,
+  ): Promise<MariadbServer> {
     let server: MariadbServer | undefined;
     try {
       server = await fresh(env, spec, layout);
@@ -148,14 +183,22 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
       await writeFile(join(layout.data, MARIADB_ADMIN_PASSWORD_FILE), `${adminPassword}\n`, { mode: 0o600 });
       await chmod(layout.data, 0o700);
       await chownTree(env.user, layout.data);
-      server.initSql = firstStartSql({ adminPassword, masterUsername: spec.masterUsername, masterPassword: spec.masterPassword, dbName: spec.dbName });
+      server.initSql = firstStartSql({
+        adminPassword,
+        masterUsername: spec.masterUsername,
+        masterPassword: spec.masterPassword,
+        dbName: spec.dbName,
+      });
       await server.start();
     });
   }
 
   async function layDown(env: MariadbEnvironment, backupDir: string, spec: DatabaseSpec): Promise<MariadbLayout> {
     const layout = await prepare(env, spec);
-    await copyTree(backupDir, layout.data, { skip: (rel, isDirectory) => !isDirectory && (rel === MARIADB_BACKUP_INFO_FILE || rel.startsWith('xtrabackup_') || rel === 'backup-my.cnf') });
+    await copyTree(backupDir, layout.data, {
+      skip: (rel, isDirectory) =>
+        !isDirectory && (rel === MARIADB_BACKUP_INFO_FILE || rel.startsWith('xtrabackup_') || rel === 'backup-my.cnf'),
+    });
     await chmod(layout.data, 0o700);
     await chownTree(env.user, layout.data);
     return layout;
@@ -176,7 +219,10 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
     if (!(target instanceof Date) || Number.isNaN(target.getTime())) throw invalidSpec('the restore time is not a valid date');
     const info = await readMariadbBackupInfo(backupDir);
     if (target < info.completedAt) {
-      throw new DatabaseError('RestoreTargetOutOfRange', `${target.toISOString()} is before ${info.completedAt.toISOString()}, when the backup ${backupDir} was complete; choose an earlier backup`);
+      throw new DatabaseError(
+        'RestoreTargetOutOfRange',
+        `${target.toISOString()} is before ${info.completedAt.toISOString()}, when the backup ${backupDir} was complete; choose an earlier backup`,
+      );
     }
     const layout = await layDown(env, backupDir, spec);
     return building(env, spec, layout, async (server) => {

@@ -59,7 +59,10 @@ export async function withAdmin<T>(access: AdminAccess, work: (client: pg.Client
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new DatabaseError('Internal', `cannot open the administrative connection to 127.0.0.1:${access.port}: ${(error as Error).message}`);
+    throw new DatabaseError(
+      'Internal',
+      `cannot open the administrative connection to 127.0.0.1:${access.port}: ${(error as Error).message}`,
+    );
   }
   try {
     return await work(client);
@@ -72,7 +75,12 @@ export async function withAdmin<T>(access: AdminAccess, work: (client: pg.Client
  * Creates the master user and its database. The master is a true superuser here (on RDS it is a
  * member of rds_superuser, nearly one), so extensions and grants a broker needs always work.
  */
-export async function createMasterUserAndDatabase(client: pg.Client, masterUsername: string, masterPassword: string, dbName: string): Promise<void> {
+export async function createMasterUserAndDatabase(
+  client: pg.Client,
+  masterUsername: string,
+  masterPassword: string,
+  dbName: string,
+): Promise<void> {
   const user = client.escapeIdentifier(masterUsername);
   await client.query(`CREATE ROLE ${user} LOGIN SUPERUSER CREATEDB CREATEROLE PASSWORD '${scramVerifier(masterPassword)}'`);
   if (dbName && dbName !== 'postgres') {

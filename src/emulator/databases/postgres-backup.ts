@@ -31,8 +31,26 @@ export interface BackupInfo {
 }
 
 /** Runtime files and the WAL that a copy must not carry (the PostgreSQL documentation's list). */
-const SKIPPED_DIRECTORIES = new Set(['pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_stat_tmp', 'pg_subtrans', 'pg_replslot', 'pg_wal/archive_status']);
-const SKIPPED_FILES = new Set(['postmaster.pid', 'postmaster.opts', 'backup_label', 'backup_label.old', 'tablespace_map', 'recovery.signal', 'standby.signal', BACKUP_INFO_FILE]);
+const SKIPPED_DIRECTORIES = new Set([
+  'pg_dynshmem',
+  'pg_notify',
+  'pg_serial',
+  'pg_snapshots',
+  'pg_stat_tmp',
+  'pg_subtrans',
+  'pg_replslot',
+  'pg_wal/archive_status',
+]);
+const SKIPPED_FILES = new Set([
+  'postmaster.pid',
+  'postmaster.opts',
+  'backup_label',
+  'backup_label.old',
+  'tablespace_map',
+  'recovery.signal',
+  'standby.signal',
+  BACKUP_INFO_FILE,
+]);
 
 /** Pure: whether a path of the data directory stays out of a backup. Timeline history files stay in. */
 export function skippedInBackup(relativePath: string, isDirectory: boolean): boolean {
@@ -44,14 +62,22 @@ export function skippedInBackup(relativePath: string, isDirectory: boolean): boo
 
 const keptEmpty = (relativePath: string) => SKIPPED_DIRECTORIES.has(relativePath);
 
-export async function takeBackup(admin: AdminAccess, pgdata: string, archiveDir: string, dest: string, instanceId: string): Promise<BackupInfo> {
+export async function takeBackup(
+  admin: AdminAccess,
+  pgdata: string,
+  archiveDir: string,
+  dest: string,
+  instanceId: string,
+): Promise<BackupInfo> {
   if (!(await isEmptyOrMissing(dest))) throw new DatabaseError('InvalidSpec', `backup destination ${dest} is not empty`);
   try {
     const info = await withAdmin(admin, async (client) => {
       const startedAt = new Date();
       const label = `rds-emulator ${instanceId} ${startedAt.toISOString()}`;
       // fast = true: an immediate checkpoint, so the backup does not wait for the next scheduled one.
-      const started = await client.query<{ wal: string }>('SELECT pg_walfile_name(lsn) AS wal FROM pg_backup_start($1, true) AS lsn', [label]);
+      const started = await client.query<{ wal: string }>('SELECT pg_walfile_name(lsn) AS wal FROM pg_backup_start($1, true) AS lsn', [
+        label,
+      ]);
       await copyTree(pgdata, dest, { skip: skippedInBackup, keepEmpty: keptEmpty });
       // wait_for_archive = false, and the engine waits itself: PostgreSQL polls the archive once a
       // second, which would make every backup last a second longer than it needs to.
@@ -82,7 +108,11 @@ const ARCHIVE_WAIT_MS = 60_000;
 async function waitUntilArchived(archiveDir: string, walFile: string): Promise<void> {
   const deadline = Date.now() + ARCHIVE_WAIT_MS;
   while (!(await isArchived(archiveDir, walFile))) {
-    if (Date.now() > deadline) throw new DatabaseError('Internal', `WAL segment ${walFile} did not reach the archive within ${ARCHIVE_WAIT_MS} ms; see the server log`);
+    if (Date.now() > deadline)
+      throw new DatabaseError(
+        'Internal',
+        `WAL segment ${walFile} did not reach the archive within ${ARCHIVE_WAIT_MS} ms; see the server log`,
+      );
     await sleep(10);
   }
 }
@@ -100,7 +130,12 @@ export async function readBackupInfo(backupDir: string): Promise<BackupInfo> {
   }
   const startedAt = new Date(String(raw.startedAt));
   const completedAt = new Date(String(raw.completedAt));
-  if (Number.isNaN(startedAt.getTime()) || Number.isNaN(completedAt.getTime()) || typeof raw.startWal !== 'string' || typeof raw.stopWal !== 'string') {
+  if (
+    Number.isNaN(startedAt.getTime()) ||
+    Number.isNaN(completedAt.getTime()) ||
+    typeof raw.startWal !== 'string' ||
+    typeof raw.stopWal !== 'string'
+  ) {
     throw new DatabaseError('InvalidBackup', `${join(backupDir, BACKUP_INFO_FILE)} is damaged`);
   }
   return { instanceId: String(raw.instanceId), startedAt, completedAt, startWal: raw.startWal, stopWal: raw.stopWal };
@@ -114,6 +149,7 @@ export async function readBackupInfo(backupDir: string): Promise<BackupInfo> {
 export async function layDownBackup(backupDir: string, pgdata: string, forArchiveRecovery: boolean): Promise<void> {
   await copyTree(backupDir, pgdata, {
     skip: (rel, isDirectory) =>
-      (!isDirectory && (rel === BACKUP_INFO_FILE || rel === 'postmaster.pid')) || (forArchiveRecovery && !isDirectory && rel.startsWith('pg_wal/')),
+      (!isDirectory && (rel === BACKUP_INFO_FILE || rel === 'postmaster.pid')) ||
+      (forArchiveRecovery && !isDirectory && rel.startsWith('pg_wal/')),
   });
 }

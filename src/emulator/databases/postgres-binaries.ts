@@ -65,7 +65,10 @@ async function restoreLibrarySymlinks(nativeDir: string): Promise<void> {
   for (const { source, target } of Array.isArray(links) ? links : []) {
     if (typeof source !== 'string' || typeof target !== 'string') continue;
     const linkPath = join(packageDir, target);
-    const exists = await lstat(linkPath).then(() => true, () => false);
+    const exists = await lstat(linkPath).then(
+      () => true,
+      () => false,
+    );
     if (exists) continue;
     try {
       await symlink(relative(dirname(linkPath), join(packageDir, source)), linkPath);

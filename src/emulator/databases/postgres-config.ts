@@ -19,14 +19,49 @@ export const INCLUDE_LINES = `\n# Added by the RDS emulator.\ninclude_if_exists 
  * or point the server at other files (RDS does not let it either). Such names are ignored.
  */
 const ENGINE_OWNED = new Set([
-  'listen_addresses', 'port', 'unix_socket_directories', 'unix_socket_group', 'unix_socket_permissions',
-  'ssl', 'ssl_cert_file', 'ssl_key_file', 'ssl_ca_file', 'ssl_crl_file', 'ssl_crl_dir',
-  'wal_level', 'archive_mode', 'archive_command', 'archive_library', 'archive_timeout', 'wal_segment_size',
-  'restore_command', 'archive_cleanup_command', 'recovery_end_command', 'recovery_target', 'recovery_target_time',
-  'recovery_target_xid', 'recovery_target_name', 'recovery_target_lsn', 'recovery_target_action',
-  'recovery_target_inclusive', 'recovery_target_timeline', 'primary_conninfo', 'primary_slot_name',
-  'data_directory', 'config_file', 'hba_file', 'ident_file', 'external_pid_file', 'include', 'include_dir',
-  'include_if_exists', 'logging_collector', 'log_directory', 'log_filename', 'log_destination', 'fsync',
+  'listen_addresses',
+  'port',
+  'unix_socket_directories',
+  'unix_socket_group',
+  'unix_socket_permissions',
+  'ssl',
+  'ssl_cert_file',
+  'ssl_key_file',
+  'ssl_ca_file',
+  'ssl_crl_file',
+  'ssl_crl_dir',
+  'wal_level',
+  'archive_mode',
+  'archive_command',
+  'archive_library',
+  'archive_timeout',
+  'wal_segment_size',
+  'restore_command',
+  'archive_cleanup_command',
+  'recovery_end_command',
+  'recovery_target',
+  'recovery_target_time',
+  'recovery_target_xid',
+  'recovery_target_name',
+  'recovery_target_lsn',
+  'recovery_target_action',
+  'recovery_target_inclusive',
+  'recovery_target_timeline',
+  'primary_conninfo',
+  'primary_slot_name',
+  'data_directory',
+  'config_file',
+  'hba_file',
+  'ident_file',
+  'external_pid_file',
+  'include',
+  'include_dir',
+  'include_if_exists',
+  'logging_collector',
+  'log_directory',
+  'log_filename',
+  'log_destination',
+  'fsync',
 ]);
 
 /** The parameter that decides pg_hba.conf: RDS's, not a PostgreSQL setting. */
@@ -111,13 +146,13 @@ export interface ServerSettingsInput {
 
 /** The command that copies a finished WAL segment to the archive, compressed (1 MB → a few kB). */
 export function archiveCommand(archiveDir: string): string {
-  const into = (suffix: string) => shellWord(`${archiveDir}/`).replaceAll('%', '%%') + `%f${suffix}`;
+  const into = (suffix: string) => `${shellWord(`${archiveDir}/`).replaceAll('%', '%%')}%f${suffix}`;
   // touch -r keeps the segment's last-write time on the archived copy: restorableWindow() reads it.
   return `gzip -1 -c %p > ${into('.gz.part')} && touch -r %p ${into('.gz.part')} && mv -f ${into('.gz.part')} ${into('.gz')}`;
 }
 
 export function restoreCommand(archiveDir: string): string {
-  const from = shellWord(`${archiveDir}/`).replaceAll('%', '%%') + '%f.gz';
+  const from = `${shellWord(`${archiveDir}/`).replaceAll('%', '%%')}%f.gz`;
   return `test -f ${from} && gzip -dc ${from} > %p`;
 }
 

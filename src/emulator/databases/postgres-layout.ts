@@ -41,12 +41,15 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 /** Pure checks of a spec, so that bad input fails before anything is created. */
 export function validateSpec(spec: DatabaseSpec, reservedUsers: readonly string[]): void {
   if (!spec.instanceId?.trim()) throw invalidSpec('instanceId is empty');
-  if (!spec.dataDir || !isAbsolute(spec.dataDir)) throw invalidSpec(`dataDir must be an absolute path, got ${JSON.stringify(spec.dataDir)}`);
+  if (!spec.dataDir || !isAbsolute(spec.dataDir))
+    throw invalidSpec(`dataDir must be an absolute path, got ${JSON.stringify(spec.dataDir)}`);
   if (/[\0\n\r]/.test(spec.dataDir)) throw invalidSpec('dataDir contains control characters');
   if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) throw invalidSpec(`port ${spec.port} is not a TCP port`);
   const user = spec.masterUsername ?? '';
   if (!IDENTIFIER.test(user) || Buffer.byteLength(user) > 63) {
-    throw invalidSpec(`master username ${JSON.stringify(user)} must start with a letter or underscore, hold only letters, digits, _ and $, and be at most 63 bytes`);
+    throw invalidSpec(
+      `master username ${JSON.stringify(user)} must start with a letter or underscore, hold only letters, digits, _ and $, and be at most 63 bytes`,
+    );
   }
   if (reservedUsers.includes(user.toLowerCase()) || user.toLowerCase().startsWith('pg_')) {
     throw invalidSpec(`master username ${user} is reserved`);

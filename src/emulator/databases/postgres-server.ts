@@ -7,7 +7,14 @@ import { ADMIN_PASSWORD_FILE, setPassword, withAdmin, type AdminAccess } from '.
 import { takeBackup } from './postgres-backup.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import {
-  forceSsl, parsePostmasterPid, PARAMETERS_FILE, renderHba, renderParameters, renderServerSettings, selectServerParameters, SERVER_FILE,
+  forceSsl,
+  parsePostmasterPid,
+  PARAMETERS_FILE,
+  renderHba,
+  renderParameters,
+  renderServerSettings,
+  selectServerParameters,
+  SERVER_FILE,
   type ServerSettingsInput,
 } from './postgres-config.js';
 import type { InstanceLayout, InstanceState } from './postgres-layout.js';
@@ -84,7 +91,8 @@ export class PostgresServer implements DatabaseServer {
   }
 
   setMasterPassword(password: string): Promise<void> {
-    if (!password || /[\0\r\n]/.test(password)) return Promise.reject(new DatabaseError('InvalidSpec', 'master password must be non-empty and a single line'));
+    if (!password || /[\0\r\n]/.test(password))
+      return Promise.reject(new DatabaseError('InvalidSpec', 'master password must be non-empty and a single line'));
     return this.exclusive(async () => {
       await withAdmin(await this.adminAccess(), (client) => setPassword(client, this.current.masterUsername, password));
       this.current = { ...this.current, masterPassword: password };
@@ -161,7 +169,11 @@ export class PostgresServer implements DatabaseServer {
     });
     await writeFileAtomic(join(this.layout.pgdata, SERVER_FILE), settings, { owner });
     await writeFileAtomic(join(this.layout.pgdata, PARAMETERS_FILE), renderParameters(this.current.parameters), { owner });
-    await writeFileAtomic(join(this.layout.pgdata, 'pg_hba.conf'), renderHba(forceSsl(this.current.parameters, this.current.engineVersion)), { owner });
+    await writeFileAtomic(
+      join(this.layout.pgdata, 'pg_hba.conf'),
+      renderHba(forceSsl(this.current.parameters, this.current.engineVersion)),
+      { owner },
+    );
   }
 
   /** A postmaster of an earlier emulator run still holding the data directory is shut down first. */
@@ -200,7 +212,11 @@ export class PostgresServer implements DatabaseServer {
       this.process = undefined;
       const said = await logSince(this.layout.log, offset);
       const reason = error instanceof DatabaseError ? error.message : String(error);
-      throw new DatabaseError('StartFailed', `PostgreSQL of instance ${this.current.instanceId} did not start: ${reason}`, said || undefined);
+      throw new DatabaseError(
+        'StartFailed',
+        `PostgreSQL of instance ${this.current.instanceId} did not start: ${reason}`,
+        said || undefined,
+      );
     }
     if (this.recovery) {
       // Promoted: recovery.signal is gone; the next start must not look at the old archive again.
@@ -307,12 +323,19 @@ export class PostgresServer implements DatabaseServer {
     });
     const deadline = Date.now() + RELOAD_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      const reloaded = await withAdmin(access, async (client) =>
-        (await client.query<{ reloaded: boolean }>('SELECT pg_conf_load_time() > $1::timestamptz AS reloaded', [before])).rows[0]?.reloaded);
+      const reloaded = await withAdmin(
+        access,
+        async (client) =>
+          (await client.query<{ reloaded: boolean }>('SELECT pg_conf_load_time() > $1::timestamptz AS reloaded', [before])).rows[0]
+            ?.reloaded,
+      );
       if (reloaded) return;
       await sleep(10);
     }
-    throw new DatabaseError('Internal', `PostgreSQL of instance ${this.current.instanceId} did not reload its configuration within ${RELOAD_TIMEOUT_MS} ms`);
+    throw new DatabaseError(
+      'Internal',
+      `PostgreSQL of instance ${this.current.instanceId} did not reload its configuration within ${RELOAD_TIMEOUT_MS} ms`,
+    );
   }
 
   async saveState(): Promise<void> {

@@ -49,10 +49,23 @@ export async function prepareTemplate(binaries: PostgresBinaries, user: ServerUs
     await run(
       binaries.initdb,
       [
-        '-D', pgdata, '--username', ADMIN_USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256',
-        '--encoding=UTF8', '--no-locale', '--wal-segsize=1', '--no-sync', '--no-instructions',
+        '-D',
+        pgdata,
+        '--username',
+        ADMIN_USER,
+        `--pwfile=${passwordFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--no-locale',
+        '--wal-segsize=1',
+        '--no-sync',
+        '--no-instructions',
       ],
-      { uid: user.switched ? user.uid : undefined, gid: user.switched ? user.gid : undefined, env: { PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC' } },
+      {
+        uid: user.switched ? user.uid : undefined,
+        gid: user.switched ? user.gid : undefined,
+        env: { PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC' },
+      },
     );
   } finally {
     await rm(passwordFile, { force: true });

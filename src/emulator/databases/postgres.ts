@@ -3,7 +3,14 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseError, invalidSpec } from './errors.js';
 import { copyTree, isEmptyOrMissing } from './files.js';
-import { ADMIN_PASSWORD_FILE, ADMIN_USER, createMasterUserAndDatabase, newAdminPassword, scramVerifier, withAdmin } from './postgres-admin.js';
+import {
+  ADMIN_PASSWORD_FILE,
+  ADMIN_USER,
+  createMasterUserAndDatabase,
+  newAdminPassword,
+  scramVerifier,
+  withAdmin,
+} from './postgres-admin.js';
 import { layDownBackup, readBackupInfo } from './postgres-backup.js';
 import { locatePostgresBinaries } from './postgres-binaries.js';
 import { instanceLayout, validateSpec, type InstanceLayout, type InstanceState } from './postgres-layout.js';
@@ -121,13 +128,16 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
       server = await newServer(ctx, spec, layout);
       await server.start();
       const adminPassword = newAdminPassword();
-      await withAdmin({ port: spec.port, caPem: await readFile(spec.tls.caFile, 'utf8'), password: initial.adminPassword }, async (client) => {
-        // First the copy's own rdsadmin password, so that no instance can be reached with another's.
-        await client.query(`ALTER ROLE ${ADMIN_USER} PASSWORD '${scramVerifier(adminPassword)}'`);
-        await writeFile(join(layout.pgdata, ADMIN_PASSWORD_FILE), `${adminPassword}\n`, { mode: 0o600 });
-        await chownTree(ctx.user, join(layout.pgdata, ADMIN_PASSWORD_FILE));
-        await createMasterUserAndDatabase(client, spec.masterUsername, spec.masterPassword, spec.dbName);
-      });
+      await withAdmin(
+        { port: spec.port, caPem: await readFile(spec.tls.caFile, 'utf8'), password: initial.adminPassword },
+        async (client) => {
+          // First the copy's own rdsadmin password, so that no instance can be reached with another's.
+          await client.query(`ALTER ROLE ${ADMIN_USER} PASSWORD '${scramVerifier(adminPassword)}'`);
+          await writeFile(join(layout.pgdata, ADMIN_PASSWORD_FILE), `${adminPassword}\n`, { mode: 0o600 });
+          await chownTree(ctx.user, join(layout.pgdata, ADMIN_PASSWORD_FILE));
+          await createMasterUserAndDatabase(client, spec.masterUsername, spec.masterPassword, spec.dbName);
+        },
+      );
       return server;
     } catch (error) {
       await discard(server, layout);
@@ -135,7 +145,12 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
     }
   }
 
-  async function layDown(ctx: ServerEnvironment, backupDir: string, spec: DatabaseSpec, forArchiveRecovery: boolean): Promise<InstanceLayout> {
+  async function layDown(
+    ctx: ServerEnvironment,
+    backupDir: string,
+    spec: DatabaseSpec,
+    forArchiveRecovery: boolean,
+  ): Promise<InstanceLayout> {
     const layout = await prepareInstance(ctx, spec);
     await layDownBackup(backupDir, layout.pgdata, forArchiveRecovery);
     await chmod(layout.pgdata, 0o700);
@@ -171,7 +186,8 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
         `${target.toISOString()} is before ${info.completedAt.toISOString()}, when the base backup ${backupDir} became consistent; choose an earlier backup`,
       );
     }
-    if (await isEmptyOrMissing(walArchiveDir)) throw new DatabaseError('InvalidBackup', `the WAL archive ${walArchiveDir} is missing or empty`);
+    if (await isEmptyOrMissing(walArchiveDir))
+      throw new DatabaseError('InvalidBackup', `the WAL archive ${walArchiveDir} is missing or empty`);
     assertReachable(ctx.user, join(walArchiveDir, 'x'));
     const attempt = async (targetTime: Date | undefined) => {
       const layout = await layDown(ctx, backupDir, spec, true);
@@ -214,4 +230,3 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
 
   return { engine: 'postgres', create, restoreFromBackup, restoreToPointInTime, open };
 }
-

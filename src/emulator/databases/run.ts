@@ -30,7 +30,9 @@ export function run(file: string, args: readonly string[], options: RunOptions =
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         const output = `${stderr}${stdout}`.trim().split('\n').slice(-20).join('\n');
-        const how = error.killed ? `was stopped after ${options.timeoutMs ?? 60_000} ms` : `exited with ${String(error.code ?? error.signal)}`;
+        const how = error.killed
+          ? `was stopped after ${options.timeoutMs ?? 60_000} ms`
+          : `exited with ${String(error.code ?? error.signal)}`;
         reject(new DatabaseError('Internal', `${file.split('/').pop()} ${args.join(' ')} ${how}`, output || undefined));
       },
     );

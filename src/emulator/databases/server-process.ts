@@ -169,7 +169,10 @@ function isLive(pid: number): boolean {
 
 /** Where the log ends now, so a failed start can quote only what this start wrote. */
 export async function logSize(logFile: string): Promise<number> {
-  return stat(logFile).then((s) => s.size, () => 0);
+  return stat(logFile).then(
+    (s) => s.size,
+    () => 0,
+  );
 }
 
 /** The last lines written to the log since `offset`, for an error message. */

@@ -47,7 +47,10 @@ export async function resolveServerUser(candidates: readonly string[]): Promise<
     const ids = await lookUp(name);
     if (ids && ids.uid !== 0) return { name, ...ids, switched: true };
   }
-  throw new DatabaseError('InvalidSpec', `running as root, and none of the accounts ${candidates.join(', ')} exists to run database servers as`);
+  throw new DatabaseError(
+    'InvalidSpec',
+    `running as root, and none of the accounts ${candidates.join(', ')} exists to run database servers as`,
+  );
 }
 
 /** Creates `dir` (and parents), owned by the server's account when it differs, with `mode`. */

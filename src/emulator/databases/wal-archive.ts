@@ -103,7 +103,10 @@ export async function clearCompleteUntil(dir: string): Promise<void> {
 
 /** Is the WAL file `walFile` (e.g. 000000010000000000000003) in the archive yet? */
 export async function isArchived(dir: string, walFile: string): Promise<boolean> {
-  return readFile(join(dir, `${walFile}.gz`)).then(() => true, () => false);
+  return readFile(join(dir, `${walFile}.gz`)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -119,7 +122,11 @@ export async function extractSegments(archiveDir: string, firstWal: string, last
     .filter((name) => (/^[0-9A-F]{24}$/.test(name) && name >= firstWal && name <= lastWal) || /^[0-9A-F]{8}\.history$/.test(name))
     .sort();
   for (const name of wanted) {
-    await pipeline(createReadStream(join(archiveDir, `${name}.gz`)), createGunzip(), createWriteStream(join(pgWalDir, name), { mode: 0o600 }));
+    await pipeline(
+      createReadStream(join(archiveDir, `${name}.gz`)),
+      createGunzip(),
+      createWriteStream(join(pgWalDir, name), { mode: 0o600 }),
+    );
   }
   return wanted;
 }

@@ -24,24 +24,30 @@ export interface FaultRule extends FaultSpec {
 export function checkFaultSpec(spec: unknown): string | undefined {
   if (typeof spec !== 'object' || spec === null) return 'the body must be a JSON object';
   const s = spec as Record<string, unknown>;
-  if (!Array.isArray(s['actions']) || s['actions'].length === 0 || !s['actions'].every((a) => typeof a === 'string' && /^(\*|[A-Za-z]{1,64})$/.test(a))) {
+  if (
+    !Array.isArray(s.actions) ||
+    s.actions.length === 0 ||
+    !s.actions.every((a) => typeof a === 'string' && /^(\*|[A-Za-z]{1,64})$/.test(a))
+  ) {
     return '"actions" must be a non-empty list of action names or ["*"]';
   }
-  if (s['error'] === undefined && s['latencyMs'] === undefined) return 'give "error", "latencyMs" or both';
-  if (s['error'] !== undefined) {
-    const e = s['error'] as Record<string, unknown>;
-    if (typeof e !== 'object' || e === null || typeof e['code'] !== 'string' || !/^[A-Za-z][A-Za-z0-9.]{0,99}$/.test(e['code'])) {
+  if (s.error === undefined && s.latencyMs === undefined) return 'give "error", "latencyMs" or both';
+  if (s.error !== undefined) {
+    const e = s.error as Record<string, unknown>;
+    if (typeof e !== 'object' || e === null || typeof e.code !== 'string' || !/^[A-Za-z][A-Za-z0-9.]{0,99}$/.test(e.code)) {
       return '"error.code" must be an error code such as "Throttling"';
     }
-    if (typeof e['status'] !== 'number' || !Number.isInteger(e['status']) || e['status'] < 400 || e['status'] > 599) {
+    if (typeof e.status !== 'number' || !Number.isInteger(e.status) || e.status < 400 || e.status > 599) {
       return '"error.status" must be an HTTP status from 400 to 599';
     }
-    if (e['message'] !== undefined && (typeof e['message'] !== 'string' || e['message'].length > 1000)) return '"error.message" must be a short string';
+    if (e.message !== undefined && (typeof e.message !== 'string' || e.message.length > 1000))
+      return '"error.message" must be a short string';
   }
   const numberIn = (key: string, min: number, max: number) =>
-    s[key] === undefined || (typeof s[key] === 'number' && Number.isFinite(s[key]) && (s[key] as number) >= min && (s[key] as number) <= max);
+    s[key] === undefined ||
+    (typeof s[key] === 'number' && Number.isFinite(s[key]) && (s[key] as number) >= min && (s[key] as number) <= max);
   if (!numberIn('latencyMs', 0, 600_000)) return '"latencyMs" must be 0 to 600000';
-  if (!numberIn('count', 1, 1e9) || (s['count'] !== undefined && !Number.isInteger(s['count']))) return '"count" must be a positive integer';
+  if (!numberIn('count', 1, 1e9) || (s.count !== undefined && !Number.isInteger(s.count))) return '"count" must be a positive integer';
   if (!numberIn('probability', 0, 1)) return '"probability" must be between 0 and 1';
   if (!numberIn('seed', 0, 2 ** 32)) return '"seed" must be a non-negative integer';
   return undefined;

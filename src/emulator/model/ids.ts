@@ -35,7 +35,10 @@ export function newSubnetId(): string {
 export type ArnKind = 'db' | 'snapshot' | 'pg' | 'subgrp' | 'auto-backup';
 
 export class Arns {
-  constructor(readonly region: string, readonly accountId: string) {}
+  constructor(
+    readonly region: string,
+    readonly accountId: string,
+  ) {}
 
   of(kind: ArnKind, name: string): string {
     return `arn:aws:rds:${this.region}:${this.accountId}:${kind}:${name}`;

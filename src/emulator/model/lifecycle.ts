@@ -206,13 +206,34 @@ function applySettings(inst: InstanceRecord, apply: SettingChanges | undefined):
   if (!apply) return inst;
   const next: InstanceRecord = { ...inst };
   const pending: PendingChanges = { ...inst.pending };
-  if (apply.instanceClass !== undefined) { next.instanceClass = apply.instanceClass; delete pending.DBInstanceClass; }
-  if (apply.allocatedStorage !== undefined) { next.allocatedStorage = apply.allocatedStorage; delete pending.AllocatedStorage; }
-  if (apply.storageType !== undefined) { next.storageType = apply.storageType; delete pending.StorageType; }
-  if (apply.iops !== undefined) { next.iops = apply.iops; delete pending.Iops; }
-  if (apply.backupRetentionPeriod !== undefined) { next.backupRetentionPeriod = apply.backupRetentionPeriod; delete pending.BackupRetentionPeriod; }
-  if (apply.multiAZ !== undefined) { next.multiAZ = apply.multiAZ; delete pending.MultiAZ; }
-  if (apply.engineVersion !== undefined) { next.engineVersion = apply.engineVersion; delete pending.EngineVersion; }
+  if (apply.instanceClass !== undefined) {
+    next.instanceClass = apply.instanceClass;
+    delete pending.DBInstanceClass;
+  }
+  if (apply.allocatedStorage !== undefined) {
+    next.allocatedStorage = apply.allocatedStorage;
+    delete pending.AllocatedStorage;
+  }
+  if (apply.storageType !== undefined) {
+    next.storageType = apply.storageType;
+    delete pending.StorageType;
+  }
+  if (apply.iops !== undefined) {
+    next.iops = apply.iops;
+    delete pending.Iops;
+  }
+  if (apply.backupRetentionPeriod !== undefined) {
+    next.backupRetentionPeriod = apply.backupRetentionPeriod;
+    delete pending.BackupRetentionPeriod;
+  }
+  if (apply.multiAZ !== undefined) {
+    next.multiAZ = apply.multiAZ;
+    delete pending.MultiAZ;
+  }
+  if (apply.engineVersion !== undefined) {
+    next.engineVersion = apply.engineVersion;
+    delete pending.EngineVersion;
+  }
   if (apply.vpcSecurityGroupIds !== undefined) next.vpcSecurityGroupIds = apply.vpcSecurityGroupIds;
   if (apply.preferredBackupWindow !== undefined) next.preferredBackupWindow = apply.preferredBackupWindow;
   if (apply.masterPassword !== undefined) next.masterPassword = apply.masterPassword;
@@ -251,7 +272,11 @@ export function completePhase(inst: InstanceRecord, now: number): InstanceRecord
 }
 
 /** Why `action` cannot run on the instance now, or undefined when it can. */
-export function refusal(action: 'modify' | 'reboot' | 'snapshot' | 'delete', inst: InstanceRecord, finalSnapshot = false): string | undefined {
+export function refusal(
+  action: 'modify' | 'reboot' | 'snapshot' | 'delete',
+  inst: InstanceRecord,
+  finalSnapshot = false,
+): string | undefined {
   const status = actualStatus(inst);
   switch (action) {
     case 'delete':
@@ -269,9 +294,7 @@ export function refusal(action: 'modify' | 'reboot' | 'snapshot' | 'delete', ins
         : `Cannot create a snapshot because the database instance ${inst.identifier} is not currently in the available state.`;
     case 'modify':
     case 'reboot':
-      return status === 'available'
-        ? undefined
-        : `Database instance ${inst.identifier} is not in available state (it is ${status}).`;
+      return status === 'available' ? undefined : `Database instance ${inst.identifier} is not in available state (it is ${status}).`;
   }
 }
 

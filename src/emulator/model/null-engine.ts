@@ -11,7 +11,10 @@ class NullServer implements DatabaseServer {
   readonly pid = undefined;
   private readonly since: Date;
 
-  constructor(readonly spec: DatabaseSpec, since = new Date()) {
+  constructor(
+    readonly spec: DatabaseSpec,
+    since = new Date(),
+  ) {
     this.since = since;
   }
 

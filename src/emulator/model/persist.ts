@@ -27,7 +27,11 @@ export class Persister {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: Store, private readonly file: string, private readonly delayMs = 100) {}
+  constructor(
+    private readonly store: Store,
+    private readonly file: string,
+    private readonly delayMs = 100,
+  ) {}
 
   /** Schedule a write if anything changed since the last one. */
   touch(): void {

@@ -66,27 +66,33 @@ export function isEmptySettings(s: SettingChanges): boolean {
 export function modifyPhases(plan: ModifyPlan): Phase[] {
   const phases: Phase[] = [];
   if (!isEmptySettings(plan.settings)) {
-    phases.push(phase('modifying', {
-      apply: plan.settings,
-      showsPending: plan.showsPending,
-      ...(plan.showsParameterGroup ? { showsParameterGroup: plan.showsParameterGroup } : {}),
-    }));
+    phases.push(
+      phase('modifying', {
+        apply: plan.settings,
+        showsPending: plan.showsPending,
+        ...(plan.showsParameterGroup ? { showsParameterGroup: plan.showsParameterGroup } : {}),
+      }),
+    );
     if (plan.storageChanged) phases.push(phase('storage-optimization'));
   }
   if (plan.engineUpgrade) {
     const { engineVersion, parameterGroupName } = plan.engineUpgrade;
-    phases.push(phase('upgrading', {
-      work: { kind: 'upgrade', engineVersion },
-      apply: { engineVersion, ...(parameterGroupName ? { parameterGroupName } : {}) },
-      showsPending: { EngineVersion: engineVersion },
-    }));
+    phases.push(
+      phase('upgrading', {
+        work: { kind: 'upgrade', engineVersion },
+        apply: { engineVersion, ...(parameterGroupName ? { parameterGroupName } : {}) },
+        showsPending: { EngineVersion: engineVersion },
+      }),
+    );
   }
   if (plan.password !== undefined) {
-    phases.push(phase('resetting-master-credentials', {
-      work: { kind: 'set-password', password: plan.password },
-      apply: { masterPassword: plan.password },
-      showsPending: { MasterUserPassword: true },
-    }));
+    phases.push(
+      phase('resetting-master-credentials', {
+        work: { kind: 'set-password', password: plan.password },
+        apply: { masterPassword: plan.password },
+        showsPending: { MasterUserPassword: true },
+      }),
+    );
   }
   if (plan.automatedSnapshotId) {
     phases.push(phase('backing-up', { work: { kind: 'snapshot', snapshotId: plan.automatedSnapshotId } }));

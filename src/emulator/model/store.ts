@@ -3,13 +3,7 @@
  * by identifier costs 100 lookups whatever the fleet's size. Listings walk a sorted identifier
  * array that is rebuilt only when instances come or go.
  */
-import type {
-  AutomatedBackupRecord,
-  InstanceRecord,
-  ParameterGroupRecord,
-  SnapshotRecord,
-  SubnetGroupRecord,
-} from './types.js';
+import type { AutomatedBackupRecord, InstanceRecord, ParameterGroupRecord, SnapshotRecord, SubnetGroupRecord } from './types.js';
 
 export interface StateDocument {
   version: 1;
@@ -52,7 +46,10 @@ export class Store {
   /** Bumped on every change, so the persister knows when to write. */
   revision = 0;
 
-  constructor(readonly vpcId: string, readonly defaultSecurityGroupId: string) {}
+  constructor(
+    readonly vpcId: string,
+    readonly defaultSecurityGroupId: string,
+  ) {}
 
   transitionId(): number {
     return this.nextTransition++;

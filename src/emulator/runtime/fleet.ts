@@ -41,7 +41,10 @@ export class Fleet {
   private readonly servers = new Map<string, DatabaseServer>();
   private readonly nullEngines = new Map<EngineName, DatabaseEngine>();
 
-  constructor(private readonly options: FleetOptions, private readonly store: Store) {}
+  constructor(
+    private readonly options: FleetOptions,
+    private readonly store: Store,
+  ) {}
 
   get usesDisk(): boolean {
     return this.options.databases === 'real';
@@ -138,7 +141,11 @@ export class Fleet {
         const port = await this.freshDataDir(inst);
         const target = new Date(this.options.clock.toReal(work.target));
         const server = await this.engine(inst.engine).restoreToPointInTime(
-          this.path(base?.dataPath ?? ''), walDir ?? '', target, await this.spec(inst, port));
+          this.path(base?.dataPath ?? ''),
+          walDir ?? '',
+          target,
+          await this.spec(inst, port),
+        );
         this.servers.set(inst.dbiResourceId, server);
         return { port };
       }

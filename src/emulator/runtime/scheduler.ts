@@ -22,7 +22,7 @@ export function abandonSnapshots(store: Store, inst: InstanceRecord, now: number
   for (const phase of t.phases.slice(t.index)) {
     if (phase.work?.kind !== 'snapshot') continue;
     const snapshot = store.snapshots.get(phase.work.snapshotId);
-    if (!snapshot || snapshot.status !== 'creating') continue;
+    if (snapshot?.status !== 'creating') continue;
     // A copy under way right now still finishes; its result is recorded when it does.
     if (workInFlight && phase === t.phases[t.index]) continue;
     if (snapshot.type === 'automated') store.removeSnapshot(snapshot.identifier);
@@ -85,10 +85,13 @@ export class Scheduler {
     const existing = this.timers.get(identifier);
     if (existing && existing.at <= at) return;
     if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.timers.delete(identifier);
-      this.startPump(identifier);
-    }, Math.max(0, at - this.clock.now()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(identifier);
+        this.startPump(identifier);
+      },
+      Math.max(0, at - this.clock.now()),
+    );
     timer.unref();
     this.timers.set(identifier, { at, timer });
   }

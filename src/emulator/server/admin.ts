@@ -27,7 +27,10 @@ export interface AdminControls {
 }
 
 class AdminError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -61,7 +64,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function identifierOf(body: Record<string, unknown>, required: boolean): string | undefined {
-  const value = body['instance'];
+  const value = body.instance;
   if (value === undefined && !required) return undefined;
   if (typeof value !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(value)) {
     throw new AdminError(400, '"instance" must be a DB instance identifier');
@@ -105,9 +108,9 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       case 'POST /_emulator/throttle': {
         const body = await readJson(req);
         const current = admin.throttle();
-        if (body['enabled'] !== undefined && typeof body['enabled'] !== 'boolean') throw new AdminError(400, '"enabled" must be true or false');
+        if (body.enabled !== undefined && typeof body.enabled !== 'boolean') throw new AdminError(400, '"enabled" must be true or false');
         const next: ThrottleSettings = {
-          enabled: (body['enabled'] as boolean | undefined) ?? true,
+          enabled: (body.enabled as boolean | undefined) ?? true,
           burst: numberOf(body, 'burst', 1, 1e6) ?? current.burst,
           ratePerSecond: numberOf(body, 'ratePerSecond', 0, 1e6) ?? current.ratePerSecond,
         };
@@ -145,7 +148,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       case 'POST /_emulator/fail': {
         const body = await readJson(req);
         const id = identifierOf(body, true)!;
-        const reason = typeof body['reason'] === 'string' && body['reason'].length <= 200 ? body['reason'] : 'failed on request';
+        const reason = typeof body.reason === 'string' && body.reason.length <= 200 ? body.reason : 'failed on request';
         const refused = admin.fail(id, reason);
         if (refused) throw new AdminError(404, refused);
         return send(res, 200, { failed: id });

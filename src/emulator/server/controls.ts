@@ -23,7 +23,9 @@ export interface ControlDeps {
   caPem(): Promise<string | undefined>;
 }
 
-export function adminControls(d: ControlDeps): AdminControls & { settle(timeoutMs: number): Promise<{ unsettled: string[]; held: string[] }> } {
+export function adminControls(
+  d: ControlDeps,
+): AdminControls & { settle(timeoutMs: number): Promise<{ unsettled: string[]; held: string[] }> } {
   const kickAll = () => {
     for (const id of d.store.instances.keys()) d.scheduler.kick(id);
   };

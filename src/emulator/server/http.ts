@@ -26,7 +26,12 @@ async function handleQuery(req: IncomingMessage, res: ServerResponse, url: URL, 
   if (req.method === 'POST') {
     const body = await readBody(req);
     if (body === undefined) {
-      const xml = errorEnvelope('Sender', 'RequestEntityTooLarge', 'The request body is too large.', '00000000-0000-0000-0000-000000000000');
+      const xml = errorEnvelope(
+        'Sender',
+        'RequestEntityTooLarge',
+        'The request body is too large.',
+        '00000000-0000-0000-0000-000000000000',
+      );
       res.writeHead(413, { 'content-type': 'text/xml', connection: 'close' });
       res.end(xml);
       return;
@@ -39,7 +44,7 @@ async function handleQuery(req: IncomingMessage, res: ServerResponse, url: URL, 
     res.end('Method Not Allowed\n');
     return;
   }
-  const auth = req.headers['authorization'];
+  const auth = req.headers.authorization;
   const answer = await api.handle(search, Array.isArray(auth) ? auth[0] : auth);
   res.writeHead(answer.status, {
     'content-type': 'text/xml',

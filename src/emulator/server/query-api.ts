@@ -49,7 +49,10 @@ export class QueryApi {
     try {
       if (!action) throw new RdsError('MissingAction', 'The request must contain the parameter Action.');
       if (search.get('Version') !== API_VERSION) {
-        throw new RdsError('InvalidParameterValue', `Unsupported Version ${search.get('Version') ?? '(none)'}; this API is version ${API_VERSION}.`);
+        throw new RdsError(
+          'InvalidParameterValue',
+          `Unsupported Version ${search.get('Version') ?? '(none)'}; this API is version ${API_VERSION}.`,
+        );
       }
       const region = regionOfAuthorization(authorization) ?? this.deps.region;
       if (!this.deps.throttle.take(`${this.deps.accountId}/${region}`, Date.now())) throw throttling();
@@ -72,7 +75,7 @@ export class QueryApi {
 
   private unexpected(action: string, err: unknown): RdsError {
     // The parameters may hold passwords: log the action and the error only.
-    this.deps.log(`${action} failed unexpectedly: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    this.deps.log(`${action} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return internalFailure();
   }
 }

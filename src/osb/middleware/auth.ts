@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { OsbHttpError } from '../errors.js';
-import { FailedAuthLimiter } from '../rate-limit.js';
+import type { FailedAuthLimiter } from '../rate-limit.js';
 import type { OsbState } from '../state.js';
 
 export interface CredentialPair {

@@ -82,7 +82,8 @@ export function parseJsonObject(raw: Buffer): JsonObjectResult {
     // The parser's own message quotes the body, which may hold secrets: describe without it.
     return { ok: false, problem: 'request body is not valid JSON' };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, problem: 'request body must be a JSON object' };
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, problem: 'request body must be a JSON object' };
   if (jsonDepth(value) > MAX_JSON_DEPTH) return { ok: false, problem: `request body nests deeper than ${MAX_JSON_DEPTH} levels` };
   return { ok: true, value: value as Record<string, unknown> };
 }

@@ -31,7 +31,16 @@ import {
  * created and deleted after it is dropped, so a crash never leaves an account nobody lists.
  */
 export function createMysqlGateway(): SqlGateway {
-  return { ensureBindingUser, dropBindingUser, findBindingUser, listBindingUsers, neutraliseBindingUsers, canLogin, ensureExtensions, dropExtensions };
+  return {
+    ensureBindingUser,
+    dropBindingUser,
+    findBindingUser,
+    listBindingUsers,
+    neutraliseBindingUsers,
+    canLogin,
+    ensureExtensions,
+    dropExtensions,
+  };
 }
 
 /** A named server-wide lock serialises the broker's account changes (two replicas binding at once). */
@@ -42,13 +51,15 @@ const master = (target: DatabaseTarget) => ({ username: target.masterUsername, p
 
 function checkTarget(target: DatabaseTarget): void {
   validateDatabaseName(target.database);
-  if (target.database === METADATA_SCHEMA) throw new InvalidSqlInputError(`database name ${METADATA_SCHEMA} is reserved for the broker's metadata`);
+  if (target.database === METADATA_SCHEMA)
+    throw new InvalidSqlInputError(`database name ${METADATA_SCHEMA} is reserved for the broker's metadata`);
   if ([...target.database].length > 64) throw new InvalidSqlInputError('MySQL database names have at most 64 characters');
 }
 
 async function withLock<T>(connection: mysql.Connection, operation: string, fn: () => Promise<T>): Promise<T> {
   const [rows] = await connection.query<mysql.RowDataPacket[]>(`SELECT GET_LOCK(?, ?) AS got`, [LOCK_NAME, LOCK_WAIT_SECONDS]);
-  if (rows[0]?.got !== 1) throw new DatabaseOperationError(operation, `another broker process held the account lock for ${LOCK_WAIT_SECONDS} s`);
+  if (rows[0]?.got !== 1)
+    throw new DatabaseOperationError(operation, `another broker process held the account lock for ${LOCK_WAIT_SECONDS} s`);
   try {
     return await fn();
   } finally {
@@ -83,7 +94,11 @@ async function readMetadata(connection: mysql.Connection, username?: string): Pr
     username === undefined ? [] : [username],
   );
   for (const row of rows) {
-    result.set(String(row.username), { bindingId: String(row.binding_id), secretId: String(row.secret_id), readOnly: Boolean(row.read_only) });
+    result.set(String(row.username), {
+      bindingId: String(row.binding_id),
+      secretId: String(row.secret_id),
+      readOnly: Boolean(row.read_only),
+    });
   }
   return result;
 }
@@ -113,7 +128,9 @@ async function readAccount(connection: mysql.Connection, database: string, usern
 
 async function passwordWorks(target: DatabaseTarget, username: string, password: string): Promise<boolean> {
   try {
-    await withMysqlConnection(target, { username, password, database: target.database }, 'checking a binding password', (c) => c.query('SELECT 1'));
+    await withMysqlConnection(target, { username, password, database: target.database }, 'checking a binding password', (c) =>
+      c.query('SELECT 1'),
+    );
     return true;
   } catch (error) {
     if (error instanceof DatabaseAuthError || error instanceof DatabaseOperationError) return false;
@@ -126,7 +143,11 @@ async function ensureBindingUser(target: DatabaseTarget, spec: BindingUserSpec):
   const engine: SqlEngine = target.engine;
   validateBindingUsername(engine, spec.username);
   validateBindingPassword(spec.password);
-  const metadata: BindingMetadata = { bindingId: String(spec.bindingId), secretId: String(spec.secretId), readOnly: spec.readOnly === true };
+  const metadata: BindingMetadata = {
+    bindingId: String(spec.bindingId),
+    secretId: String(spec.secretId),
+    readOnly: spec.readOnly === true,
+  };
   const desired = desiredPrivileges(metadata.readOnly);
   const operation = `ensuring binding user ${JSON.stringify(spec.username)}`;
   return withMysqlConnection(target, master(target), operation, (connection) =>
@@ -137,7 +158,10 @@ async function ensureBindingUser(target: DatabaseTarget, spec: BindingUserSpec):
       let outcome: EnsureOutcome;
       if (!before.exists) {
         await connection.execute(upsertMetadataSql, metadataRow);
-        await execute(connection, [createUser(engine, spec.username, spec.password), grantOnDatabase(desired, target.database, spec.username)]);
+        await execute(connection, [
+          createUser(engine, spec.username, spec.password),
+          grantOnDatabase(desired, target.database, spec.username),
+        ]);
         outcome = 'created';
       } else {
         const passwordOk = await passwordWorks(target, spec.username, spec.password);
@@ -155,7 +179,10 @@ async function ensureBindingUser(target: DatabaseTarget, spec: BindingUserSpec):
       }
       const after = await readAccount(connection, target.database, spec.username);
       if (!after.exists || !samePrivileges(after.privileges, desired) || !sameMetadata(after.metadata, metadata)) {
-        throw new DatabaseOperationError(operation, `the account still differs after the change (privileges: ${after.privileges.join(', ') || 'none'})`);
+        throw new DatabaseOperationError(
+          operation,
+          `the account still differs after the change (privileges: ${after.privileges.join(', ') || 'none'})`,
+        );
       }
       return outcome;
     }),
@@ -164,7 +191,9 @@ async function ensureBindingUser(target: DatabaseTarget, spec: BindingUserSpec):
 
 /** Best effort: RDS's master may not KILL other accounts' threads, but RDS provides mysql.rds_kill. */
 async function endSessions(connection: mysql.Connection, username: string): Promise<void> {
-  const [rows] = await connection.execute<mysql.RowDataPacket[]>(`SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?`, [username]);
+  const [rows] = await connection.execute<mysql.RowDataPacket[]>(`SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?`, [
+    username,
+  ]);
   for (const row of rows) {
     const id = Number(row.id);
     if (!Number.isSafeInteger(id)) continue;
@@ -186,7 +215,10 @@ async function dropWithConnection(connection: mysql.Connection, target: Database
       return 'absent';
     }
     if (!state.metadata) {
-      throw new DatabaseOperationError(operation, `the account exists but has no row in ${METADATA_SCHEMA}.${METADATA_TABLE}; refusing to drop an account this broker did not create`);
+      throw new DatabaseOperationError(
+        operation,
+        `the account exists but has no row in ${METADATA_SCHEMA}.${METADATA_TABLE}; refusing to drop an account this broker did not create`,
+      );
     }
     await endSessions(connection, username);
     await execute(connection, [dropUser(username)]);
@@ -198,7 +230,9 @@ async function dropWithConnection(connection: mysql.Connection, target: Database
 async function dropBindingUser(target: DatabaseTarget, username: string): Promise<'dropped' | 'absent'> {
   checkTarget(target);
   validateBindingUsername(target.engine, username);
-  return withMysqlConnection(target, master(target), `dropping binding user ${JSON.stringify(username)}`, (c) => dropWithConnection(c, target, username));
+  return withMysqlConnection(target, master(target), `dropping binding user ${JSON.stringify(username)}`, (c) =>
+    dropWithConnection(c, target, username),
+  );
 }
 
 async function listWithConnection(connection: mysql.Connection, target: DatabaseTarget, username?: string): Promise<BindingUserInfo[]> {
@@ -209,7 +243,12 @@ async function listWithConnection(connection: mysql.Connection, target: Database
     if (!meta) continue;
     const privileges = await databasePrivileges(connection, target.database, name);
     // What the account can do wins over what the row says, so a rotated successor never gets more.
-    users.push({ username: name, readOnly: meta.readOnly || !privileges.includes('INSERT'), bindingId: meta.bindingId, secretId: meta.secretId });
+    users.push({
+      username: name,
+      readOnly: meta.readOnly || !privileges.includes('INSERT'),
+      bindingId: meta.bindingId,
+      secretId: meta.secretId,
+    });
   }
   return users;
 }
@@ -217,7 +256,9 @@ async function listWithConnection(connection: mysql.Connection, target: Database
 async function findBindingUser(target: DatabaseTarget, username: string): Promise<BindingUserInfo | undefined> {
   checkTarget(target);
   if (typeof username !== 'string' || !username.startsWith(BINDING_USER_PREFIX)) return undefined;
-  const found = await withMysqlConnection(target, master(target), `finding binding user ${JSON.stringify(username)}`, (c) => listWithConnection(c, target, username));
+  const found = await withMysqlConnection(target, master(target), `finding binding user ${JSON.stringify(username)}`, (c) =>
+    listWithConnection(c, target, username),
+  );
   return found[0];
 }
 
@@ -245,7 +286,9 @@ async function canLogin(target: DatabaseTarget, username: string, password: stri
     throw new InvalidSqlInputError('username must be a non-empty string without NUL characters');
   }
   try {
-    await withMysqlConnection(target, { username, password, database: target.database }, `logging in as ${JSON.stringify(username)}`, (c) => c.query('SELECT 1'));
+    await withMysqlConnection(target, { username, password, database: target.database }, `logging in as ${JSON.stringify(username)}`, (c) =>
+      c.query('SELECT 1'),
+    );
     return true;
   } catch (error) {
     if (error instanceof DatabaseAuthError) return false;

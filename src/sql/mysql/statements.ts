@@ -16,7 +16,7 @@ export const METADATA_TABLE = 'binding_users';
 /** Binding accounts connect from anywhere, as RDS's own master does; the network decides who reaches it. */
 export const ACCOUNT_HOST = '%';
 
-export const quoteIdentifier = (name: string): string => '`' + name.replace(/`/g, '``') + '`';
+export const quoteIdentifier = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
 
 export const account = (username: string): string => `${quoteIdentifier(username)}@${quoteIdentifier(ACCOUNT_HOST)}`;
 
@@ -32,7 +32,7 @@ const passwordLiteral = (password: string): string => `'${password.replace(/\\/g
 /** MariaDB's mysql_native_password hash, so the password itself is never in a statement (or a log). */
 export function nativePasswordHash(password: string): string {
   const once = createHash('sha1').update(password, 'utf8').digest();
-  return '*' + createHash('sha1').update(once).digest('hex').toUpperCase();
+  return `*${createHash('sha1').update(once).digest('hex').toUpperCase()}`;
 }
 
 function identifiedBy(engine: SqlEngine, password: string): string {
@@ -79,18 +79,48 @@ export function dropUser(username: string): string {
  * user drops none of its tables.
  */
 export const READ_WRITE_PRIVILEGES = [
-  'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'DROP', 'REFERENCES', 'INDEX', 'ALTER', 'CREATE TEMPORARY TABLES',
-  'LOCK TABLES', 'EXECUTE', 'CREATE VIEW', 'SHOW VIEW', 'CREATE ROUTINE', 'ALTER ROUTINE', 'EVENT', 'TRIGGER',
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'CREATE',
+  'DROP',
+  'REFERENCES',
+  'INDEX',
+  'ALTER',
+  'CREATE TEMPORARY TABLES',
+  'LOCK TABLES',
+  'EXECUTE',
+  'CREATE VIEW',
+  'SHOW VIEW',
+  'CREATE ROUTINE',
+  'ALTER ROUTINE',
+  'EVENT',
+  'TRIGGER',
 ] as const;
 export const READ_ONLY_PRIVILEGES = ['SELECT'] as const;
 
 /** mysql.db column for each database-level privilege. */
 export const PRIVILEGE_COLUMNS: Record<string, string> = {
-  SELECT: 'Select_priv', INSERT: 'Insert_priv', UPDATE: 'Update_priv', DELETE: 'Delete_priv', CREATE: 'Create_priv',
-  DROP: 'Drop_priv', REFERENCES: 'References_priv', INDEX: 'Index_priv', ALTER: 'Alter_priv',
-  'CREATE TEMPORARY TABLES': 'Create_tmp_table_priv', 'LOCK TABLES': 'Lock_tables_priv', EXECUTE: 'Execute_priv',
-  'CREATE VIEW': 'Create_view_priv', 'SHOW VIEW': 'Show_view_priv', 'CREATE ROUTINE': 'Create_routine_priv',
-  'ALTER ROUTINE': 'Alter_routine_priv', EVENT: 'Event_priv', TRIGGER: 'Trigger_priv', GRANT: 'Grant_priv',
+  SELECT: 'Select_priv',
+  INSERT: 'Insert_priv',
+  UPDATE: 'Update_priv',
+  DELETE: 'Delete_priv',
+  CREATE: 'Create_priv',
+  DROP: 'Drop_priv',
+  REFERENCES: 'References_priv',
+  INDEX: 'Index_priv',
+  ALTER: 'Alter_priv',
+  'CREATE TEMPORARY TABLES': 'Create_tmp_table_priv',
+  'LOCK TABLES': 'Lock_tables_priv',
+  EXECUTE: 'Execute_priv',
+  'CREATE VIEW': 'Create_view_priv',
+  'SHOW VIEW': 'Show_view_priv',
+  'CREATE ROUTINE': 'Create_routine_priv',
+  'ALTER ROUTINE': 'Alter_routine_priv',
+  EVENT: 'Event_priv',
+  TRIGGER: 'Trigger_priv',
+  GRANT: 'Grant_priv',
   'DELETE HISTORY': 'Delete_history_priv',
 };
 

@@ -55,7 +55,11 @@ async function ensureBindingUser(target: DatabaseTarget, spec: BindingUserSpec):
   checkTarget(target);
   validateBindingUsername('postgres', spec.username);
   validateBindingPassword(spec.password);
-  const metadata: BindingMetadata = { bindingId: String(spec.bindingId), secretId: String(spec.secretId), readOnly: spec.readOnly === true };
+  const metadata: BindingMetadata = {
+    bindingId: String(spec.bindingId),
+    secretId: String(spec.secretId),
+    readOnly: spec.readOnly === true,
+  };
   const operation = `ensuring binding user ${JSON.stringify(spec.username)}`;
   return withPostgresClient(target, masterLogin(target), operation, async (client) => {
     const facts = await serverFacts(client);
@@ -88,7 +92,13 @@ async function ensureBindingUser(target: DatabaseTarget, spec: BindingUserSpec):
 }
 
 /** Brings an existing role to the desired state; every statement is harmless when already true. */
-async function applyBinding(client: pg.Client, facts: ServerFacts, username: string, metadata: BindingMetadata, passwordVerifier: string | undefined): Promise<void> {
+async function applyBinding(
+  client: pg.Client,
+  facts: ServerFacts,
+  username: string,
+  metadata: BindingMetadata,
+  passwordVerifier: string | undefined,
+): Promise<void> {
   const state = await readRoleState(client, facts, username);
   if (state === undefined) throw new DatabaseOperationError(`changing ${JSON.stringify(username)}`, 'the role disappeared');
   await executeAll(client, [
@@ -120,7 +130,12 @@ async function dropBindingUser(target: DatabaseTarget, username: string): Promis
   });
 }
 
-async function dropWithClient(client: pg.Client, facts: ServerFacts, target: DatabaseTarget, username: string): Promise<'dropped' | 'absent'> {
+async function dropWithClient(
+  client: pg.Client,
+  facts: ServerFacts,
+  target: DatabaseTarget,
+  username: string,
+): Promise<'dropped' | 'absent'> {
   return inRoleTransaction(client, async () => {
     const state = await readRoleState(client, facts, username);
     if (state === undefined) return 'absent';
@@ -152,7 +167,12 @@ function toBindingInfo(row: ListedRole): BindingUserInfo | undefined {
   if (!row.rolname.startsWith(BINDING_USER_PREFIX) || metadata === undefined) return undefined;
   // A role outside the owner role cannot write whatever its comment says: report what it can do,
   // so a rotated successor never gets more than its predecessor had.
-  return { username: row.rolname, readOnly: metadata.readOnly || !row.in_owner, bindingId: metadata.bindingId, secretId: metadata.secretId };
+  return {
+    username: row.rolname,
+    readOnly: metadata.readOnly || !row.in_owner,
+    bindingId: metadata.bindingId,
+    secretId: metadata.secretId,
+  };
 }
 
 const listSql = `SELECT r.rolname, shobj_description(r.oid, 'pg_authid') AS comment,
@@ -174,7 +194,10 @@ async function listBindingUsers(target: DatabaseTarget): Promise<BindingUserInfo
 }
 
 async function listWithClient(client: pg.Client): Promise<BindingUserInfo[]> {
-  const { rows } = await client.query<ListedRole>(`${listSql} WHERE starts_with(r.rolname, $1) ORDER BY r.rolname`, [BINDING_USER_PREFIX, OWNER_ROLE]);
+  const { rows } = await client.query<ListedRole>(`${listSql} WHERE starts_with(r.rolname, $1) ORDER BY r.rolname`, [
+    BINDING_USER_PREFIX,
+    OWNER_ROLE,
+  ]);
   return rows.map(toBindingInfo).filter((info): info is BindingUserInfo => info !== undefined);
 }
 
@@ -198,9 +221,12 @@ async function canLogin(target: DatabaseTarget, username: string, password: stri
   if (typeof username !== 'string' || username.length === 0 || username.includes('\u0000')) {
     throw new InvalidSqlInputError('username must be a non-empty string without NUL characters');
   }
-  if (typeof password !== 'string' || password.includes('\u0000')) throw new InvalidSqlInputError('password must be a string without NUL characters');
+  if (typeof password !== 'string' || password.includes('\u0000'))
+    throw new InvalidSqlInputError('password must be a string without NUL characters');
   try {
-    await withPostgresClient(target, { username, password }, `logging in as ${JSON.stringify(username)}`, (client) => client.query('SELECT 1'));
+    await withPostgresClient(target, { username, password }, `logging in as ${JSON.stringify(username)}`, (client) =>
+      client.query('SELECT 1'),
+    );
     return true;
   } catch (error) {
     if (error instanceof DatabaseAuthError) return false;

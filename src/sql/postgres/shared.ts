@@ -18,7 +18,9 @@ import { executeAll } from './transaction.js';
  * already done.
  */
 export async function ensureSharedRoles(client: pg.Client, facts: ServerFacts, database: string): Promise<void> {
-  const { rows } = await client.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname = ANY($1)`, [[OWNER_ROLE, READONLY_ROLE]]);
+  const { rows } = await client.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname = ANY($1)`, [
+    [OWNER_ROLE, READONLY_ROLE],
+  ]);
   const existing = new Set(rows.map((r) => r.rolname));
   for (const role of [OWNER_ROLE, READONLY_ROLE] as const) {
     if (!existing.has(role)) await executeAll(client, createGroupRole(role));
@@ -75,7 +77,10 @@ export async function assertReadonlyCannotCreate(client: pg.Client): Promise<voi
     );
   }
   if (r?.database_create) {
-    throw new DatabaseOperationError('creating a read-only binding', 'PUBLIC holds CREATE on the database; have its owner run REVOKE CREATE ON DATABASE … FROM PUBLIC');
+    throw new DatabaseOperationError(
+      'creating a read-only binding',
+      'PUBLIC holds CREATE on the database; have its owner run REVOKE CREATE ON DATABASE … FROM PUBLIC',
+    );
   }
 }
 

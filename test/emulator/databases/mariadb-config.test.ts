@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { DatabaseError } from '../../../src/emulator/databases/errors.js';
 import { binlogsFrom } from '../../../src/emulator/databases/mariadb-backup.js';
 import {
-  binlogStopTime, firstStartSql, nativePasswordHash, renderOptionFile, secureTransportRequired, selectMariadbParameters, sqlString,
+  binlogStopTime,
+  firstStartSql,
+  nativePasswordHash,
+  renderOptionFile,
+  secureTransportRequired,
+  selectMariadbParameters,
+  sqlString,
   validateMariadbNames,
 } from '../../../src/emulator/databases/mariadb-config.js';
 
@@ -27,12 +33,30 @@ describe('emulator databases: MariaDB configuration (pure)', () => {
   });
 
   it('passes parameter-group values as loose options, leaving out what the emulator owns', () => {
-    const { settings, ignored } = selectMariadbParameters({ 'max-connections': '80', port: '1', rds_custom: '1', Sql_Mode: 'STRICT_TRANS_TABLES' });
-    expect(settings).to.deep.equal([['max_connections', '80'], ['sql_mode', 'STRICT_TRANS_TABLES']]);
+    const { settings, ignored } = selectMariadbParameters({
+      'max-connections': '80',
+      port: '1',
+      rds_custom: '1',
+      Sql_Mode: 'STRICT_TRANS_TABLES',
+    });
+    expect(settings).to.deep.equal([
+      ['max_connections', '80'],
+      ['sql_mode', 'STRICT_TRANS_TABLES'],
+    ]);
     expect(ignored.sort()).to.deep.equal(['port', 'rds_custom']);
     const file = renderOptionFile({
-      dataDir: '/d/data', port: 3307, socket: '/d/run/s.sock', pidFile: '/d/run/p.pid', certFile: '/d/c', keyFile: '/d/k', caFile: '/d/ca',
-      binlogDir: '/d/binlog', durable: false, bufferPool: '16M', maxConnections: 50, parameters: { max_connections: '80', require_secure_transport: '1' },
+      dataDir: '/d/data',
+      port: 3307,
+      socket: '/d/run/s.sock',
+      pidFile: '/d/run/p.pid',
+      certFile: '/d/c',
+      keyFile: '/d/k',
+      caFile: '/d/ca',
+      binlogDir: '/d/binlog',
+      durable: false,
+      bufferPool: '16M',
+      maxConnections: 50,
+      parameters: { max_connections: '80', require_secure_transport: '1' },
     });
     expect(file).to.match(/^\[mariadbd\]$/m);
     expect(file).to.match(/^port=3307$/m);
@@ -44,12 +68,26 @@ describe('emulator databases: MariaDB configuration (pure)', () => {
   it('refuses values an option file cannot hold, and paths with spaces', () => {
     const cases: Array<Record<string, string>> = [{ sql_mode: "a'b" }, { sql_mode: 'a\nport=1' }, { 'x y': '1' }, { init_connect: 'a#b' }];
     for (const bad of cases) {
-      expect(() => selectMariadbParameters(bad)).to.throw(DatabaseError).with.property('code', 'InvalidParameter');
+      expect(() => selectMariadbParameters(bad))
+        .to.throw(DatabaseError)
+        .with.property('code', 'InvalidParameter');
     }
-    expect(() => renderOptionFile({
-      dataDir: '/with space/data', port: 1, socket: '/s', pidFile: '/p', certFile: '/c', keyFile: '/k', caFile: '/ca', binlogDir: '/b',
-      durable: false, bufferPool: '16M', maxConnections: 1, parameters: {},
-    })).to.throw(DatabaseError);
+    expect(() =>
+      renderOptionFile({
+        dataDir: '/with space/data',
+        port: 1,
+        socket: '/s',
+        pidFile: '/p',
+        certFile: '/c',
+        keyFile: '/k',
+        caFile: '/ca',
+        binlogDir: '/b',
+        durable: false,
+        bufferPool: '16M',
+        maxConnections: 1,
+        parameters: {},
+      }),
+    ).to.throw(DatabaseError);
   });
 
   it('reads require_secure_transport as RDS parameter groups write it', () => {
@@ -61,14 +99,21 @@ describe('emulator databases: MariaDB configuration (pure)', () => {
 
   it('validates master user and database names as RDS for MySQL does', () => {
     expect(() => validateMariadbNames('admin', 'app')).to.not.throw();
-    for (const [user, db] of [['rdsadmin', 'app'], ['1admin', 'app'], ['a'.repeat(33), 'app'], ['admin', 'app-db'], ['root', '']]) {
+    for (const [user, db] of [
+      ['rdsadmin', 'app'],
+      ['1admin', 'app'],
+      ['a'.repeat(33), 'app'],
+      ['admin', 'app-db'],
+      ['root', ''],
+    ]) {
       expect(() => validateMariadbNames(user!, db!), `${user} ${db}`).to.throw(DatabaseError);
     }
   });
 
-  it('replays binary logs from the backup\'s file on, up to the whole second of the target', () => {
-    expect(binlogsFrom(['mysql-bin.000003', 'mysql-bin.index', 'mysql-bin.000001', 'mysql-bin.000002', 'complete-until'], 'mysql-bin.000002'))
-      .to.deep.equal(['mysql-bin.000002', 'mysql-bin.000003']);
+  it("replays binary logs from the backup's file on, up to the whole second of the target", () => {
+    expect(
+      binlogsFrom(['mysql-bin.000003', 'mysql-bin.index', 'mysql-bin.000001', 'mysql-bin.000002', 'complete-until'], 'mysql-bin.000002'),
+    ).to.deep.equal(['mysql-bin.000002', 'mysql-bin.000003']);
     expect(binlogStopTime(new Date('2024-05-06T07:08:09.999Z'))).to.equal('2024-05-06 07:08:09');
   });
 });

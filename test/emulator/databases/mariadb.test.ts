@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { DatabaseError } from '../../../src/emulator/databases/errors.js';
+import type { DatabaseError } from '../../../src/emulator/databases/errors.js';
 import { createMariadbEngine } from '../../../src/emulator/databases/mariadb.js';
 import type { DatabaseServer, DatabaseSpec } from '../../../src/emulator/databases/types.js';
 import { probePort, processGone, runProgram, Scratch } from './support.js';
@@ -19,8 +19,13 @@ interface MysqlLogin {
 
 async function withMysql<T>(login: MysqlLogin, work: (c: Connection) => Promise<T>): Promise<T> {
   const connection = await createConnection({
-    host: '127.0.0.1', port: login.port, user: login.user, password: login.password, database: login.database ?? 'app',
-    ssl: login.mode === 'verify' ? { ca: login.ca, rejectUnauthorized: true } : undefined, connectTimeout: 10_000,
+    host: '127.0.0.1',
+    port: login.port,
+    user: login.user,
+    password: login.password,
+    database: login.database ?? 'app',
+    ssl: login.mode === 'verify' ? { ca: login.ca, rejectUnauthorized: true } : undefined,
+    connectTimeout: 10_000,
   });
   connection.on('error', () => undefined);
   try {
@@ -49,7 +54,12 @@ describe('emulator databases: MariaDB engine', function () {
   let spec: DatabaseSpec;
   let server: DatabaseServer;
   const master = (overrides: Partial<MysqlLogin> = {}): MysqlLogin => ({
-    port: spec.port, user: spec.masterUsername, password: spec.masterPassword, mode: 'verify', ca: scratch.authority.caPem, ...overrides,
+    port: spec.port,
+    user: spec.masterUsername,
+    password: spec.masterPassword,
+    mode: 'verify',
+    ca: scratch.authority.caPem,
+    ...overrides,
   });
 
   before(async function () {
@@ -68,7 +78,7 @@ describe('emulator databases: MariaDB engine', function () {
 
   it('creates a server that verifies as the authority signed it, with the master user and database', async () => {
     const facts = await withMysql(master(), async (c) => {
-      const [rows] = await c.query("SELECT CURRENT_USER() AS who, DATABASE() AS db, @@require_secure_transport AS forced");
+      const [rows] = await c.query('SELECT CURRENT_USER() AS who, DATABASE() AS db, @@require_secure_transport AS forced');
       const [cipher] = await c.query("SHOW SESSION STATUS LIKE 'Ssl_version'");
       return { ...(rows as Array<Record<string, unknown>>)[0], tls: (cipher as Array<{ Value: string }>)[0]?.Value };
     });
@@ -78,7 +88,10 @@ describe('emulator databases: MariaDB engine', function () {
   });
 
   it('leaves no account of the installer behind', async () => {
-    const users = await withMysql(master(), async (c) => (await c.query("SELECT CONCAT(User, '@', Host) AS u FROM mysql.global_priv ORDER BY 1"))[0] as Array<{ u: string }>);
+    const users = await withMysql(
+      master(),
+      async (c) => (await c.query("SELECT CONCAT(User, '@', Host) AS u FROM mysql.global_priv ORDER BY 1"))[0] as Array<{ u: string }>,
+    );
     expect(users.map((row) => row.u)).to.deep.equal(['admin@%', 'mariadb.sys@localhost', 'rdsadmin@127.0.0.1']);
   });
 
@@ -97,7 +110,8 @@ describe('emulator databases: MariaDB engine', function () {
   });
 
   it('applies dynamic variables at once, keeps static ones for the restart, and refuses unknown ones', async () => {
-    const read = (name: string) => withMysql(master(), async (c) => String(((await c.query(`SELECT @@GLOBAL.${name} AS v`))[0] as Array<{ v: unknown }>)[0]?.v));
+    const read = (name: string) =>
+      withMysql(master(), async (c) => String(((await c.query(`SELECT @@GLOBAL.${name} AS v`))[0] as Array<{ v: unknown }>)[0]?.v));
     const backLog = await read('back_log');
     expect(backLog).to.not.equal('77');
     await server.applyParameters({ max_connections: '77', back_log: '77', max_allowed_packet: '32M' });
@@ -141,7 +155,8 @@ describe('emulator databases: MariaDB engine', function () {
     const copy = scratch.track(await engine.restoreFromBackup(backupDir, copySpec));
     expect(await outcome(master({ port: copySpec.port, password: 'ignored-Pass-9' }))).to.not.equal('ok');
     const notes = await withMysql(master({ port: copySpec.port, user: 'app_user', password: 'App-User-Pass-3' }), async (c) =>
-      ((await c.query('SELECT note FROM kept ORDER BY id'))[0] as Array<{ note: string }>).map((r) => r.note));
+      ((await c.query('SELECT note FROM kept ORDER BY id'))[0] as Array<{ note: string }>).map((r) => r.note),
+    );
     expect(notes).to.deep.equal(['one', 'two']);
     await copy.stop();
   });
@@ -159,15 +174,27 @@ describe('emulator databases: MariaDB engine', function () {
     expect(server.restorableWindow().latest!.getTime()).to.be.greaterThan(target.getTime());
     const pitrSpec = await scratch.spec('my-pitr', { masterUsername: 'admin' }, 'mysql');
     const restored = scratch.track(await engine.restoreToPointInTime(base, server.walArchiveDir!, target, pitrSpec));
-    const ids = await withMysql(master({ port: pitrSpec.port }), async (c) => ((await c.query('SELECT id FROM events ORDER BY id'))[0] as Array<{ id: number }>).map((r) => r.id));
+    const ids = await withMysql(master({ port: pitrSpec.port }), async (c) =>
+      ((await c.query('SELECT id FROM events ORDER BY id'))[0] as Array<{ id: number }>).map((r) => r.id),
+    );
     expect(ids).to.deep.equal([1]);
     await restored.stop();
   });
 
   it('connects with the mariadb command-line client verifying the server certificate', async () => {
     const client = await runProgram('mariadb', [
-      '-h', '127.0.0.1', '-P', String(spec.port), '-u', spec.masterUsername, `--password=${spec.masterPassword}`,
-      `--ssl-ca=${scratch.authority.caFile}`, '--ssl-verify-server-cert', '-N', '-e', "SHOW SESSION STATUS LIKE 'Ssl_version'",
+      '-h',
+      '127.0.0.1',
+      '-P',
+      String(spec.port),
+      '-u',
+      spec.masterUsername,
+      `--password=${spec.masterPassword}`,
+      `--ssl-ca=${scratch.authority.caFile}`,
+      '--ssl-verify-server-cert',
+      '-N',
+      '-e',
+      "SHOW SESSION STATUS LIKE 'Ssl_version'",
     ]);
     expect(client.stderr).to.equal('');
     expect(client.stdout).to.match(/Ssl_version\s+TLSv1\.[23]/);
@@ -194,7 +221,10 @@ describe('emulator databases: MariaDB engine', function () {
     const reopened = scratch.track(createMariadbEngine({ engine: 'mysql' }).open({ ...spec }));
     await reopened.start();
     scratch.track(reopened);
-    const count = await withMysql(master(), async (c) => ((await c.query('SELECT COUNT(*) AS n FROM kept'))[0] as Array<{ n: number }>)[0]?.n);
+    const count = await withMysql(
+      master(),
+      async (c) => ((await c.query('SELECT COUNT(*) AS n FROM kept'))[0] as Array<{ n: number }>)[0]?.n,
+    );
     expect(count).to.equal(2);
     await reopened.stop();
     for (const each of scratch.pids) expect(processGone(each), `pid ${each}`).to.equal(true);

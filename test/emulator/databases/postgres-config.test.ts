@@ -6,8 +6,16 @@ import { DatabaseError } from '../../../src/emulator/databases/errors.js';
 import { scramVerifier } from '../../../src/emulator/databases/postgres-admin.js';
 import { skippedInBackup } from '../../../src/emulator/databases/postgres-backup.js';
 import {
-  archiveCommand, confString, forceSsl, parsePostmasterPid, recoveryTime, renderHba, renderParameters, restoreCommand,
-  selectServerParameters, shellWord,
+  archiveCommand,
+  confString,
+  forceSsl,
+  parsePostmasterPid,
+  recoveryTime,
+  renderHba,
+  renderParameters,
+  restoreCommand,
+  selectServerParameters,
+  shellWord,
 } from '../../../src/emulator/databases/postgres-config.js';
 import { validateSpec } from '../../../src/emulator/databases/postgres-layout.js';
 import type { DatabaseSpec } from '../../../src/emulator/databases/types.js';
@@ -53,15 +61,25 @@ describe('emulator databases: PostgreSQL configuration (pure)', () => {
   });
 
   it('passes parameter-group values to the server, but not rds.* nor settings the emulator owns', () => {
-    const { settings, ignored } = selectServerParameters({ 'rds.force_ssl': '1', port: '1', Work_Mem: '4MB', 'pg_stat_statements.max': '500' });
-    expect(settings).to.deep.equal([['pg_stat_statements.max', '500'], ['work_mem', '4MB']]);
+    const { settings, ignored } = selectServerParameters({
+      'rds.force_ssl': '1',
+      port: '1',
+      Work_Mem: '4MB',
+      'pg_stat_statements.max': '500',
+    });
+    expect(settings).to.deep.equal([
+      ['pg_stat_statements.max', '500'],
+      ['work_mem', '4MB'],
+    ]);
     expect(ignored.sort()).to.deep.equal(['port', 'rds.force_ssl']);
-    expect(renderParameters({ search_path: "\"$user\", public, it's" })).to.include(`search_path = '"$user", public, it''s'`);
+    expect(renderParameters({ search_path: '"$user", public, it\'s' })).to.include(`search_path = '"$user", public, it''s'`);
   });
 
   it('refuses names and values that could break out of the configuration file', () => {
     for (const bad of <Array<Record<string, string>>>[{ 'x = 1\nport': '5' }, { work_mem: '4MB\nport = 1' }, { 'a b': '1' }, { '': '1' }]) {
-      expect(() => selectServerParameters(bad)).to.throw(DatabaseError).with.property('code', 'InvalidParameter');
+      expect(() => selectServerParameters(bad))
+        .to.throw(DatabaseError)
+        .with.property('code', 'InvalidParameter');
     }
   });
 
@@ -84,7 +102,7 @@ describe('emulator databases: PostgreSQL configuration (pure)', () => {
     expect(skipped('global/pg_control')).to.equal(false);
   });
 
-  it('computes SCRAM-SHA-256 verifiers that check out against RFC 7677\'s exchange (user/pencil)', () => {
+  it("computes SCRAM-SHA-256 verifiers that check out against RFC 7677's exchange (user/pencil)", () => {
     // RFC 7677 section 3: the client's proof and the server's signature of one exchange. A verifier
     // is right when its StoredKey validates that proof and its ServerKey produces that signature.
     const verifier = scramVerifier('pencil', Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64'), 4096);
@@ -103,24 +121,47 @@ describe('emulator databases: PostgreSQL configuration (pure)', () => {
 
   it('names 127.0.0.1 and localhost in every certificate, and refuses names that are not host names', () => {
     expect(subjectAltNames([])).to.deep.equal(['IP:127.0.0.1', 'DNS:localhost']);
-    expect(subjectAltNames(['db-1.example.com', '::1', 'LOCALHOST'])).to.deep.equal(['IP:127.0.0.1', 'DNS:localhost', 'DNS:db-1.example.com', 'IP:::1']);
+    expect(subjectAltNames(['db-1.example.com', '::1', 'LOCALHOST'])).to.deep.equal([
+      'IP:127.0.0.1',
+      'DNS:localhost',
+      'DNS:db-1.example.com',
+      'IP:::1',
+    ]);
     expect(() => subjectAltNames(['x,DNS:evil.com'])).to.throw(DatabaseError);
     expect(() => subjectAltNames(['a\nb'])).to.throw(DatabaseError);
   });
 
   it('refuses specs that would fail half-way, before anything is created', () => {
     const good: DatabaseSpec = {
-      instanceId: 'db', engine: 'postgres', engineVersion: '16', masterUsername: 'master', masterPassword: 'x', dbName: 'app',
-      dataDir: '/var/db', port: 5432, tls: { certFile: '/c', keyFile: '/k', caFile: '/ca' }, parameters: {},
+      instanceId: 'db',
+      engine: 'postgres',
+      engineVersion: '16',
+      masterUsername: 'master',
+      masterPassword: 'x',
+      dbName: 'app',
+      dataDir: '/var/db',
+      port: 5432,
+      tls: { certFile: '/c', keyFile: '/k', caFile: '/ca' },
+      parameters: {},
     };
     expect(() => validateSpec(good, ['rdsadmin'])).to.not.throw();
     const cases: Array<Partial<DatabaseSpec>> = [
-      { masterUsername: 'rdsadmin' }, { masterUsername: 'pg_admin' }, { masterUsername: '1abc' }, { masterUsername: 'a"b' },
-      { masterPassword: '' }, { masterPassword: 'a\nb' }, { port: 0 }, { port: 70000 }, { dataDir: 'relative/dir' },
-      { tls: { certFile: '', keyFile: '/k', caFile: '/ca' } }, { instanceId: ' ' },
+      { masterUsername: 'rdsadmin' },
+      { masterUsername: 'pg_admin' },
+      { masterUsername: '1abc' },
+      { masterUsername: 'a"b' },
+      { masterPassword: '' },
+      { masterPassword: 'a\nb' },
+      { port: 0 },
+      { port: 70000 },
+      { dataDir: 'relative/dir' },
+      { tls: { certFile: '', keyFile: '/k', caFile: '/ca' } },
+      { instanceId: ' ' },
     ];
     for (const change of cases) {
-      expect(() => validateSpec({ ...good, ...change }, ['rdsadmin']), JSON.stringify(change)).to.throw(DatabaseError).with.property('code', 'InvalidSpec');
+      expect(() => validateSpec({ ...good, ...change }, ['rdsadmin']), JSON.stringify(change))
+        .to.throw(DatabaseError)
+        .with.property('code', 'InvalidSpec');
     }
   });
 });

@@ -40,7 +40,7 @@ describe('emulator databases: PostgreSQL engine under bad input and failures', f
     expect(await readdir(join(scratch.root, 'instances')).catch(() => [])).to.not.include('bad-user');
   });
 
-  it('reports a port already taken with PostgreSQL\'s words, cleans up, and succeeds on a retry', async () => {
+  it("reports a port already taken with PostgreSQL's words, cleans up, and succeeds on a retry", async () => {
     let blocker: Server | undefined;
     const spec = await scratch.spec('port-taken');
     try {
@@ -55,7 +55,9 @@ describe('emulator databases: PostgreSQL engine under bad input and failures', f
       await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
     }
     const server = scratch.track(await engine.create(spec));
-    expect(await loginOutcome({ port: spec.port, user: 'master', password: spec.masterPassword, mode: 'verify', ca: scratch.authority.caPem })).to.equal('ok');
+    expect(
+      await loginOutcome({ port: spec.port, user: 'master', password: spec.masterPassword, mode: 'verify', ca: scratch.authority.caPem }),
+    ).to.equal('ok');
     await server.stop();
   });
 
@@ -64,7 +66,9 @@ describe('emulator databases: PostgreSQL engine under bad input and failures', f
     const first = scratch.track(await engine.create(spec));
     const error = await failure(() => engine.create({ ...spec, port: spec.port + 1 }));
     expect(error.code).to.equal('InvalidSpec');
-    expect(await loginOutcome({ port: spec.port, user: 'master', password: spec.masterPassword, mode: 'verify', ca: scratch.authority.caPem })).to.equal('ok');
+    expect(
+      await loginOutcome({ port: spec.port, user: 'master', password: spec.masterPassword, mode: 'verify', ca: scratch.authority.caPem }),
+    ).to.equal('ok');
     await first.stop();
     await first.stop(); // idempotent
     expect((await failure(() => first.setMasterPassword('x-1'))).code).to.equal('NotRunning');
@@ -81,7 +85,9 @@ describe('emulator databases: PostgreSQL engine under bad input and failures', f
     scratch.track(reopened);
     expect(reopened.pid).to.be.a('number').and.not.equal(orphanPid);
     expect(processGone(orphanPid)).to.equal(true);
-    expect(await loginOutcome({ port: spec.port, user: 'master', password: spec.masterPassword, mode: 'verify', ca: scratch.authority.caPem })).to.equal('ok');
+    expect(
+      await loginOutcome({ port: spec.port, user: 'master', password: spec.masterPassword, mode: 'verify', ca: scratch.authority.caPem }),
+    ).to.equal('ok');
     await reopened.stop();
   });
 
@@ -111,7 +117,9 @@ describe('emulator databases: PostgreSQL engine under bad input and failures', f
     const target = new Date(Date.now() + 3_600_000);
     const restoredSpec = await scratch.spec('archive-end-copy');
     const restored = scratch.track(await engine.restoreToPointInTime(base, server.walArchiveDir!, target, restoredSpec));
-    const rows = await withClient({ ...login, port: restoredSpec.port }, async (c) => (await c.query('SELECT id FROM t ORDER BY id')).rows.map((r) => r.id));
+    const rows = await withClient({ ...login, port: restoredSpec.port }, async (c) =>
+      (await c.query('SELECT id FROM t ORDER BY id')).rows.map((r) => r.id),
+    );
     expect(rows).to.deep.equal([1, 2]);
     const log = await readFile(join(restoredSpec.dataDir, 'postgres.log'), 'utf8');
     expect(log).to.include('recovery ended before configured recovery target was reached');

@@ -19,7 +19,12 @@ describe('emulator databases: PostgreSQL engine', function () {
   let spec: DatabaseSpec;
   let server: DatabaseServer;
   const master = (overrides: Partial<Login> = {}): Login => ({
-    port: spec.port, user: spec.masterUsername, password: spec.masterPassword, mode: 'verify', ca: scratch.authority.caPem, ...overrides,
+    port: spec.port,
+    user: spec.masterUsername,
+    password: spec.masterPassword,
+    mode: 'verify',
+    ca: scratch.authority.caPem,
+    ...overrides,
   });
 
   before(async () => {
@@ -33,10 +38,16 @@ describe('emulator databases: PostgreSQL engine', function () {
   });
 
   it('creates a server that verifies as the authority signed it, with the master user and database', async () => {
-    const facts = await withClient(master(), async (client) => (await client.query(
-      `SELECT current_user AS "user", current_database() AS db, s.ssl, r.rolsuper
+    const facts = await withClient(
+      master(),
+      async (client) =>
+        (
+          await client.query(
+            `SELECT current_user AS "user", current_database() AS db, s.ssl, r.rolsuper
          FROM pg_stat_ssl s, pg_roles r WHERE s.pid = pg_backend_pid() AND r.rolname = current_user`,
-    )).rows[0]);
+          )
+        ).rows[0],
+    );
     expect(facts).to.deep.equal({ user: 'master', db: 'app', ssl: true, rolsuper: true });
     expect(server.pid).to.be.a('number');
   });
@@ -117,8 +128,10 @@ describe('emulator databases: PostgreSQL engine', function () {
     expect(await loginOutcome(asCopy({ password: 'not-what-the-source-had-1' }))).to.not.equal('ok');
     const count = await withClient(asCopy({}), async (c) => (await c.query('SELECT count(*)::int AS n FROM kept')).rows[0]?.n);
     expect(count).to.equal(500);
-    const seen = await withClient(asCopy({ user: 'app_user', password: 'app-user-Secret-7' }), async (c) =>
-      (await c.query('SELECT note FROM kept WHERE id = 42')).rows[0]?.note);
+    const seen = await withClient(
+      asCopy({ user: 'app_user', password: 'app-user-Secret-7' }),
+      async (c) => (await c.query('SELECT note FROM kept WHERE id = 42')).rows[0]?.note,
+    );
     expect(seen).to.equal('row 42');
     // The copy is a server of its own: TLS with its own certificate, rds.force_ssl from its own spec.
     expect(await loginOutcome(asCopy({ mode: 'plain' }))).to.not.equal('ok');
@@ -143,7 +156,9 @@ describe('emulator databases: PostgreSQL engine', function () {
 
     const pitrSpec = await scratch.spec('pg-pitr');
     const restored = scratch.track(await engine.restoreToPointInTime(baseDir, server.walArchiveDir!, target, pitrSpec));
-    const ids = await withClient({ ...master(), port: pitrSpec.port }, async (c) => (await c.query('SELECT id FROM events ORDER BY id')).rows.map((r) => r.id));
+    const ids = await withClient({ ...master(), port: pitrSpec.port }, async (c) =>
+      (await c.query('SELECT id FROM events ORDER BY id')).rows.map((r) => r.id),
+    );
     expect(ids).to.deep.equal([1]);
     const log = await readFile(join(pitrSpec.dataDir, 'postgres.log'), 'utf8');
     expect(log).to.match(/recovery stopping before commit of transaction/);
@@ -180,7 +195,11 @@ describe('emulator databases: PostgreSQL engine', function () {
     const conninfo = (sslmode: string) =>
       `host=localhost port=${spec.port} user=master dbname=app sslmode=${sslmode} sslrootcert=${scratch.authority.caFile}`;
     const env = { PGPASSWORD: spec.masterPassword, PGCONNECT_TIMEOUT: '10' };
-    const verified = await runProgram(psql, [conninfo('verify-full'), '-Atc', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'], env);
+    const verified = await runProgram(
+      psql,
+      [conninfo('verify-full'), '-Atc', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'],
+      env,
+    );
     expect(verified.stderr).to.equal('');
     expect(verified.stdout.trim()).to.equal('t');
     const plain = await runProgram(psql, [conninfo('disable'), '-Atc', 'SELECT 1'], env);

@@ -16,7 +16,10 @@ import type { DatabaseServer, DatabaseSpec, EngineName } from '../../../src/emul
 export class Scratch {
   readonly servers: DatabaseServer[] = [];
   readonly pids = new Set<number>();
-  private constructor(readonly root: string, readonly authority: CertificateAuthority) {}
+  private constructor(
+    readonly root: string,
+    readonly authority: CertificateAuthority,
+  ) {}
 
   static async create(): Promise<Scratch> {
     const root = await mkdtemp(join(tmpdir(), 'rds-emulator-databases-'));
@@ -129,7 +132,11 @@ export async function loginOutcome(login: Login): Promise<{ code?: string; messa
   }
 }
 
-export function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runProgram(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });

@@ -79,7 +79,10 @@ export class Chaos {
       }
       await sleep(this.between(this.options.downMs));
       if (this.stopping) return;
-      armed = this.options.random() < this.options.failpointShare ? this.options.failpoints[Math.floor(this.options.random() * this.options.failpoints.length)] : undefined;
+      armed =
+        this.options.random() < this.options.failpointShare
+          ? this.options.failpoints[Math.floor(this.options.random() * this.options.failpoints.length)]
+          : undefined;
       await process.start(armed ? { RDS_BROKER_FAILPOINTS: armed } : {});
       this.record.restarts++;
     }

@@ -44,7 +44,13 @@ export async function listInstances(rds: RDSClient): Promise<InstanceView[]> {
   return out;
 }
 
-export async function asMaster<T>(instance: InstanceView, instanceId: string, secret: DerivationSecret, ca: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function asMaster<T>(
+  instance: InstanceView,
+  instanceId: string,
+  secret: DerivationSecret,
+  ca: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({
     host: instance.host,
     port: instance.port,

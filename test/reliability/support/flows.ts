@@ -68,10 +68,17 @@ export interface EndState {
  * RDS shows exactly the expected instances, all available with no pending step; each database has
  * exactly the expected binding roles; every restored copy holds the source's row.
  */
-export async function checkEndState(rds: RDSClient, caFile: string, secret: DerivationSecret, expected: Map<string, { roles: string[]; restored: boolean }>): Promise<EndState> {
+export async function checkEndState(
+  rds: RDSClient,
+  caFile: string,
+  secret: DerivationSecret,
+  expected: Map<string, { roles: string[]; restored: boolean }>,
+): Promise<EndState> {
   const ca = readFileSync(caFile, 'utf8');
   const instances = await listInstances(rds);
-  expect(instances.map((i) => i.identifier).sort(), 'RDS holds exactly the flows’ instances: no orphan, no duplicate').to.deep.equal([...expected.keys()].map((id) => `local-${id}`).sort());
+  expect(instances.map((i) => i.identifier).sort(), 'RDS holds exactly the flows’ instances: no orphan, no duplicate').to.deep.equal(
+    [...expected.keys()].map((id) => `local-${id}`).sort(),
+  );
   let bindingRolesChecked = 0;
   for (const instance of instances) {
     const instanceId = instance.tags['Instance ID']!;
@@ -82,7 +89,11 @@ export async function checkEndState(rds: RDSClient, caFile: string, secret: Deri
       const roles = (await bindingRoles(client)).sort();
       expect(roles, `binding roles on ${instanceId}`).to.deep.equal(want.roles.map(bindingUsername).sort());
       bindingRolesChecked += roles.length;
-      if (want.restored) expect((await client.query('SELECT v FROM t')).rows.map((r) => r.v), `rows restored into ${instanceId}`).to.deep.equal(['kept']);
+      if (want.restored)
+        expect(
+          (await client.query('SELECT v FROM t')).rows.map((r) => r.v),
+          `rows restored into ${instanceId}`,
+        ).to.deep.equal(['kept']);
     });
   }
   return { instances: instances.length, bindingRolesChecked };

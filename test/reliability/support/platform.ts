@@ -47,7 +47,11 @@ export class Platform {
     throw new Error(`${method} ${path}: no broker answered after ${this.retryBound} attempts`);
   }
 
-  provisionBody(parameters: Record<string, unknown> = {}, plan: string = LOCAL_PLANS.small, context = cfContext()): Record<string, unknown> {
+  provisionBody(
+    parameters: Record<string, unknown> = {},
+    plan: string = LOCAL_PLANS.small,
+    context = cfContext(),
+  ): Record<string, unknown> {
     return { service_id: LOCAL_SERVICE_ID, plan_id: plan, context, parameters };
   }
 
@@ -63,11 +67,18 @@ export class Platform {
    * Polls last_operation until the state is no longer "in progress". Every state seen is returned,
    * so callers can assert that none was "failed" on the way.
    */
-  async pollUntilDone(instanceId: string, operation: string, options: { limit?: number; intervalMs?: number } = {}): Promise<{ state: string; status: number; states: string[]; descriptions: string[] }> {
+  async pollUntilDone(
+    instanceId: string,
+    operation: string,
+    options: { limit?: number; intervalMs?: number } = {},
+  ): Promise<{ state: string; status: number; states: string[]; descriptions: string[] }> {
     const states: string[] = [];
     const descriptions: string[] = [];
     for (let i = 0; i < (options.limit ?? 3000); i++) {
-      const response = await this.call('GET', `/v2/service_instances/${instanceId}/last_operation?operation=${encodeURIComponent(operation)}`);
+      const response = await this.call(
+        'GET',
+        `/v2/service_instances/${instanceId}/last_operation?operation=${encodeURIComponent(operation)}`,
+      );
       if (response.status === 410) return { state: 'gone', status: 410, states, descriptions };
       if (response.status !== 200) throw new Error(`last_operation of ${instanceId} answered ${response.status}: ${response.text}`);
       const { state, description } = response.json as { state: string; description?: string };
@@ -82,12 +93,16 @@ export class Platform {
   /** Binds; a repeat after a lost answer gets 200 with the same credentials. Retries a 422 while the instance is busy. */
   async bind(instanceId: string, bindingId: string): Promise<{ uri: string; username: string; password: string }> {
     for (let i = 0; i < 600; i++) {
-      const response = await this.call('PUT', `/v2/service_instances/${instanceId}/service_bindings/${bindingId}`, { service_id: LOCAL_SERVICE_ID, plan_id: LOCAL_PLANS.small });
+      const response = await this.call('PUT', `/v2/service_instances/${instanceId}/service_bindings/${bindingId}`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.small,
+      });
       if (response.status === 201 || response.status === 200) {
         const credentials = response.json.credentials as { uri: string; username: string; password: string };
         return { uri: credentials.uri, username: credentials.username, password: credentials.password };
       }
-      if (response.status !== 422 && response.status !== 503) throw new Error(`bind ${instanceId}/${bindingId} answered ${response.status}: ${response.text}`);
+      if (response.status !== 422 && response.status !== 503)
+        throw new Error(`bind ${instanceId}/${bindingId} answered ${response.status}: ${response.text}`);
       await sleep(100);
     }
     throw new Error(`bind ${instanceId}/${bindingId} never succeeded`);
@@ -102,15 +117,20 @@ export class Platform {
       repeated ||= response.retried;
       if (response.status === 200) return 200;
       if (response.status === 410 && repeated) return 410;
-      if (response.status !== 422 && response.status !== 503) throw new Error(`unbind ${instanceId}/${bindingId} answered ${response.status}: ${response.text}`);
+      if (response.status !== 422 && response.status !== 503)
+        throw new Error(`unbind ${instanceId}/${bindingId} answered ${response.status}: ${response.text}`);
       await sleep(100);
     }
     throw new Error(`unbind ${instanceId}/${bindingId} never succeeded`);
   }
 
   async deprovision(instanceId: string, plan: string = LOCAL_PLANS.small): Promise<number> {
-    const response = await this.call('DELETE', `/v2/service_instances/${instanceId}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${plan}`);
-    if (response.status !== 202 && response.status !== 200 && response.status !== 410) throw new Error(`deprovision ${instanceId} answered ${response.status}: ${response.text}`);
+    const response = await this.call(
+      'DELETE',
+      `/v2/service_instances/${instanceId}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${plan}`,
+    );
+    if (response.status !== 202 && response.status !== 200 && response.status !== 410)
+      throw new Error(`deprovision ${instanceId} answered ${response.status}: ${response.text}`);
     return response.status;
   }
 }

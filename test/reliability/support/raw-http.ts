@@ -74,12 +74,18 @@ export function rawRequest(port: number, request: RawRequest, timeoutMs = 15_000
       if (error) reject(error);
       else resolve(response!);
     };
-    const timer = setTimeout(() => finish(new Error(`no complete response within ${timeoutMs} ms to ${request.method} ${request.target.slice(0, 120)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`no complete response within ${timeoutMs} ms to ${request.method} ${request.target.slice(0, 120)}`)),
+      timeoutMs,
+    );
     const tryParse = (ended: boolean) => {
       const all = Buffer.concat(chunks);
       const headEnd = all.indexOf('\r\n\r\n');
       if (headEnd < 0) {
-        if (ended) finish(new Error(`connection closed without a response (${all.length} bytes) to ${request.method} ${request.target.slice(0, 120)}`));
+        if (ended)
+          finish(
+            new Error(`connection closed without a response (${all.length} bytes) to ${request.method} ${request.target.slice(0, 120)}`),
+          );
         return;
       }
       try {

@@ -116,7 +116,8 @@ export class ServeProcess {
       const check = () => {
         if (/"msg":"rds-broker listening/.test(this.output.slice(mark))) return resolve();
         if (!this.alive()) return reject(new Error(`${this.name} exited before listening:\n${this.output.slice(mark).slice(-3000)}`));
-        if (performance.now() - started > timeoutMs) return reject(new Error(`${this.name} did not listen within ${timeoutMs} ms:\n${this.output.slice(mark).slice(-3000)}`));
+        if (performance.now() - started > timeoutMs)
+          return reject(new Error(`${this.name} did not listen within ${timeoutMs} ms:\n${this.output.slice(mark).slice(-3000)}`));
         setTimeout(check, 20);
       };
       check();

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { BINDING_USER_PREFIX, createSqlGateway, type BindingUserSpec, type DatabaseTarget, type SqlGateway } from '../../../src/sql/index.js';
+import {
+  BINDING_USER_PREFIX,
+  createSqlGateway,
+  type BindingUserSpec,
+  type DatabaseTarget,
+  type SqlGateway,
+} from '../../../src/sql/index.js';
 import { targetFor } from './clients.js';
 import { startEmulatedPostgres } from './emulatedPostgres.js';
 import type { TestCluster } from './postgresCluster.js';
@@ -18,12 +24,16 @@ export const spec = (name: string, overrides: Partial<BindingUserSpec> = {}): Bi
 });
 
 export async function roleNames(cluster: TestCluster): Promise<string[]> {
-  return cluster.asSuperuser(async (c) => (await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'rdsb%' ORDER BY 1`)).rows.map((r) => r.rolname));
+  return cluster.asSuperuser(async (c) =>
+    (await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'rdsb%' ORDER BY 1`)).rows.map((r) => r.rolname),
+  );
 }
 
 export async function tableOwner(cluster: TestCluster, table: string): Promise<string | undefined> {
   return cluster.asSuperuser(
-    async (c) => (await c.query<{ owner: string }>(`SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname = $1`, [table])).rows[0]?.owner,
+    async (c) =>
+      (await c.query<{ owner: string }>(`SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname = $1`, [table])).rows[0]
+        ?.owner,
     cluster.database,
   );
 }
@@ -48,7 +58,10 @@ export function describeOnEachMaster(title: string, body: (suite: BindingSuite) 
       this.timeout(120_000);
       const suite = { master, gateway: createSqlGateway() } as { -readonly [K in keyof BindingSuite]: BindingSuite[K] };
       before(async () => {
-        suite.cluster = await startEmulatedPostgres({ master: master === 'superuser' ? 'emulator' : 'rds-like', database: HOSTILE_DATABASE });
+        suite.cluster = await startEmulatedPostgres({
+          master: master === 'superuser' ? 'emulator' : 'rds-like',
+          database: HOSTILE_DATABASE,
+        });
         suite.target = targetFor(suite.cluster);
       });
       after(async () => {

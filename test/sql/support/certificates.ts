@@ -21,9 +21,25 @@ export async function createAuthority(dir: string, name: string): Promise<TestAu
   const caKeyFile = join(dir, `${name}.key`);
   const caFile = join(dir, `${name}.pem`);
   await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', caKeyFile, '-out', caFile, '-days', '2', '-subj', `/CN=${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    caKeyFile,
+    '-out',
+    caFile,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return { caPem: await readFile(caFile, 'utf8'), caFile, caKeyFile };
 }
@@ -36,14 +52,43 @@ export async function issueServerCertificate(dir: string, ca: TestAuthority, alt
   const extFile = join(dir, 'server.ext');
   await writeFile(
     extFile,
-    [
+    `${[
       `subjectAltName=${altNames.join(',')}`,
       'basicConstraints=CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth',
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
-  await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', '/CN=database']);
-  await run('openssl', ['x509', '-req', '-in', csrFile, '-CA', ca.caFile, '-CAkey', ca.caKeyFile, '-CAcreateserial', '-out', certFile, '-days', '2', '-extfile', extFile]);
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    csrFile,
+    '-subj',
+    '/CN=database',
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csrFile,
+    '-CA',
+    ca.caFile,
+    '-CAkey',
+    ca.caKeyFile,
+    '-CAcreateserial',
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-extfile',
+    extFile,
+  ]);
   return { certFile, keyFile };
 }

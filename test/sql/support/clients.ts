@@ -21,7 +21,12 @@ export function targetFor(cluster: TestCluster, overrides: Partial<DatabaseTarge
  * An application's connection, made with node-postgres directly (not through the code under test),
  * over verified TLS. `run` gets the client; the connection is always closed.
  */
-export async function asUser<T>(cluster: TestCluster, username: string, password: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function asUser<T>(
+  cluster: TestCluster,
+  username: string,
+  password: string,
+  run: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({
     host: cluster.host,
     port: cluster.port,

@@ -38,8 +38,12 @@ export async function startEmulatedMariadb(options: { master: 'emulator' | 'rds-
     const caPem = await readFile(authority.caFile, 'utf8');
     const asRoot = async <T>(fn: (connection: mysql.Connection) => Promise<T>): Promise<T> => {
       const c = await mysql.createConnection({
-        host: '127.0.0.1', port, user: emulatorMaster.username, password: emulatorMaster.password,
-        ssl: { ca: caPem, rejectUnauthorized: true }, charset: 'utf8mb4_unicode_ci',
+        host: '127.0.0.1',
+        port,
+        user: emulatorMaster.username,
+        password: emulatorMaster.password,
+        ssl: { ca: caPem, rejectUnauthorized: true },
+        charset: 'utf8mb4_unicode_ci',
       });
       try {
         return await fn(c);

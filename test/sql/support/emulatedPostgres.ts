@@ -45,7 +45,14 @@ export async function startEmulatedPostgres(options: { master: 'emulator' | 'rds
     });
     const caPem = await readFile(authority.caFile, 'utf8');
     const asSuperuser = async <T>(fn: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> => {
-      const client = new pg.Client({ host: '127.0.0.1', port, database, user: emulatorMaster.username, password: emulatorMaster.password, ssl: { ca: caPem, rejectUnauthorized: true } });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port,
+        database,
+        user: emulatorMaster.username,
+        password: emulatorMaster.password,
+        ssl: { ca: caPem, rejectUnauthorized: true },
+      });
       client.on('error', () => undefined);
       await client.connect();
       try {
@@ -57,7 +64,9 @@ export async function startEmulatedPostgres(options: { master: 'emulator' | 'rds
     const master = options.master === 'emulator' ? emulatorMaster : { username: 'rds_master', password: 'Rds-Like-Master-Password-1' };
     await asSuperuser(async (c) => {
       if (options.master === 'rds-like') {
-        await c.query(`CREATE ROLE ${c.escapeIdentifier(master.username)} LOGIN CREATEROLE CREATEDB PASSWORD ${c.escapeLiteral(master.password)}`);
+        await c.query(
+          `CREATE ROLE ${c.escapeIdentifier(master.username)} LOGIN CREATEROLE CREATEDB PASSWORD ${c.escapeLiteral(master.password)}`,
+        );
       }
       await c.query(`CREATE DATABASE ${c.escapeIdentifier(options.database)} OWNER ${c.escapeIdentifier(master.username)}`);
     });

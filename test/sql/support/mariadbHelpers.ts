@@ -71,7 +71,9 @@ export async function errorCode(c: mysql.Connection, sql: string): Promise<strin
 
 export async function accounts(server: TestMariadb): Promise<string[]> {
   return server.asRoot(async (c) => {
-    const [rows] = await c.query<mysql.RowDataPacket[]>(`SELECT CONVERT(User USING utf8mb4) AS u FROM mysql.user WHERE User LIKE 'rdsb%' ORDER BY 1`);
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      `SELECT CONVERT(User USING utf8mb4) AS u FROM mysql.user WHERE User LIKE 'rdsb%' ORDER BY 1`,
+    );
     return rows.map((r) => String(r.u));
   });
 }
@@ -85,4 +87,4 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected the call to fail, and it succeeded');
 }
 
-export const quoteName = (name: string): string => '`' + name.replace(/`/g, '``') + '`';
+export const quoteName = (name: string): string => `\`${name.replace(/`/g, '``')}\``;

@@ -98,7 +98,14 @@ export async function startMariadb(options: MariadbOptions): Promise<TestMariadb
     const serverTmp = join(root, 'tmp');
     await mkdir(serverTmp);
     await chown(serverTmp, uid, gid);
-    await run('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${serverTmp}`, ...userFlag, '--auth-root-authentication-method=socket', '--skip-test-db']);
+    await run('mariadb-install-db', [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      `--tmpdir=${serverTmp}`,
+      ...userFlag,
+      '--auth-root-authentication-method=socket',
+      '--skip-test-db',
+    ]);
     const port = await freePort();
     const socketPath = join(root, 'mariadb.sock');
     await chown(root, uid, gid);
@@ -117,7 +124,12 @@ export async function startMariadb(options: MariadbOptions): Promise<TestMariadb
         '--innodb-buffer-pool-size=16M',
         '--skip-log-bin',
         ...(tls
-          ? [`--ssl-ca=${ca.caFile}`, `--ssl-cert=${server.certFile}`, `--ssl-key=${server.keyFile}`, `--require-secure-transport=${options.requireSecureTransport === false ? 'OFF' : 'ON'}`]
+          ? [
+              `--ssl-ca=${ca.caFile}`,
+              `--ssl-cert=${server.certFile}`,
+              `--ssl-key=${server.keyFile}`,
+              `--require-secure-transport=${options.requireSecureTransport === false ? 'OFF' : 'ON'}`,
+            ]
           : ['--skip-ssl']),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },

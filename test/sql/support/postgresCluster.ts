@@ -95,17 +95,21 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
       createPostgresUser: ids !== undefined,
       initdbFlags: ['--encoding=UTF8'],
       postgresFlags: [
-        '-c', 'listen_addresses=127.0.0.1,127.0.0.2',
-        '-c', "unix_socket_directories=",
-        '-c', `ssl=${tls ? 'on' : 'off'}`,
+        '-c',
+        'listen_addresses=127.0.0.1,127.0.0.2',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        `ssl=${tls ? 'on' : 'off'}`,
         ...(tls ? ['-c', `ssl_cert_file=${server.certFile}`, '-c', `ssl_key_file=${server.keyFile}`] : []),
       ],
       onLog: (message) => logs.push(String(message)),
       onError: (message) => logs.push(String(message)),
     });
     await embedded.initialise();
-    const plaintextRule = options.acceptPlaintext === false ? 'hostnossl all all 0.0.0.0/0 reject' : 'hostnossl all all 127.0.0.0/8 scram-sha-256';
-    const hba = [tls ? 'hostssl all all 127.0.0.0/8 scram-sha-256' : '', plaintextRule].join('\n') + '\n';
+    const plaintextRule =
+      options.acceptPlaintext === false ? 'hostnossl all all 0.0.0.0/0 reject' : 'hostnossl all all 127.0.0.0/8 scram-sha-256';
+    const hba = `${[tls ? 'hostssl all all 127.0.0.0/8 scram-sha-256' : '', plaintextRule].join('\n')}\n`;
     await writeFile(join(dataDir, 'pg_hba.conf'), hba);
     await embedded.start();
 

@@ -56,7 +56,7 @@ export const describeDBInstanceAutomatedBackups: ActionHandler = (ctx, params) =
     const b = ctx.store.automatedBackup(key)!;
     xml += `<DBInstanceAutomatedBackup>${renderAutomatedBackup(b, ctx, windowOf(ctx, b))}</DBInstanceAutomatedBackup>`;
   }
-  return xml + '</DBInstanceAutomatedBackups>' + markerXml(page.nextMarker);
+  return `${xml}</DBInstanceAutomatedBackups>${markerXml(page.nextMarker)}`;
 };
 
 export const deleteDBInstanceAutomatedBackup: ActionHandler = (ctx, params) => {

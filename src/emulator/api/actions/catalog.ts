@@ -34,7 +34,7 @@ export const describeDBEngineVersions: ActionHandler = (ctx, params) => {
   let xml = '<DBEngineVersions>';
   for (const key of page.keys) xml += `<DBEngineVersion>${renderEngineVersion(all[Number(key)]!)}</DBEngineVersion>`;
   void ctx;
-  return xml + '</DBEngineVersions>' + markerXml(page.nextMarker);
+  return `${xml}</DBEngineVersions>${markerXml(page.nextMarker)}`;
 };
 
 export const describeDBSubnetGroups: ActionHandler = (ctx, params) => {
@@ -53,7 +53,7 @@ export const describeDBSubnetGroups: ActionHandler = (ctx, params) => {
     const group = ctx.store.subnetGroups.get(key)!;
     xml += `<DBSubnetGroup>${subnetGroupXml(group, ctx.arns.of('subgrp', group.name))}</DBSubnetGroup>`;
   }
-  return xml + '</DBSubnetGroups>' + markerXml(page.nextMarker);
+  return `${xml}</DBSubnetGroups>${markerXml(page.nextMarker)}`;
 };
 
 export const createDBSubnetGroup: ActionHandler = (ctx, params) => {
@@ -73,7 +73,10 @@ export const createDBSubnetGroup: ActionHandler = (ctx, params) => {
     return { id, availabilityZone: known.get(id) ?? zones[i % zones.length]! };
   });
   if (new Set(subnets.map((s) => s.availabilityZone)).size < 2) {
-    throw new RdsError('DBSubnetGroupDoesNotCoverEnoughAZs', 'The DB subnet group doesn\'t meet Availability Zone (AZ) coverage requirement. Current AZ coverage: 1. Add subnets to cover at least 2 AZs.');
+    throw new RdsError(
+      'DBSubnetGroupDoesNotCoverEnoughAZs',
+      "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Current AZ coverage: 1. Add subnets to cover at least 2 AZs.",
+    );
   }
   const group: SubnetGroupRecord = { name, description, vpcId: ctx.store.vpcId, subnets, tags };
   ctx.store.putSubnetGroup(group);

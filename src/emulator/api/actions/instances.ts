@@ -7,11 +7,20 @@ import { createPhases, deletePhases } from '../../model/plans.js';
 import { abandonSnapshots } from '../../runtime/scheduler.js';
 import type { EngineName, InstanceRecord } from '../../model/types.js';
 import {
-  DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW, checkBackupWindow, checkMaintenanceWindow, windowsOverlap,
+  DEFAULT_BACKUP_WINDOW,
+  DEFAULT_MAINTENANCE_WINDOW,
+  checkBackupWindow,
+  checkMaintenanceWindow,
+  windowsOverlap,
 } from '../../model/windows.js';
 import type { ActionContext, ActionHandler } from '../context.js';
 import {
-  instanceAlreadyExists, invalidCombination, invalidInstanceState, invalidValue, snapshotAlreadyExists, subnetGroupNotFound,
+  instanceAlreadyExists,
+  invalidCombination,
+  invalidInstanceState,
+  invalidValue,
+  snapshotAlreadyExists,
+  subnetGroupNotFound,
 } from '../errors.js';
 import { markerXml, paginate } from '../paging.js';
 import type { QueryParams } from '../query.js';
@@ -84,8 +93,14 @@ export const createDBInstance: ActionHandler = (ctx, params) => {
   const parameterGroupName = resolveParameterGroup(ctx, params.string('DBParameterGroupName'), version.family);
   const subnetGroup = resolveSubnetGroup(ctx, params.string('DBSubnetGroupName'));
   const multiAZ = params.boolean('MultiAZ') ?? false;
-  const availabilityZone = resolveZone(params, subnetGroup.subnets.map((s) => s.availabilityZone), multiAZ);
-  const vpcSecurityGroupIds = v.securityGroupIds(params.list('VpcSecurityGroupIds', 'VpcSecurityGroupId') ?? [ctx.store.defaultSecurityGroupId]);
+  const availabilityZone = resolveZone(
+    params,
+    subnetGroup.subnets.map((s) => s.availabilityZone),
+    multiAZ,
+  );
+  const vpcSecurityGroupIds = v.securityGroupIds(
+    params.list('VpcSecurityGroupIds', 'VpcSecurityGroupId') ?? [ctx.store.defaultSecurityGroupId],
+  );
   const backupRetentionPeriod = v.backupRetention(params.integer('BackupRetentionPeriod') ?? 1);
   const { maintenance, backup } = windows(params);
   const port = params.integer('Port') ?? DEFAULT_PORT[engine];
@@ -146,7 +161,9 @@ export const describeDBInstances: ActionHandler = (ctx, params) => {
     if (!INSTANCE_FILTERS.has(f.Name)) throw invalidValue(`Unrecognized filter name: ${f.Name}`);
   }
   // Each db-instance-id filter as a set of identifiers, resolved once per request.
-  const idSets = filters.filter((f) => f.Name === 'db-instance-id').map((f) => new Set(f.Values.map((value) => nameFromIdOrArnLenient(ctx, value))));
+  const idSets = filters
+    .filter((f) => f.Name === 'db-instance-id')
+    .map((f) => new Set(f.Values.map((value) => nameFromIdOrArnLenient(ctx, value))));
   let keys: readonly string[];
   if (identifier !== undefined) {
     keys = [findInstance(ctx, identifier).identifier];
@@ -168,7 +185,7 @@ export const describeDBInstances: ActionHandler = (ctx, params) => {
   const page = paginate(keys, params.string('Marker'), max, keep);
   let xml = '<DBInstances>';
   for (const key of page.keys) xml += `<DBInstance>${renderInstance(ctx.store.instance(key)!, ctx)}</DBInstance>`;
-  return xml + '</DBInstances>' + markerXml(page.nextMarker);
+  return `${xml}</DBInstances>${markerXml(page.nextMarker)}`;
 };
 
 /** Filters never fail on a malformed value: it simply matches nothing. */
@@ -201,7 +218,9 @@ export const deleteDBInstance: ActionHandler = (ctx, params) => {
   const finalId = params.string('FinalDBSnapshotIdentifier');
   const retainBackups = !(params.boolean('DeleteAutomatedBackups') ?? true);
   if (skip && finalId !== undefined) {
-    throw invalidCombination('FinalDBSnapshotIdentifier can not be specified when deleting a DB instance with SkipFinalSnapshot set to true.');
+    throw invalidCombination(
+      'FinalDBSnapshotIdentifier can not be specified when deleting a DB instance with SkipFinalSnapshot set to true.',
+    );
   }
   if (!skip && finalId === undefined) {
     throw invalidCombination('FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is set to true.');
@@ -216,7 +235,14 @@ export const deleteDBInstance: ActionHandler = (ctx, params) => {
 
   // A deletion replaces whatever the instance was doing (a creation's first backup, say).
   abandonSnapshots(ctx.store, inst, ctx.now, ctx.scheduler.isBusy(inst.identifier));
-  const started = beginTransition(inst, 'delete', deletePhases(finalSnapshotId, retainBackups), ctx.store.transitionId(), ctx.now, ctx.timing);
+  const started = beginTransition(
+    inst,
+    'delete',
+    deletePhases(finalSnapshotId, retainBackups),
+    ctx.store.transitionId(),
+    ctx.now,
+    ctx.timing,
+  );
   if (finalSnapshotId) addSnapshotRecord(ctx, inst, finalSnapshotId, 'manual', undefined);
   commitInstance(ctx, started);
   return instanceResult(started, ctx, currentView(started));

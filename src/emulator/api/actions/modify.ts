@@ -87,7 +87,8 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
   const sgParam = params.list('VpcSecurityGroupIds', 'VpcSecurityGroupId');
   const vpcSecurityGroupIds = sgParam && sgParam.length > 0 ? v.securityGroupIds(sgParam) : undefined;
   const retentionParam = params.integer('BackupRetentionPeriod');
-  const retention = retentionParam !== undefined && retentionParam !== inst.backupRetentionPeriod ? v.backupRetention(retentionParam) : undefined;
+  const retention =
+    retentionParam !== undefined && retentionParam !== inst.backupRetentionPeriod ? v.backupRetention(retentionParam) : undefined;
   const maintenance = params.string('PreferredMaintenanceWindow')?.toLowerCase();
   const backupWindow = params.string('PreferredBackupWindow');
   const problem = (maintenance && checkMaintenanceWindow(maintenance)) || (backupWindow && checkBackupWindow(backupWindow));
@@ -106,12 +107,65 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
   const queued: PendingChanges = {};
   const plan: ModifyPlan = { settings: {}, showsPending: {}, storageChanged: false };
   const defer = (apply: () => void, queue: () => void) => (applyNow ? apply() : queue());
-  if (instanceClass) defer(() => { plan.settings.instanceClass = instanceClass; plan.showsPending.DBInstanceClass = instanceClass; }, () => { queued.DBInstanceClass = instanceClass; });
-  if (storage.size !== undefined) defer(() => { plan.settings.allocatedStorage = storage.size; plan.showsPending.AllocatedStorage = storage.size; }, () => { queued.AllocatedStorage = storage.size; });
-  if (storage.type !== undefined) defer(() => { plan.settings.storageType = storage.type; plan.showsPending.StorageType = storage.type; }, () => { queued.StorageType = storage.type; });
-  if (storage.iops !== undefined) defer(() => { plan.settings.iops = storage.iops; plan.showsPending.Iops = storage.iops; }, () => { queued.Iops = storage.iops; });
-  if (multiAZ !== undefined) defer(() => { plan.settings.multiAZ = multiAZ; plan.showsPending.MultiAZ = multiAZ; }, () => { queued.MultiAZ = multiAZ; });
-  if (engine) defer(() => { plan.engineUpgrade = { engineVersion: engine.engineVersion, parameterGroupName: parameterGroupName ?? engine.parameterGroupName }; }, () => { queued.EngineVersion = engine.engineVersion; });
+  if (instanceClass)
+    defer(
+      () => {
+        plan.settings.instanceClass = instanceClass;
+        plan.showsPending.DBInstanceClass = instanceClass;
+      },
+      () => {
+        queued.DBInstanceClass = instanceClass;
+      },
+    );
+  if (storage.size !== undefined)
+    defer(
+      () => {
+        plan.settings.allocatedStorage = storage.size;
+        plan.showsPending.AllocatedStorage = storage.size;
+      },
+      () => {
+        queued.AllocatedStorage = storage.size;
+      },
+    );
+  if (storage.type !== undefined)
+    defer(
+      () => {
+        plan.settings.storageType = storage.type;
+        plan.showsPending.StorageType = storage.type;
+      },
+      () => {
+        queued.StorageType = storage.type;
+      },
+    );
+  if (storage.iops !== undefined)
+    defer(
+      () => {
+        plan.settings.iops = storage.iops;
+        plan.showsPending.Iops = storage.iops;
+      },
+      () => {
+        queued.Iops = storage.iops;
+      },
+    );
+  if (multiAZ !== undefined)
+    defer(
+      () => {
+        plan.settings.multiAZ = multiAZ;
+        plan.showsPending.MultiAZ = multiAZ;
+      },
+      () => {
+        queued.MultiAZ = multiAZ;
+      },
+    );
+  if (engine)
+    defer(
+      () => {
+        plan.engineUpgrade = { engineVersion: engine.engineVersion, parameterGroupName: parameterGroupName ?? engine.parameterGroupName };
+      },
+      () => {
+        queued.EngineVersion = engine.engineVersion;
+      },
+    );
   if (retention !== undefined) {
     // Turning automated backups on or off waits for the window; other retention changes do not.
     const toggles = (retention === 0) !== (inst.backupRetentionPeriod === 0);
@@ -130,7 +184,8 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
     plan.showsPending = { ...inst.pending, EngineVersion: undefined, ...plan.showsPending };
     if (inst.pending.EngineVersion && !plan.engineUpgrade) plan.engineUpgrade = { engineVersion: inst.pending.EngineVersion };
   }
-  plan.storageChanged = plan.settings.allocatedStorage !== undefined || plan.settings.storageType !== undefined || plan.settings.iops !== undefined;
+  plan.storageChanged =
+    plan.settings.allocatedStorage !== undefined || plan.settings.storageType !== undefined || plan.settings.iops !== undefined;
   plan.password = password;
   if (plan.settings.backupRetentionPeriod !== undefined && inst.backupRetentionPeriod === 0 && plan.settings.backupRetentionPeriod > 0) {
     plan.automatedSnapshotId = newAutomatedSnapshotId(ctx, inst);
@@ -160,6 +215,8 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
   if (plan.engineUpgrade) shownPending.EngineVersion = plan.engineUpgrade.engineVersion;
   if (password !== undefined) shownPending.MasterUserPassword = true;
   // A new parameter group is associated at once, as RDS answers: its name, `applying`.
-  const shownGroup = plan.showsParameterGroup ? { parameterGroupName: plan.showsParameterGroup, parameterApplyStatus: 'applying' as const } : {};
+  const shownGroup = plan.showsParameterGroup
+    ? { parameterGroupName: plan.showsParameterGroup, parameterApplyStatus: 'applying' as const }
+    : {};
   return instanceResult(next, ctx, { ...before, pending: shownPending, ...shownGroup });
 };

@@ -48,15 +48,15 @@ export const modifyDBParameterGroup: ActionHandler = (ctx, params) => {
   const dynamicValues: Record<string, string> = {};
   let needsReboot = false;
   for (const entry of entries) {
-    const name = entry['ParameterName'];
+    const name = entry.ParameterName;
     if (!name) throw invalidValue('Every parameter must have a ParameterName.');
     const def = findParameter(group.family, name);
     if (!def) throw invalidValue(`Could not find parameter with name: ${name}`);
-    const value = entry['ParameterValue'];
+    const value = entry.ParameterValue;
     if (value === undefined) throw invalidValue(`The parameter ${name} needs a ParameterValue.`);
     const problem = checkParameterValue(def, value);
     if (problem) throw invalidValue(problem);
-    const method = entry['ApplyMethod'] ?? (def.applyType === 'dynamic' ? 'immediate' : 'pending-reboot');
+    const method = entry.ApplyMethod ?? (def.applyType === 'dynamic' ? 'immediate' : 'pending-reboot');
     if (method !== 'immediate' && method !== 'pending-reboot') throw invalidValue(`Invalid ApplyMethod: ${method}`);
     if (method === 'immediate' && def.applyType === 'static') {
       throw invalidCombination('cannot use immediate apply method for static parameter');
@@ -76,7 +76,7 @@ export const resetDBParameterGroup: ActionHandler = (ctx, params) => {
   const group = findParameterGroup(ctx, params.required('DBParameterGroupName'));
   if (group.isDefault) throw invalidValue(`The parameter group ${group.name} is a default group and cannot be modified.`);
   const all = params.boolean('ResetAllParameters') ?? false;
-  const named = (params.structures('Parameters', 'Parameter', ['ParameterName']) ?? []).map((e) => e['ParameterName'] ?? '');
+  const named = (params.structures('Parameters', 'Parameter', ['ParameterName']) ?? []).map((e) => e.ParameterName ?? '');
   if (!all && named.length === 0) throw invalidCombination('Specify ResetAllParameters or at least one parameter.');
   const reset = all ? Object.keys(group.values) : named;
   const values = { ...group.values };
@@ -116,8 +116,9 @@ export const describeDBParameterGroups: ActionHandler = (ctx, params) => {
   const keys = name !== undefined ? [findParameterGroup(ctx, name).name] : [...ctx.store.parameterGroups.keys()].sort();
   const page = paginate(keys, params.string('Marker'), max);
   let xml = '<DBParameterGroups>';
-  for (const key of page.keys) xml += `<DBParameterGroup>${renderParameterGroup(ctx.store.parameterGroups.get(key)!, ctx)}</DBParameterGroup>`;
-  return xml + '</DBParameterGroups>' + markerXml(page.nextMarker);
+  for (const key of page.keys)
+    xml += `<DBParameterGroup>${renderParameterGroup(ctx.store.parameterGroups.get(key)!, ctx)}</DBParameterGroup>`;
+  return `${xml}</DBParameterGroups>${markerXml(page.nextMarker)}`;
 };
 
 export const describeDBParameters: ActionHandler = (ctx, params) => {
@@ -133,5 +134,5 @@ export const describeDBParameters: ActionHandler = (ctx, params) => {
   });
   let xml = '<Parameters>';
   for (const name of page.keys) xml += `<Parameter>${renderParameter(defs.get(name)!, group)}</Parameter>`;
-  return xml + '</Parameters>' + markerXml(page.nextMarker);
+  return `${xml}</Parameters>${markerXml(page.nextMarker)}`;
 };

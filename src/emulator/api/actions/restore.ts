@@ -10,7 +10,13 @@ import type { InstanceRecord, Tag } from '../../model/types.js';
 import { DEFAULT_MAINTENANCE_WINDOW } from '../../model/windows.js';
 import type { ActionContext, ActionHandler } from '../context.js';
 import {
-  RdsError, automatedBackupNotFound, instanceAlreadyExists, invalidCombination, invalidInstanceState, invalidSnapshotState, invalidValue,
+  RdsError,
+  automatedBackupNotFound,
+  instanceAlreadyExists,
+  invalidCombination,
+  invalidInstanceState,
+  invalidSnapshotState,
+  invalidValue,
 } from '../errors.js';
 import type { QueryParams } from '../query.js';
 import { instanceResult } from '../render-instance.js';
@@ -65,7 +71,11 @@ function newInstance(ctx: ActionContext, params: QueryParams, identifier: string
     dbName: source.dbName,
     port,
     multiAZ,
-    availabilityZone: resolveZone(params, subnetGroup.subnets.map((s) => s.availabilityZone), multiAZ),
+    availabilityZone: resolveZone(
+      params,
+      subnetGroup.subnets.map((s) => s.availabilityZone),
+      multiAZ,
+    ),
     backupRetentionPeriod: v.backupRetention(params.integer('BackupRetentionPeriod') ?? Math.max(1, source.backupRetentionPeriod)),
     preferredBackupWindow: params.string('PreferredBackupWindow') ?? source.preferredBackupWindow,
     preferredMaintenanceWindow: DEFAULT_MAINTENANCE_WINDOW,
@@ -130,12 +140,17 @@ function pointInTimeSource(ctx: ActionContext, params: QueryParams): PointInTime
     if (!backup) throw automatedBackupNotFound(byArn);
     dbiResourceId = backup.dbiResourceId;
   } else {
-    throw invalidCombination('One of SourceDBInstanceIdentifier, SourceDbiResourceId or SourceDBInstanceAutomatedBackupsArn must be provided.');
+    throw invalidCombination(
+      'One of SourceDBInstanceIdentifier, SourceDbiResourceId or SourceDBInstanceAutomatedBackupsArn must be provided.',
+    );
   }
   const live = ctx.store.instanceByResourceId(dbiResourceId);
   if (live) {
     if (live.backupRetentionPeriod === 0) {
-      throw new RdsError('PointInTimeRestoreNotEnabled', `Automated backups are not enabled on ${live.identifier} (BackupRetentionPeriod is 0).`);
+      throw new RdsError(
+        'PointInTimeRestoreNotEnabled',
+        `Automated backups are not enabled on ${live.identifier} (BackupRetentionPeriod is 0).`,
+      );
     }
     const window = ctx.fleet.restorableWindow(live);
     if (!window) throw invalidInstanceState(`DB instance ${live.identifier} has no backup to restore from yet.`);
@@ -143,7 +158,8 @@ function pointInTimeSource(ctx: ActionContext, params: QueryParams): PointInTime
   }
   const backup = ctx.store.automatedBackup(dbiResourceId);
   if (!backup) throw automatedBackupNotFound(byResourceId ?? byArn ?? dbiResourceId);
-  const window = backup.earliest !== undefined && backup.latest !== undefined ? { earliest: backup.earliest, latest: backup.latest } : undefined;
+  const window =
+    backup.earliest !== undefined && backup.latest !== undefined ? { earliest: backup.earliest, latest: backup.latest } : undefined;
   return { source: { ...backup, multiAZ: false }, dbiResourceId, window };
 }
 

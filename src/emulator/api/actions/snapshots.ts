@@ -48,12 +48,20 @@ export const describeDBSnapshots: ActionHandler = (ctx, params) => {
     if (resourceId !== undefined && s.dbiResourceId !== resourceId) return false;
     for (const f of filters) {
       const value =
-        f.Name === 'db-instance-id' ? s.instanceIdentifier
-        : f.Name === 'db-snapshot-id' ? s.identifier
-        : f.Name === 'dbi-resource-id' ? s.dbiResourceId
-        : f.Name === 'snapshot-type' ? s.type
-        : s.engine;
-      const wanted = f.Values.map((x) => (f.Name === 'dbi-resource-id' || x.startsWith('rds:') ? x : safeName(() => nameFromIdOrArn(ctx, x, f.Name === 'db-instance-id' ? 'db' : 'snapshot'))));
+        f.Name === 'db-instance-id'
+          ? s.instanceIdentifier
+          : f.Name === 'db-snapshot-id'
+            ? s.identifier
+            : f.Name === 'dbi-resource-id'
+              ? s.dbiResourceId
+              : f.Name === 'snapshot-type'
+                ? s.type
+                : s.engine;
+      const wanted = f.Values.map((x) =>
+        f.Name === 'dbi-resource-id' || x.startsWith('rds:')
+          ? x
+          : safeName(() => nameFromIdOrArn(ctx, x, f.Name === 'db-instance-id' ? 'db' : 'snapshot')),
+      );
       if (f.Name !== 'snapshot-type' && f.Name !== 'engine' ? !wanted.includes(value) : !f.Values.includes(value)) return false;
     }
     return true;
@@ -64,7 +72,7 @@ export const describeDBSnapshots: ActionHandler = (ctx, params) => {
   });
   let xml = '<DBSnapshots>';
   for (const key of page.keys) xml += `<DBSnapshot>${renderSnapshot(ctx.store.snapshots.get(key)!, ctx)}</DBSnapshot>`;
-  return xml + '</DBSnapshots>' + markerXml(page.nextMarker);
+  return `${xml}</DBSnapshots>${markerXml(page.nextMarker)}`;
 };
 
 function safeName(f: () => string): string {

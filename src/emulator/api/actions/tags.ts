@@ -1,7 +1,14 @@
 /** AddTagsToResource, RemoveTagsFromResource, ListTagsForResource: by ARN, on instances, snapshots and groups. */
 import type { Tag } from '../../model/types.js';
 import type { ActionContext, ActionHandler } from '../context.js';
-import { instanceNotFound, invalidValue, missingParameter, parameterGroupNotFound, snapshotNotFound, subnetGroupNotFound } from '../errors.js';
+import {
+  instanceNotFound,
+  invalidValue,
+  missingParameter,
+  parameterGroupNotFound,
+  snapshotNotFound,
+  subnetGroupNotFound,
+} from '../errors.js';
 import { tagList } from '../xml.js';
 import * as v from '../validate.js';
 
