@@ -2,6 +2,7 @@ import type { ObservedInstance } from '../reconcile/observed.js';
 import { Tag } from '../reconcile/tags.js';
 import { BrokerError } from './contract.js';
 import type { BrokerDeps } from './deps.js';
+import { SqlError } from '../sql/errors.js';
 import { transientDecision } from './transient.js';
 import { decodeRequested, planById } from './plans.js';
 
@@ -16,16 +17,15 @@ export async function onDatabase<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof Error && error.name === 'DatabaseTlsError')
+    if (error instanceof SqlError && error.kind === 'tls')
       throw new BrokerError(502, `cannot connect securely to the database: ${error.message}`);
-    if (error instanceof Error && error.name === 'DatabaseAuthError') {
+    if (error instanceof SqlError && error.kind === 'auth') {
       throw new BrokerError(
         502,
         "the database refused the broker's master credentials; the master password was changed outside the broker and housekeeping will repair it",
       );
     }
-    if (error instanceof Error && error.name === 'DatabaseOperationError')
-      throw new BrokerError(422, `the database refused: ${error.message}`);
+    if (error instanceof SqlError && error.kind === 'refused') throw new BrokerError(422, `the database refused: ${error.message}`);
     const transient = transientDecision(error);
     if (transient) throw new BrokerError(503, transient.description);
     throw error;

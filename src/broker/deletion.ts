@@ -1,6 +1,7 @@
 import type { DeleteOptions } from '../aws/gateway.js';
 import { snapshotIdentifier } from '../naming/derive.js';
-import { classifyStatus, type ObservedInstance } from '../reconcile/observed.js';
+import type { ObservedInstance } from '../reconcile/observed.js';
+import { statusPhase } from '../reconcile/phase.js';
 import { Tag } from '../reconcile/tags.js';
 
 /**
@@ -10,7 +11,7 @@ import { Tag } from '../reconcile/tags.js';
  */
 export function deleteOptions(observed: ObservedInstance, now: Date): DeleteOptions {
   const optedOut = observed.tags[Tag.skipFinalSnapshot] === 'true';
-  const cannotSnapshot = classifyStatus(observed.status) === 'failed';
+  const cannotSnapshot = statusPhase(observed.status) === 'failed';
   const stamp = now
     .toISOString()
     .replace(/[-:TZ.]/g, '')

@@ -1,5 +1,6 @@
 import { RdsError } from '../aws/errors.js';
-import { canDeleteNow, classifyStatus } from '../reconcile/observed.js';
+import { canDeleteNow, phase, statusPhase } from '../reconcile/phase.js';
+import { effectiveRetryAfter, RetryAfter } from '../reconcile/retry-after.js';
 import { decodeOperation, encodeOperation, pendingSteps, startedValue, Step, Tag, type OperationKind } from '../reconcile/tags.js';
 import {
   gone,
@@ -25,6 +26,11 @@ export function parseOperation(value: string | undefined): OperationKind | undef
   return OPERATIONS.find((kind) => kind === value);
 }
 
+/** The Retry-After a poll answers: the decision's nominal seconds, scaled as configured. */
+function retryAfter(deps: BrokerDeps, nominalSeconds: number): number {
+  return effectiveRetryAfter(nominalSeconds, deps.config.broker.retryAfterScale);
+}
+
 export async function lastOperation(deps: BrokerDeps, request: LastOperationRequest): Promise<BrokerResponse> {
   const operation = parseOperation(request.operation);
   let observed;
@@ -36,7 +42,7 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
     return {
       status: 200,
       body: { state: transient.state, description: transient.description },
-      retryAfterSeconds: transient.retryAfterSeconds ?? 15,
+      retryAfterSeconds: retryAfter(deps, transient.retryAfterSeconds ?? RetryAfter.rdsBusy),
     };
   }
   if (!observed) {
@@ -50,7 +56,7 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
   return {
     status: 200,
     body: { state: decision.state, description: decision.description },
-    ...(decision.state === 'in progress' ? { retryAfterSeconds: decision.retryAfterSeconds ?? 30 } : {}),
+    ...(decision.state === 'in progress' ? { retryAfterSeconds: retryAfter(deps, decision.retryAfterSeconds ?? RetryAfter.fallback) } : {}),
   };
 }
 
@@ -60,7 +66,7 @@ export async function deprovision(deps: BrokerDeps, request: DeprovisionRequest)
   const problem = ownershipProblem(deps, observed, request.instanceId);
   if (problem) throw new BrokerError(422, problem);
   const accepted: BrokerResponse = { status: 202, body: { operation: 'deprovision' } };
-  if (classifyStatus(observed.status) === 'deleting') return accepted;
+  if (statusPhase(observed.status) === 'deleting') return accepted;
   const now = deps.now();
   // Recorded first, whatever RDS says next: a delete RDS refuses now is performed by a later poll
   // or the background resync as soon as RDS allows it; every other pending step is abandoned.
@@ -92,8 +98,9 @@ export async function fetchInstance(deps: BrokerDeps, request: FetchInstanceRequ
   if (!observed) throw notFound('the service instance does not exist');
   const tags = observed.tags;
   const operation = decodeOperation(tags[Tag.operation])?.kind;
-  const busy = classifyStatus(observed.status) !== 'ready' || pendingSteps(tags).length > 0 || observed.pendingModifications.length > 0;
-  if (tags[Step.delete] || classifyStatus(observed.status) === 'deleting') throw notFound('the service instance is being deleted');
+  const now = phase(observed);
+  if (now === 'deleting') throw notFound('the service instance is being deleted');
+  const busy = now !== 'idle';
   if (busy && (operation === 'provision' || operation === 'restore' || operation === undefined) && observed.status === 'creating') {
     throw notFound('the service instance is still being provisioned');
   }

@@ -1,4 +1,6 @@
 import { RdsError } from '../aws/errors.js';
+import { SqlError } from '../sql/errors.js';
+import { RetryAfter } from '../reconcile/retry-after.js';
 import { masterPassword } from '../naming/derive.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { ASYNC_ACTIONS, reconcile, type Action, type Decision, type ReconcileInput } from '../reconcile/reconcile.js';
@@ -77,7 +79,7 @@ async function perform(
     case 'probe-master-login': {
       const target = databaseTarget(deps, observed, instanceId, databaseNameOf(deps, observed));
       const ok = await sql.canLogin(target, target.masterUsername, target.masterPassword).catch((error: unknown) => {
-        if (error instanceof Error && error.name === 'DatabaseTlsError') throw error;
+        if (error instanceof SqlError && error.kind === 'tls') throw error;
         return false;
       });
       facts.masterLogin = ok ? 'ok' : 'refused';
@@ -151,12 +153,12 @@ export async function reconcileInstance(
         return {
           state: 'in progress',
           description: `RDS refused ${decision.action.kind}: ${error.code}; the broker will retry`,
-          retryAfterSeconds: 60,
+          retryAfterSeconds: RetryAfter.rdsRefused,
         };
       throw error;
     }
     deps.log.info({ instanceId, action: decision.action.kind, step: decision.action.step }, 'reconcile action performed');
     if (ASYNC_ACTIONS.has(decision.action.kind) || decision.state !== 'in progress') return decision;
   }
-  return { state: 'in progress', description: 'working', retryAfterSeconds: 5 };
+  return { state: 'in progress', description: 'working', retryAfterSeconds: RetryAfter.passLimit };
 }

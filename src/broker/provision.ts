@@ -3,7 +3,8 @@ import { findPlan, planMaintenanceInfo } from '../catalog/catalog.js';
 import { RdsError } from '../aws/errors.js';
 import { masterPassword } from '../naming/derive.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
-import { encodeOperation, OWNER_VALUE, PENDING, pendingSteps, Step, Tag, tagValue, type OperationKind } from '../reconcile/tags.js';
+import { phase } from '../reconcile/phase.js';
+import { encodeOperation, OWNER_VALUE, PENDING, Step, Tag, tagValue, type OperationKind } from '../reconcile/tags.js';
 import {
   badRequest,
   conflict,
@@ -116,7 +117,7 @@ function answerExisting(deps: BrokerDeps, observed: ObservedInstance, request: P
   if (problem)
     throw conflict(`an RDS instance with this instance's identifier already exists and is not this service instance: ${problem}`);
   if (!sameAttributes(observed, request, intent)) throw conflict('the service instance already exists with different attributes');
-  const done = observed.status === 'available' && observed.pendingModifications.length === 0 && pendingSteps(observed.tags).length === 0;
+  const done = phase(observed) === 'idle';
   const metadata = instanceMetadata(observed);
   return done ? { status: 200, body: { metadata } } : { status: 202, body: { operation: operationOf(observed), metadata } };
 }

@@ -1,7 +1,8 @@
 import { findPlan } from '../catalog/catalog.js';
 import { validateParameters } from '../catalog/validate.js';
 import { RdsError } from '../aws/errors.js';
-import { classifyStatus, type ObservedInstance } from '../reconcile/observed.js';
+import type { ObservedInstance } from '../reconcile/observed.js';
+import { phase, statusPhase } from '../reconcile/phase.js';
 import { isEmptyChange, settingsDiff } from '../reconcile/settings.js';
 import { decodeOperation, encodeOperation, PENDING, pendingSteps, startedValue, Step, Tag, tagValue } from '../reconcile/tags.js';
 import { badRequest, BrokerError, concurrencyError, type BrokerResponse, type UpdateRequest } from './contract.js';
@@ -16,12 +17,13 @@ import { tenantFromRequest, tenantTags } from './tenant.js';
 
 /** What is running on an instance, in words, or undefined when it is idle. */
 export function runningOperation(observed: ObservedInstance): string | undefined {
+  if (phase(observed) === 'idle') return undefined;
   const steps = pendingSteps(observed.tags);
   const operation = decodeOperation(observed.tags[Tag.operation])?.kind ?? 'an operation';
   if (observed.tags[Step.delete]) return 'a deprovision is in progress';
   if (steps.length > 0)
     return `${operation === 'restore' ? 'a restore' : `the ${operation}`} is in progress (next step: ${steps[0]!.step})`;
-  if (classifyStatus(observed.status) !== 'ready') return `RDS is busy with the instance (status: ${observed.status})`;
+  if (statusPhase(observed.status) !== 'idle') return `RDS is busy with the instance (status: ${observed.status})`;
   if (observed.pendingModifications.length > 0) return `RDS is applying changes (${observed.pendingModifications.join(', ')})`;
   return undefined;
 }

@@ -183,6 +183,11 @@ export const configSchema = z
             z.object({ id: z.string().regex(/^[a-z0-9]{1,8}$/, 'must be 1-8 lowercase letters or digits'), value: secretSchema }).strict(),
           )
           .min(1),
+        /**
+         * Factor on every Retry-After the broker answers and on its own requeue delays. 1 against real
+         * RDS; an emulator that runs RDS's lifecycle faster can have the broker come back as much sooner.
+         */
+        retryAfterScale: z.number().positive().max(1).default(1),
       })
       .strict(),
     aws: z

@@ -5,8 +5,8 @@ import { reconcileInstance } from '../broker/operate.js';
 import { decodeRequested, planById } from '../broker/plans.js';
 import { masterPassword, secretById } from '../naming/derive.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
-import { classifyStatus } from '../reconcile/observed.js';
-import { parseStep, pendingSteps, Step, Tag } from '../reconcile/tags.js';
+import { hasPendingWork, phase } from '../reconcile/phase.js';
+import { Tag } from '../reconcile/tags.js';
 import type { HousekeepingJob } from './scheduler.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -62,13 +62,7 @@ export async function checkMasterCredentials(deps: BrokerDeps, signal?: AbortSig
   const instances = ownedInstances(deps, await deps.rds.listInstances());
   for (const observed of instances) {
     if (signal?.aborted) break;
-    if (
-      classifyStatus(observed.status) !== 'ready' ||
-      pendingSteps(observed.tags).length > 0 ||
-      observed.tags[Step.delete] ||
-      !observed.endpoint
-    )
-      continue;
+    if (phase(observed) !== 'idle' || !observed.endpoint) continue;
     const instanceId = observed.tags[Tag.instanceId]!;
     const plan = planById(deps.config, observed.tags[Tag.planId]);
     const database =
@@ -105,8 +99,7 @@ export async function resyncPendingSteps(
   const instances = ownedInstances(deps, await deps.rds.listInstances());
   for (const observed of instances) {
     if (signal?.aborted) break;
-    const hasWork = pendingSteps(observed.tags).length > 0 || parseStep(Step.delete, observed.tags[Step.delete]) !== undefined;
-    if (!hasWork) continue;
+    if (!hasPendingWork(observed)) continue;
     const instanceId = observed.tags[Tag.instanceId]!;
     try {
       const decision = await reconcileInstance(deps, observed, instanceId);

@@ -1,7 +1,8 @@
 import type { Config } from '../config/load.js';
 import { planById } from '../broker/plans.js';
 import { tenantFromTags, tenantKey } from '../broker/tenant.js';
-import { classifyStatus, type ObservedInstance } from '../reconcile/observed.js';
+import type { ObservedInstance } from '../reconcile/observed.js';
+import { statusPhase } from '../reconcile/phase.js';
 import { ASYNC_ACTIONS, type Action, type Decision } from '../reconcile/reconcile.js';
 import { Step, Tag, type StepTag } from '../reconcile/tags.js';
 import { humanDuration, renderFields, secondsBetween } from './format.js';
@@ -105,7 +106,7 @@ export function describeAction(action: Action, observed: ObservedInstance): stri
 
 /** The facts behind a decision, as an operator would check them in the console. */
 export function decisionFacts(observed: ObservedInstance, now: Date, settleSeconds: number): string[] {
-  const facts: string[] = [`RDS status: ${observed.status} (${classifyStatus(observed.status)})`];
+  const facts: string[] = [`RDS status: ${observed.status} (${statusPhase(observed.status)})`];
   facts.push(
     observed.pendingModifications.length > 0
       ? `RDS has yet to apply: ${observed.pendingModifications.join(', ')}`

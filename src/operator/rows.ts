@@ -1,7 +1,8 @@
 import type { Config } from '../config/load.js';
 import { planById } from '../broker/plans.js';
 import { tenantFromTags, tenantKey } from '../broker/tenant.js';
-import { classifyStatus, type ObservedInstance } from '../reconcile/observed.js';
+import type { ObservedInstance } from '../reconcile/observed.js';
+import { phase } from '../reconcile/phase.js';
 import { decodeOperation, Tag, type OperationKind, type StepTag, type Tags } from '../reconcile/tags.js';
 import { humanDuration, renderTable, secondsBetween } from './format.js';
 import { aliasOf, allPendingSteps } from './steps.js';
@@ -56,11 +57,14 @@ export function pendingStepViews(tags: Tags): PendingStepView[] {
 }
 
 export function activityOf(observed: ObservedInstance): Activity {
-  const statusClass = classifyStatus(observed.status);
-  if (statusClass === 'failed') return 'failed';
-  if (statusClass !== 'ready' || observed.pendingModifications.length > 0 || allPendingSteps(observed.tags).length > 0)
-    return 'in progress';
-  return 'idle';
+  switch (phase(observed)) {
+    case 'failed':
+      return 'failed';
+    case 'idle':
+      return 'idle';
+    default:
+      return 'in progress';
+  }
 }
 
 export function operationView(observed: ObservedInstance, now: Date): OperationView | null {

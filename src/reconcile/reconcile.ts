@@ -1,7 +1,9 @@
-import { canDeleteNow, classifyStatus, type ObservedInstance } from './observed.js';
+import type { ObservedInstance } from './observed.js';
+import { canDeleteNow, statusPhase } from './phase.js';
 import { isEmptyChange, matchesPlanShape, settingsDiff, type DesiredSettings, type SettingsChange } from './settings.js';
 import { parseStep, pendingSteps, Step, Tag, type OperationKind, type StepTag } from './tags.js';
-import { retryAfterFor, statusDescription } from './timing.js';
+import { statusDescription } from './describe.js';
+import { RetryAfter } from './retry-after.js';
 
 /**
  * The heart of the broker: a pure function from what RDS shows now to what to do next.
@@ -70,20 +72,20 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
       : { state: 'failed', description: 'the RDS instance no longer exists: it was deleted outside the broker; ask an operator' };
   }
   const status = observed.status;
-  const statusClass = classifyStatus(status);
+  const statusClass = statusPhase(status);
 
   const pendingDelete = parseStep(Step.delete, observed.tags[Step.delete]);
   if (pendingDelete) {
-    if (statusClass === 'deleting') return inProgress('deleting the RDS instance', retryAfterFor('deleting'));
+    if (statusClass === 'deleting') return inProgress('deleting the RDS instance', RetryAfter.forStatus('deleting'));
     if (canDeleteNow(status) && settled(pendingDelete.startedAt, now, input.settleSeconds)) {
-      return inProgress('deleting the RDS instance', retryAfterFor('deleting'), { kind: 'delete', step: Step.delete });
+      return inProgress('deleting the RDS instance', RetryAfter.forStatus('deleting'), { kind: 'delete', step: Step.delete });
     }
-    return inProgress(`deletion requested; waiting for RDS to allow it (status: ${status})`, retryAfterFor(status));
+    return inProgress(`deletion requested; waiting for RDS to allow it (status: ${status})`, RetryAfter.forStatus(status));
   }
   if (input.operation === 'deprovision') {
     // Only an accepted deprovision (its tag) deletes. A poll that merely names "deprovision" — stale,
     // mistaken or hostile — must never delete a database, nor report a deletion that is not happening.
-    if (statusClass === 'deleting') return inProgress('deleting the RDS instance', retryAfterFor('deleting'));
+    if (statusClass === 'deleting') return inProgress('deleting the RDS instance', RetryAfter.forStatus('deleting'));
     return {
       state: 'failed',
       description:
@@ -99,10 +101,10 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
   }
   const steps = pendingSteps(observed.tags);
   if (statusClass === 'busy') {
-    return inProgress(statusDescription(status, observed.tags, steps[0]?.step), retryAfterFor(status));
+    return inProgress(statusDescription(status, observed.tags, steps[0]?.step), RetryAfter.forStatus(status));
   }
   if (observed.pendingModifications.length > 0) {
-    return inProgress(`RDS is applying: ${observed.pendingModifications.join(', ')}`, retryAfterFor('modifying'));
+    return inProgress(`RDS is applying: ${observed.pendingModifications.join(', ')}`, RetryAfter.forStatus('modifying'));
   }
   const current = steps[0];
   if (!current) return { state: 'succeeded', description: succeededDescription(input.operation) };
@@ -112,8 +114,9 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
     case Step.updateSettings: {
       if (!input.desired) return { state: 'failed', description: `the plan in tag "${Tag.planId}" is not in the catalog; ask an operator` };
       const change = settingsDiff(observed, input.desired);
-      if (isEmptyChange(change)) return inProgress('applying settings', 1, { kind: 'complete-step', step: current.step });
-      if (!isSettled) return inProgress('applying settings', retryAfterFor('modifying'));
+      if (isEmptyChange(change))
+        return inProgress('applying settings', RetryAfter.nextStepNow, { kind: 'complete-step', step: current.step });
+      if (!isSettled) return inProgress('applying settings', RetryAfter.forStatus('modifying'));
       if (current.startedAt && input.previousDesired) {
         // A plan change RDS accepted but did not carry out.
         if (matchesPlanShape(observed, input.previousDesired)) {
@@ -128,31 +131,37 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
           description: 'the instance matches neither the previous nor the requested plan after the plan change; ask an operator',
         };
       }
-      return inProgress('applying settings', retryAfterFor('modifying'), { kind: 'modify-settings', step: current.step, change });
+      return inProgress('applying settings', RetryAfter.forStatus('modifying'), { kind: 'modify-settings', step: current.step, change });
     }
     case Step.reboot: {
       const applyStatus = observed.parameterGroups[0]?.applyStatus;
-      if (applyStatus === 'applying') return inProgress('applying the parameter group', retryAfterFor('modifying'));
-      if (applyStatus !== 'pending-reboot') return inProgress('rebooting', 1, { kind: 'complete-step', step: current.step });
-      if (!isSettled) return inProgress('rebooting', retryAfterFor('rebooting'));
-      return inProgress('rebooting', retryAfterFor('rebooting'), { kind: 'reboot', step: current.step });
+      if (applyStatus === 'applying') return inProgress('applying the parameter group', RetryAfter.forStatus('modifying'));
+      if (applyStatus !== 'pending-reboot')
+        return inProgress('rebooting', RetryAfter.nextStepNow, { kind: 'complete-step', step: current.step });
+      if (!isSettled) return inProgress('rebooting', RetryAfter.forStatus('rebooting'));
+      return inProgress('rebooting', RetryAfter.forStatus('rebooting'), { kind: 'reboot', step: current.step });
     }
     case Step.resetMasterPassword: {
       const login = input.facts.masterLogin;
-      if (login === 'ok') return inProgress('resetting the master password', 1, { kind: 'complete-step', step: current.step });
-      if (login === undefined) return inProgress('resetting the master password', 1, { kind: 'probe-master-login', step: current.step });
-      if (!isSettled) return inProgress('resetting the master password', retryAfterFor('resetting-master-credentials'));
-      return inProgress('resetting the master password', retryAfterFor('resetting-master-credentials'), {
+      if (login === 'ok')
+        return inProgress('resetting the master password', RetryAfter.nextStepNow, { kind: 'complete-step', step: current.step });
+      if (login === undefined)
+        return inProgress('resetting the master password', RetryAfter.nextStepNow, { kind: 'probe-master-login', step: current.step });
+      if (!isSettled) return inProgress('resetting the master password', RetryAfter.forStatus('resetting-master-credentials'));
+      return inProgress('resetting the master password', RetryAfter.forStatus('resetting-master-credentials'), {
         kind: 'reset-master-password',
         step: current.step,
       });
     }
     case Step.neutraliseUsers:
-      return inProgress("removing the source database's credentials", 1, { kind: 'neutralise-users', step: current.step });
+      return inProgress("removing the source database's credentials", RetryAfter.nextStepNow, {
+        kind: 'neutralise-users',
+        step: current.step,
+      });
     case Step.extensions:
-      return inProgress('creating extensions', 1, { kind: 'ensure-extensions', step: current.step });
+      return inProgress('creating extensions', RetryAfter.nextStepNow, { kind: 'ensure-extensions', step: current.step });
     default:
-      return inProgress(`pending step ${current.step}`, 5);
+      return inProgress(`pending step ${current.step}`, RetryAfter.unknownStep);
   }
 }
 

@@ -3,18 +3,27 @@
  * name host and port, never a password: everything passes through `redact` first.
  */
 
+/** What kind of failure a database error is: callers decide by this (or by class), never by name. */
+export type SqlErrorKind = 'tls' | 'unreachable' | 'auth' | 'refused' | 'invalid-input';
+
+/** Every error the SQL layer raises, as RdsError is for the AWS layer. */
+export abstract class SqlError extends Error {
+  abstract readonly kind: SqlErrorKind;
+}
+
 /** The server's certificate (or host name) did not verify, or the server offered no TLS at all. */
-export class DatabaseTlsError extends Error {
+export class DatabaseTlsError extends SqlError {
   override readonly name = 'DatabaseTlsError';
+  readonly kind = 'tls';
   constructor(
     readonly host: string,
     readonly port: number,
     readonly reason: string,
     /** certificate: the chain or host name did not verify; no-tls: the server offered none; handshake: anything else. */
-    readonly kind: TlsFailureKind = 'certificate',
+    readonly tlsFailure: TlsFailureKind = 'certificate',
   ) {
     super(
-      kind === 'certificate'
+      tlsFailure === 'certificate'
         ? `certificate verification failed for ${host}:${port}: ${reason}`
         : `TLS connection to ${host}:${port} failed: ${reason}`,
     );
@@ -24,8 +33,9 @@ export class DatabaseTlsError extends Error {
 export type TlsFailureKind = 'certificate' | 'no-tls' | 'handshake';
 
 /** Connection refused, timed out, reset, or the server is starting up: transient for the caller. */
-export class DatabaseUnreachableError extends Error {
+export class DatabaseUnreachableError extends SqlError {
   override readonly name = 'DatabaseUnreachableError';
+  readonly kind = 'unreachable';
   constructor(
     readonly host: string,
     readonly port: number,
@@ -36,8 +46,9 @@ export class DatabaseUnreachableError extends Error {
 }
 
 /** The server refused the master credentials. */
-export class DatabaseAuthError extends Error {
+export class DatabaseAuthError extends SqlError {
   override readonly name = 'DatabaseAuthError';
+  readonly kind = 'auth';
   constructor(
     readonly host: string,
     readonly port: number,
@@ -49,8 +60,9 @@ export class DatabaseAuthError extends Error {
 }
 
 /** The server answered, and said no (a permission, a dependency, an unknown extension, …). */
-export class DatabaseOperationError extends Error {
+export class DatabaseOperationError extends SqlError {
   override readonly name = 'DatabaseOperationError';
+  readonly kind = 'refused';
   constructor(
     readonly operation: string,
     readonly reason: string,
@@ -62,8 +74,9 @@ export class DatabaseOperationError extends Error {
 }
 
 /** A caller passed something this module refuses to send to a database (bad name, bad password). */
-export class InvalidSqlInputError extends Error {
+export class InvalidSqlInputError extends SqlError {
   override readonly name = 'InvalidSqlInputError';
+  readonly kind = 'invalid-input';
 }
 
 /** Replaces every occurrence of each secret in `text`; secrets shorter than 4 characters are too ambiguous to hunt. */

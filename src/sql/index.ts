@@ -14,6 +14,8 @@ export {
   DatabaseTlsError,
   DatabaseUnreachableError,
   InvalidSqlInputError,
+  SqlError,
+  type SqlErrorKind,
   type TlsFailureKind,
 } from './errors.js';
 export { BINDING_USER_PREFIX, MYSQL_MAX_USERNAME_CHARS, OWNER_ROLE, POSTGRES_MAX_NAME_BYTES, READONLY_ROLE } from './names.js';

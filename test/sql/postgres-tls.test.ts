@@ -94,7 +94,7 @@ describe('sql/ PostgreSQL TLS and connection errors (real PostgreSQL)', function
     expect(error).to.be.instanceOf(DatabaseTlsError);
     const tls = error as DatabaseTlsError;
     expect(tls.host).to.equal('127.0.0.1');
-    expect(tls.kind).to.equal('certificate');
+    expect(tls.tlsFailure).to.equal('certificate');
     expect(tls.message).to.include(`127.0.0.1:${cluster.port}`);
     expect(tls.message).to.include('certificate');
     expect(tls.message).not.to.include(cluster.masterPassword);
@@ -171,7 +171,7 @@ describe('sql/ PostgreSQL TLS and connection errors (real PostgreSQL)', function
     try {
       const error = await rejection(gateway.ensureBindingUser({ ...target, port: server.port }, binding));
       expect(error).to.be.instanceOf(DatabaseTlsError);
-      expect((error as DatabaseTlsError).kind).to.equal('no-tls');
+      expect((error as DatabaseTlsError).tlsFailure).to.equal('no-tls');
       expect(error.message).to.include(`127.0.0.1:${server.port}`);
       expect((await server.received()).equals(SSL_REQUEST)).to.equal(true);
     } finally {

@@ -6,8 +6,8 @@ import {
   DatabaseOperationError,
   DatabaseTlsError,
   DatabaseUnreachableError,
-  InvalidSqlInputError,
   redact,
+  SqlError,
 } from '../errors.js';
 import type { DatabaseTarget } from '../types.js';
 
@@ -65,8 +65,6 @@ export function translateMysqlError(error: unknown, target: DatabaseTarget, logi
   }
 }
 
-const translated = [DatabaseTlsError, DatabaseUnreachableError, DatabaseAuthError, DatabaseOperationError, InvalidSqlInputError];
-
 /**
  * One short-lived connection per operation, always closed. The session's sql_mode drops
  * NO_BACKSLASH_ESCAPES and ANSI_QUOTES so the quoting in statements.ts means what it says whatever
@@ -90,7 +88,7 @@ export async function withMysqlConnection<T>(
     );
     return await fn(connection);
   } catch (error) {
-    if (translated.some((type) => error instanceof type)) throw error;
+    if (error instanceof SqlError) throw error;
     throw translateMysqlError(error, target, login, operation);
   } finally {
     if (connection) {

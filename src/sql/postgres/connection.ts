@@ -6,6 +6,7 @@ import {
   DatabaseTlsError,
   DatabaseUnreachableError,
   redact,
+  SqlError,
 } from '../errors.js';
 import type { DatabaseTarget } from '../types.js';
 
@@ -98,13 +99,7 @@ export async function withPostgresClient<T>(
 }
 
 function isTranslated(error: unknown): boolean {
-  return (
-    error instanceof DatabaseTlsError ||
-    error instanceof DatabaseUnreachableError ||
-    error instanceof DatabaseAuthError ||
-    error instanceof DatabaseOperationError ||
-    (error instanceof Error && error.name === 'InvalidSqlInputError')
-  );
+  return error instanceof SqlError;
 }
 
 /** The master's connection: what every operation but canLogin uses. */
