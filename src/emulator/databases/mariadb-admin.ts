@@ -1,13 +1,9 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import { DatabaseError } from './errors.js';
 import { MARIADB_ADMIN } from './mariadb-config.js';
+import type { AdminCredentials } from './types.js';
 
-export interface MariadbAccess {
-  port: number;
-  caPem: string;
-  password: string;
-  timeoutMs?: number;
-}
+export type MariadbAccess = AdminCredentials;
 
 /** Runs `work` on a TLS connection (certificate verified) as rdsadmin, then closes it. */
 export async function withMariadbAdmin<T>(access: MariadbAccess, work: (connection: Connection) => Promise<T>): Promise<T> {

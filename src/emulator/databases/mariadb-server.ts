@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DatabaseError, notRunning } from './errors.js';
+import { DatabaseError } from './errors.js';
 import { readTlsFile, writeFileAtomic } from './files.js';
 import { globalValues, setGlobal, withMariadbAdmin, type MariadbAccess } from './mariadb-admin.js';
 import { takeMariadbBackup } from './mariadb-backup.js';
 import { MARIADB_ADMIN_PASSWORD_FILE, nativePasswordHash, renderOptionFile, selectMariadbParameters, sqlString } from './mariadb-config.js';
-import { adoptServer, logSince, logSize, processMatches, spawnServer, stopServer, type RunningProcess } from './server-process.js';
+import { ManagedServer, pidIn, type LaunchCommand, type RecordedServer } from './managed-server.js';
+import { logSince, type RunningProcess } from './server-process.js';
 import type { ServerUser } from './server-user.js';
-import type { DatabaseServer, DatabaseSpec } from './types.js';
-import { clearCompleteUntil, COMPLETE_UNTIL_FILE, markCompleteUntil } from './wal-archive.js';
+import { clearCompleteUntil, COMPLETE_UNTIL_FILE } from './wal-archive.js';
 
 export interface MariadbLayout {
   root: string;
@@ -60,92 +59,41 @@ export interface MariadbEnvironment {
   user: ServerUser;
 }
 
-export interface MariadbState {
-  createdAt: string;
-  firstBackupCompletedAt?: string;
-}
-
 /** One MariaDB server behind one emulated MySQL or MariaDB instance. Operations run one at a time. */
-export class MariadbServer implements DatabaseServer {
-  private current: DatabaseSpec;
-  private process: RunningProcess | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+export class MariadbServer extends ManagedServer<MariadbLayout, MariadbTuning, MariadbEnvironment> {
+  protected readonly product = 'MariaDB';
+  protected readonly shutdownSignal = 'SIGTERM';
+  protected override readonly readyPollMs = 20;
   /** SQL for the very first start (users and database), removed once it ran. */
   initSql: string | undefined;
-
-  constructor(
-    spec: DatabaseSpec,
-    private readonly layout: MariadbLayout,
-    private readonly tuning: MariadbTuning,
-    private readonly environment: Promise<MariadbEnvironment>,
-    private state: MariadbState,
-  ) {
-    this.current = { ...spec, parameters: { ...spec.parameters }, tls: { ...spec.tls } };
-  }
-
-  get spec(): DatabaseSpec {
-    return this.current;
-  }
-
-  get pid(): number | undefined {
-    return this.process?.isAlive() ? this.process.pid : undefined;
-  }
 
   /** The binary logs (MariaDB's counterpart of archived WAL). */
   get walArchiveDir(): string {
     return this.layout.binlog;
   }
 
-  get logFile(): string {
-    return this.layout.log;
+  protected get processNeedle(): string {
+    return this.layout.optionFile;
   }
 
-  start(): Promise<void> {
-    return this.exclusive(() => this.startNow());
+  protected get adminPasswordFile(): string {
+    return join(this.layout.data, MARIADB_ADMIN_PASSWORD_FILE);
   }
 
-  stop(): Promise<void> {
-    return this.exclusive(() => this.stopNow());
-  }
-
-  restart(): Promise<void> {
-    return this.exclusive(async () => {
-      await this.stopNow();
-      await this.startNow();
+  protected async changeMasterPassword(password: string): Promise<void> {
+    await withMariadbAdmin(await this.access(), async (connection) => {
+      const [rows] = await connection.query("SELECT 1 FROM mysql.global_priv WHERE User = ? AND Host = '%'", [this.current.masterUsername]);
+      if ((rows as unknown[]).length === 0)
+        throw new DatabaseError('InvalidSpec', `the master user ${this.current.masterUsername} does not exist in this database server`);
+      await connection.query(
+        `ALTER USER ${sqlString(this.current.masterUsername)}@'%' IDENTIFIED BY PASSWORD ${sqlString(nativePasswordHash(password))}`,
+      );
     });
   }
 
-  setMasterPassword(password: string): Promise<void> {
-    if (!password || /[\0\r\n]/.test(password))
-      return Promise.reject(new DatabaseError('InvalidSpec', 'master password must be non-empty and a single line'));
-    return this.exclusive(async () => {
-      await withMariadbAdmin(await this.access(), async (connection) => {
-        const [rows] = await connection.query("SELECT 1 FROM mysql.global_priv WHERE User = ? AND Host = '%'", [
-          this.current.masterUsername,
-        ]);
-        if ((rows as unknown[]).length === 0)
-          throw new DatabaseError('InvalidSpec', `the master user ${this.current.masterUsername} does not exist in this database server`);
-        await connection.query(
-          `ALTER USER ${sqlString(this.current.masterUsername)}@'%' IDENTIFIED BY PASSWORD ${sqlString(nativePasswordHash(password))}`,
-        );
-      });
-      this.current = { ...this.current, masterPassword: password };
-    });
-  }
-
-  applyParameters(parameters: Record<string, string>): Promise<void> {
-    return this.exclusive(() => this.applyNow({ ...parameters }));
-  }
-
-  backup(dest: string): Promise<void> {
-    return this.exclusive(async () => {
-      const access = await this.access();
-      const info = await takeMariadbBackup(access, this.layout.data, dest, this.current.instanceId);
-      if (!this.state.firstBackupCompletedAt) {
-        this.state = { ...this.state, firstBackupCompletedAt: info.completedAt.toISOString() };
-        await this.saveState();
-      }
-    });
+  protected async backupNow(dest: string): Promise<Date> {
+    const info = await takeMariadbBackup(await this.access(), this.layout.data, dest, this.current.instanceId);
+    return info.completedAt;
   }
 
   /**
@@ -169,23 +117,8 @@ export class MariadbServer implements DatabaseServer {
     return { earliest, latest };
   }
 
-  async saveState(): Promise<void> {
-    await writeFile(this.layout.state, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o644 });
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async access(): Promise<MariadbAccess> {
-    if (!this.pid) throw notRunning(this.current.instanceId);
-    const [password, caPem] = await Promise.all([
-      readFile(join(this.layout.data, MARIADB_ADMIN_PASSWORD_FILE), 'utf8'),
-      readFile(this.current.tls.caFile, 'utf8'),
-    ]);
-    return { port: this.current.port, caPem, password: password.trim() };
+  private access(): Promise<MariadbAccess> {
+    return this.adminCredentials();
   }
 
   private async writeConfiguration(): Promise<void> {
@@ -220,77 +153,47 @@ export class MariadbServer implements DatabaseServer {
     await writeFileAtomic(this.layout.optionFile, options, { mode: 0o644 });
   }
 
-  private async startNow(): Promise<void> {
-    if (this.pid) return;
-    const { mariadbd, user } = await this.environment;
-    await this.reclaimStaleServer();
+  protected async prepareStart(): Promise<void> {
     await this.writeConfiguration();
     await clearCompleteUntil(this.layout.binlog);
-    const offset = await logSize(this.layout.log);
-    const started = spawnServer({
+  }
+
+  protected launchCommand({ mariadbd }: MariadbEnvironment): LaunchCommand {
+    return {
       file: mariadbd,
       // --defaults-file first: the server reads this instance's options and nothing of /etc/mysql.
       args: [`--defaults-file=${this.layout.optionFile}`],
-      user,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC', LC_ALL: 'C' },
-      logFile: this.layout.log,
-      shutdownSignal: 'SIGTERM',
-    });
-    this.process = started;
-    try {
-      await this.waitUntilReady(started, offset);
-    } catch (error) {
-      await stopServer(started, 'SIGTERM', this.tuning.stopTimeoutMs);
-      this.process = undefined;
-      const said = await logSince(this.layout.log, offset);
-      throw new DatabaseError(
-        'StartFailed',
-        `MariaDB of instance ${this.current.instanceId} did not start: ${(error as Error).message}`,
-        said || undefined,
-      );
-    } finally {
-      if (this.initSql) await rm(join(this.layout.run, 'first-start.sql'), { force: true });
-    }
+    };
+  }
+
+  protected async isReady(_started: RunningProcess, logOffset: number): Promise<boolean> {
+    return (await logSince(this.layout.log, logOffset, 200)).includes('ready for connections');
+  }
+
+  protected override async afterStartAttempt(): Promise<void> {
+    if (this.initSql) await rm(join(this.layout.run, 'first-start.sql'), { force: true });
+  }
+
+  protected override async afterStart(): Promise<void> {
     if (this.initSql) {
       this.initSql = undefined;
       await this.writeConfiguration();
     }
   }
 
-  /** A mariadbd of an earlier emulator run (it crashed) still holding the data directory is shut down first. */
-  private async reclaimStaleServer(): Promise<void> {
+  protected async recordedServer(): Promise<RecordedServer | undefined> {
     const pidFile = join(this.layout.run, 'mariadbd.pid');
-    const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(pid) && pid > 0 && processMatches(pid, this.layout.optionFile)) {
-      await stopServer(adoptServer(pid, this.layout.optionFile, 'SIGTERM'), 'SIGTERM', this.tuning.stopTimeoutMs);
-    }
-    await rm(pidFile, { force: true });
+    const pid = pidIn(await readFile(pidFile, 'utf8').catch(() => ''));
+    return pid ? { pidFile, pid } : undefined;
   }
 
-  private async waitUntilReady(started: RunningProcess, offset: number): Promise<void> {
-    const deadline = Date.now() + this.tuning.startTimeoutMs;
-    while (Date.now() < deadline) {
-      if (!started.isAlive()) throw new DatabaseError('StartFailed', 'the server process exited');
-      if ((await logSince(this.layout.log, offset, 200)).includes('ready for connections')) return;
-      await sleep(20);
-    }
-    throw new DatabaseError('StartFailed', `not ready after ${this.tuning.startTimeoutMs} ms`);
+  /** Every commit reaches the binary log before the shutdown begins. */
+  protected async beforeStop(): Promise<Date | undefined> {
+    return new Date();
   }
 
-  private async stopNow(): Promise<void> {
-    const running = this.process;
-    if (!running?.isAlive()) {
-      this.process = undefined;
-      return;
-    }
-    const stoppedAt = new Date();
-    await stopServer(running, 'SIGTERM', this.tuning.stopTimeoutMs);
-    this.process = undefined;
-    // Every commit reached the binary log before the shutdown began.
-    await markCompleteUntil(this.layout.binlog, stoppedAt);
-  }
-
-  private async applyNow(parameters: Record<string, string>): Promise<void> {
+  protected async applyNow(parameters: Record<string, string>): Promise<void> {
     const { settings } = selectMariadbParameters(parameters); // throws on bad names or values first
     const previous = this.current.parameters;
     if (!this.pid) {

@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { DatabaseError, invalidSpec } from './errors.js';
 import { copyTree, isEmptyOrMissing } from './files.js';
 import { readMariadbBackupInfo, replayBinlogs, MARIADB_BACKUP_INFO_FILE } from './mariadb-backup.js';
 import { assertOptionFilePath, firstStartSql, MARIADB_ADMIN_PASSWORD_FILE, validateMariadbNames } from './mariadb-config.js';
-import {
-  mariadbLayout,
-  MariadbServer,
-  type MariadbEnvironment,
-  type MariadbLayout,
-  type MariadbState,
-  type MariadbTuning,
-} from './mariadb-server.js';
+import { mariadbLayout, MariadbServer, type MariadbEnvironment, type MariadbLayout, type MariadbTuning } from './mariadb-server.js';
+import { checkRestoreTarget, loadServerState, sharedUntilFailure } from './managed-server.js';
 import { run } from './run.js';
 import { assertReachable, chownTree, isExecutable, makeServerDirectory, resolveServerUser } from './server-user.js';
 import { processTemporaryDirectory } from './temporary.js';
@@ -123,15 +116,12 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
     startTimeoutMs: options.startTimeoutMs ?? 120_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
   };
-  let environmentPromise: Promise<MariadbEnvironment> | undefined;
-  const environment = () => {
-    environmentPromise ??= (async () => ({
+  const environment = sharedUntilFailure(
+    async (): Promise<MariadbEnvironment> => ({
       mariadbd: findServerProgram(options.mariadbd),
       user: await resolveServerUser(options.serverAccounts ?? ['mysql', 'nobody']),
-    }))();
-    environmentPromise.catch(() => (environmentPromise = undefined));
-    return environmentPromise;
-  };
+    }),
+  );
 
   async function prepare(env: MariadbEnvironment, spec: DatabaseSpec): Promise<MariadbLayout> {
     validate(spec);
@@ -218,12 +208,7 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
     validate(spec);
     if (!(target instanceof Date) || Number.isNaN(target.getTime())) throw invalidSpec('the restore time is not a valid date');
     const info = await readMariadbBackupInfo(backupDir);
-    if (target < info.completedAt) {
-      throw new DatabaseError(
-        'RestoreTargetOutOfRange',
-        `${target.toISOString()} is before ${info.completedAt.toISOString()}, when the backup ${backupDir} was complete; choose an earlier backup`,
-      );
-    }
+    checkRestoreTarget(target, info.completedAt, backupDir);
     const layout = await layDown(env, backupDir, spec);
     return building(env, spec, layout, async (server) => {
       await server.start();
@@ -239,15 +224,9 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
   function open(spec: DatabaseSpec): DatabaseServer {
     validate(spec);
     const layout = mariadbLayout(spec.dataDir);
-    let state: Partial<MariadbState> = {};
-    try {
-      state = JSON.parse(readFileSync(layout.state, 'utf8')) as Partial<MariadbState>;
-    } catch {
-      // nothing known about its backups
-    }
     const env = environment();
     env.catch(() => undefined); // reported by start()
-    return new MariadbServer(spec, layout, tuning, env, { createdAt: state.createdAt ?? new Date().toISOString(), ...state });
+    return new MariadbServer(spec, layout, tuning, env, loadServerState(layout.state));
   }
 
   return { engine: name, create, restoreFromBackup, restoreToPointInTime, open };

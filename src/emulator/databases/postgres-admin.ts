@@ -1,6 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DatabaseError } from './errors.js';
+import type { AdminCredentials } from './types.js';
 
 /**
  * The engine's own way into a server, independent of the master password: the bootstrap superuser
@@ -31,13 +32,7 @@ export function scramVerifier(password: string, salt: Buffer = randomBytes(16), 
   return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
-export interface AdminAccess {
-  port: number;
-  caPem: string;
-  password: string;
-  /** Bounds connecting and each statement (default: 15 s to connect, statements unbounded). */
-  timeoutMs?: number;
-}
+export type AdminAccess = AdminCredentials;
 
 /** Runs `work` on a TLS connection (server certificate verified) as rdsadmin, then closes it. */
 export async function withAdmin<T>(access: AdminAccess, work: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> {

@@ -15,7 +15,7 @@ export interface InstanceLayout {
   /** The server's copies of its certificate and key, owned by the server's account. */
   tls: string;
   log: string;
-  /** Facts about the instance the engine keeps between emulator runs (see InstanceState). */
+  /** Facts about the instance the engine keeps between emulator runs (see ServerState in managed-server.ts). */
   state: string;
 }
 
@@ -28,12 +28,6 @@ export function instanceLayout(instanceDir: string): InstanceLayout {
     log: join(instanceDir, 'postgres.log'),
     state: join(instanceDir, 'engine-state.json'),
   };
-}
-
-export interface InstanceState {
-  createdAt: string;
-  /** Completion of the first backup this server took: the earliest point in time it can restore to. */
-  firstBackupCompletedAt?: string;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;

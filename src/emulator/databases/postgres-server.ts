@@ -1,7 +1,7 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DatabaseError, notRunning } from './errors.js';
+import { DatabaseError } from './errors.js';
 import { readTlsFile, writeFileAtomic } from './files.js';
 import { ADMIN_PASSWORD_FILE, setPassword, withAdmin, type AdminAccess } from './postgres-admin.js';
 import { takeBackup } from './postgres-backup.js';
@@ -17,11 +17,11 @@ import {
   SERVER_FILE,
   type ServerSettingsInput,
 } from './postgres-config.js';
-import type { InstanceLayout, InstanceState } from './postgres-layout.js';
-import { adoptServer, logSince, logSize, processMatches, spawnServer, stopServer, type RunningProcess } from './server-process.js';
+import type { InstanceLayout } from './postgres-layout.js';
+import { ManagedServer, type LaunchCommand, type RecordedServer } from './managed-server.js';
+import type { RunningProcess } from './server-process.js';
 import type { ServerUser } from './server-user.js';
-import type { DatabaseServer, DatabaseSpec } from './types.js';
-import { archiveCoversUntil, clearCompleteUntil, isArchived, markCompleteUntil } from './wal-archive.js';
+import { archiveCoversUntil, clearCompleteUntil, isArchived } from './wal-archive.js';
 
 export interface ServerTuning {
   archiveTimeoutSeconds: number;
@@ -41,76 +41,22 @@ export interface ServerEnvironment {
 const RELOAD_TIMEOUT_MS = 10_000;
 
 /** One PostgreSQL server behind one emulated instance. Operations run one at a time. */
-export class PostgresServer implements DatabaseServer {
-  private current: DatabaseSpec;
-  private process: RunningProcess | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+export class PostgresServer extends ManagedServer<InstanceLayout, ServerTuning, ServerEnvironment> {
+  protected readonly product = 'PostgreSQL';
+  protected readonly shutdownSignal = 'SIGINT';
   /** Set while the next start must recover from an archive (point-in-time restore). */
   recovery: ServerSettingsInput['recovery'];
-
-  constructor(
-    spec: DatabaseSpec,
-    private readonly layout: InstanceLayout,
-    private readonly tuning: ServerTuning,
-    private readonly environment: Promise<ServerEnvironment>,
-    private state: InstanceState,
-  ) {
-    this.current = { ...spec, parameters: { ...spec.parameters }, tls: { ...spec.tls } };
-  }
-
-  get spec(): DatabaseSpec {
-    return this.current;
-  }
-
-  get pid(): number | undefined {
-    return this.process?.isAlive() ? this.process.pid : undefined;
-  }
 
   get walArchiveDir(): string {
     return this.layout.walArchive;
   }
 
-  /** The server's own log (PostgreSQL's messages), for an operator who wants to know why. */
-  get logFile(): string {
-    return this.layout.log;
+  protected get processNeedle(): string {
+    return this.layout.pgdata;
   }
 
-  start(): Promise<void> {
-    return this.exclusive(() => this.startNow());
-  }
-
-  stop(): Promise<void> {
-    return this.exclusive(() => this.stopNow());
-  }
-
-  restart(): Promise<void> {
-    return this.exclusive(async () => {
-      await this.stopNow();
-      await this.startNow();
-    });
-  }
-
-  setMasterPassword(password: string): Promise<void> {
-    if (!password || /[\0\r\n]/.test(password))
-      return Promise.reject(new DatabaseError('InvalidSpec', 'master password must be non-empty and a single line'));
-    return this.exclusive(async () => {
-      await withAdmin(await this.adminAccess(), (client) => setPassword(client, this.current.masterUsername, password));
-      this.current = { ...this.current, masterPassword: password };
-    });
-  }
-
-  applyParameters(parameters: Record<string, string>): Promise<void> {
-    return this.exclusive(() => this.applyNow({ ...parameters }));
-  }
-
-  backup(dest: string): Promise<void> {
-    return this.exclusive(async () => {
-      const info = await takeBackup(await this.adminAccess(), this.layout.pgdata, this.layout.walArchive, dest, this.current.instanceId);
-      if (!this.state.firstBackupCompletedAt) {
-        this.state = { ...this.state, firstBackupCompletedAt: info.completedAt.toISOString() };
-        await this.saveState();
-      }
-    });
+  protected get adminPasswordFile(): string {
+    return join(this.layout.pgdata, ADMIN_PASSWORD_FILE);
   }
 
   /**
@@ -127,24 +73,17 @@ export class PostgresServer implements DatabaseServer {
 
   // ---- what the public operations do, always inside exclusive() ----
 
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
-    return next;
+  protected async changeMasterPassword(password: string): Promise<void> {
+    await withAdmin(await this.adminAccess(), (client) => setPassword(client, this.current.masterUsername, password));
   }
 
-  private async adminAccess(): Promise<AdminAccess> {
-    if (!this.pid) throw notRunning(this.current.instanceId);
-    const [password, caPem] = await Promise.all([
-      readFile(join(this.layout.pgdata, ADMIN_PASSWORD_FILE), 'utf8'),
-      readFile(this.current.tls.caFile, 'utf8'),
-    ]);
-    return { port: this.current.port, caPem, password: password.trim() };
+  protected async backupNow(dest: string): Promise<Date> {
+    const info = await takeBackup(await this.adminAccess(), this.layout.pgdata, this.layout.walArchive, dest, this.current.instanceId);
+    return info.completedAt;
   }
 
-  private async owner() {
-    const { user } = await this.environment;
-    return user.switched ? { uid: user.uid, gid: user.gid } : undefined;
+  private adminAccess(): Promise<AdminAccess> {
+    return this.adminCredentials();
   }
 
   private async writeConfiguration(): Promise<void> {
@@ -176,48 +115,26 @@ export class PostgresServer implements DatabaseServer {
     );
   }
 
-  /** A postmaster of an earlier emulator run still holding the data directory is shut down first. */
-  private async reclaimStalePostmaster(): Promise<void> {
-    const pidFile = join(this.layout.pgdata, 'postmaster.pid');
-    const content = await readFile(pidFile, 'utf8').catch(() => undefined);
-    const recorded = content ? parsePostmasterPid(content) : undefined;
-    if (!recorded) return;
-    if (processMatches(recorded.pid, this.layout.pgdata)) {
-      await stopServer(adoptServer(recorded.pid, this.layout.pgdata, 'SIGINT'), 'SIGINT', this.tuning.stopTimeoutMs);
-    }
-    // PostgreSQL would refuse to start if the recorded pid now belongs to an unrelated process.
-    await rm(pidFile, { force: true });
-  }
-
-  private async startNow(): Promise<void> {
-    if (this.pid) return;
-    await this.reclaimStalePostmaster();
+  protected async prepareStart(): Promise<void> {
     await this.writeConfiguration();
     await clearCompleteUntil(this.layout.walArchive);
-    const { binaries, user } = await this.environment;
-    const offset = await logSize(this.layout.log);
-    const started = spawnServer({
+  }
+
+  protected launchCommand({ binaries }: ServerEnvironment): LaunchCommand {
+    return {
       file: binaries.postgres,
       args: ['-D', this.layout.pgdata],
-      user,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' },
-      logFile: this.layout.log,
-      shutdownSignal: 'SIGINT',
-    });
-    this.process = started;
-    try {
-      await this.waitUntilReady(started);
-    } catch (error) {
-      await stopServer(started, 'SIGINT', this.tuning.stopTimeoutMs);
-      this.process = undefined;
-      const said = await logSince(this.layout.log, offset);
-      const reason = error instanceof DatabaseError ? error.message : String(error);
-      throw new DatabaseError(
-        'StartFailed',
-        `PostgreSQL of instance ${this.current.instanceId} did not start: ${reason}`,
-        said || undefined,
-      );
-    }
+    };
+  }
+
+  /** pg_ctl's own test: postmaster.pid names our process and says "ready" (after promotion, if recovering). */
+  protected async isReady(started: RunningProcess): Promise<boolean> {
+    const status = parsePostmasterPid(await readFile(join(this.layout.pgdata, 'postmaster.pid'), 'utf8').catch(() => ''));
+    return status?.pid === started.pid && status.status === 'ready';
+  }
+
+  protected override async afterStart(): Promise<void> {
     if (this.recovery) {
       // Promoted: recovery.signal is gone; the next start must not look at the old archive again.
       this.recovery = undefined;
@@ -225,30 +142,15 @@ export class PostgresServer implements DatabaseServer {
     }
   }
 
-  /** pg_ctl's own test: postmaster.pid names our process and says "ready" (after promotion, if recovering). */
-  private async waitUntilReady(started: RunningProcess): Promise<void> {
-    const deadline = Date.now() + this.tuning.startTimeoutMs;
+  protected async recordedServer(): Promise<RecordedServer | undefined> {
     const pidFile = join(this.layout.pgdata, 'postmaster.pid');
-    while (Date.now() < deadline) {
-      if (!started.isAlive()) throw new DatabaseError('StartFailed', 'the server process exited');
-      const content = await readFile(pidFile, 'utf8').catch(() => '');
-      const status = parsePostmasterPid(content);
-      if (status?.pid === started.pid && status.status === 'ready') return;
-      await sleep(10);
-    }
-    throw new DatabaseError('StartFailed', `not ready after ${this.tuning.startTimeoutMs} ms`);
+    const content = await readFile(pidFile, 'utf8').catch(() => undefined);
+    const recorded = content ? parsePostmasterPid(content) : undefined;
+    return recorded ? { pidFile, pid: recorded.pid } : undefined;
   }
 
-  private async stopNow(): Promise<void> {
-    const running = this.process;
-    if (!running?.isAlive()) {
-      this.process = undefined;
-      return;
-    }
-    const complete = await this.closeCurrentSegment().catch(() => undefined);
-    await stopServer(running, 'SIGINT', this.tuning.stopTimeoutMs);
-    this.process = undefined;
-    if (complete) await markCompleteUntil(this.layout.walArchive, complete);
+  protected beforeStop(): Promise<Date | undefined> {
+    return this.closeCurrentSegment();
   }
 
   /**
@@ -275,7 +177,7 @@ export class PostgresServer implements DatabaseServer {
     return undefined;
   }
 
-  private async applyNow(parameters: Record<string, string>): Promise<void> {
+  protected async applyNow(parameters: Record<string, string>): Promise<void> {
     selectServerParameters(parameters); // throws on bad names or values before anything changes
     const previous = this.current.parameters;
     this.current = { ...this.current, parameters };
@@ -336,9 +238,5 @@ export class PostgresServer implements DatabaseServer {
       'Internal',
       `PostgreSQL of instance ${this.current.instanceId} did not reload its configuration within ${RELOAD_TIMEOUT_MS} ms`,
     );
-  }
-
-  async saveState(): Promise<void> {
-    await writeFile(this.layout.state, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o644 });
   }
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseError, invalidSpec } from './errors.js';
@@ -13,7 +12,8 @@ import {
 } from './postgres-admin.js';
 import { layDownBackup, readBackupInfo } from './postgres-backup.js';
 import { locatePostgresBinaries } from './postgres-binaries.js';
-import { instanceLayout, validateSpec, type InstanceLayout, type InstanceState } from './postgres-layout.js';
+import { instanceLayout, validateSpec, type InstanceLayout } from './postgres-layout.js';
+import { checkRestoreTarget, loadServerState, sharedUntilFailure } from './managed-server.js';
 import { PostgresServer, type ServerEnvironment, type ServerTuning } from './postgres-server.js';
 import { prepareTemplate, type Template } from './postgres-template.js';
 import { assertReachable, chownTree, makeServerDirectory, resolveServerUser } from './server-user.js';
@@ -70,16 +70,12 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
   if (!Number.isInteger(tuning.archiveTimeoutSeconds) || tuning.archiveTimeoutSeconds < 1) {
     throw invalidSpec('archiveTimeoutSeconds must be a whole number of seconds, at least 1');
   }
-  let environmentPromise: Promise<ServerEnvironment> | undefined;
-  const context = () => {
-    environmentPromise ??= (async () => ({
+  const context = sharedUntilFailure(
+    async (): Promise<ServerEnvironment> => ({
       binaries: await locatePostgresBinaries(options.binDir),
       user: await resolveServerUser(options.serverAccounts ?? ['postgres', 'nobody']),
-    }))();
-    // A failure (binaries missing) is reported to the caller; the next call looks again.
-    environmentPromise.catch(() => (environmentPromise = undefined));
-    return environmentPromise;
-  };
+    }),
+  );
 
   /** Creates the instance's directories; the data directory must not hold anything yet. */
   async function prepareInstance(ctx: ServerEnvironment, spec: DatabaseSpec): Promise<InstanceLayout> {
@@ -103,29 +99,37 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
     for (const dir of [layout.pgdata, layout.walArchive, layout.tls, layout.state]) await rm(dir, { recursive: true, force: true });
   }
 
-  async function newServer(ctx: ServerEnvironment, spec: DatabaseSpec, layout: InstanceLayout): Promise<PostgresServer> {
-    const server = new PostgresServer(spec, layout, tuning, Promise.resolve(ctx), { createdAt: new Date().toISOString() });
-    await server.saveState();
-    return server;
+  /** Runs `work` on a new server laid out in `layout`; on failure removes what was made. */
+  async function building(
+    ctx: ServerEnvironment,
+    spec: DatabaseSpec,
+    layout: InstanceLayout,
+    work: (server: PostgresServer) => Promise<void>,
+  ): Promise<PostgresServer> {
+    let server: PostgresServer | undefined;
+    try {
+      server = new PostgresServer(spec, layout, tuning, Promise.resolve(ctx), { createdAt: new Date().toISOString() });
+      await server.saveState();
+      await work(server);
+      return server;
+    } catch (error) {
+      await discard(server, layout);
+      throw error;
+    }
   }
 
-  let templatePromise: Promise<Template> | undefined;
-  const template = (ctx: ServerEnvironment) => {
-    templatePromise ??= prepareTemplate(ctx.binaries, ctx.user, options.templateDir);
-    templatePromise.catch(() => (templatePromise = undefined));
-    return templatePromise;
-  };
+  const template = sharedUntilFailure(
+    (ctx: ServerEnvironment): Promise<Template> => prepareTemplate(ctx.binaries, ctx.user, options.templateDir),
+  );
 
   async function create(spec: DatabaseSpec): Promise<DatabaseServer> {
     const ctx = await context();
     const layout = await prepareInstance(ctx, spec);
-    let server: PostgresServer | undefined;
-    try {
+    return building(ctx, spec, layout, async (server) => {
       const initial = await template(ctx);
       await copyTree(initial.pgdata, layout.pgdata);
       await chmod(layout.pgdata, 0o700);
       await chownTree(ctx.user, layout.pgdata);
-      server = await newServer(ctx, spec, layout);
       await server.start();
       const adminPassword = newAdminPassword();
       await withAdmin(
@@ -138,11 +142,7 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
           await createMasterUserAndDatabase(client, spec.masterUsername, spec.masterPassword, spec.dbName);
         },
       );
-      return server;
-    } catch (error) {
-      await discard(server, layout);
-      throw error;
-    }
+    });
   }
 
   async function layDown(
@@ -164,28 +164,14 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
     validateSpec(spec, RESERVED_USERS);
     await readBackupInfo(backupDir);
     const layout = await layDown(ctx, backupDir, spec, false);
-    let server: PostgresServer | undefined;
-    try {
-      server = await newServer(ctx, spec, layout);
-      await server.start();
-      return server;
-    } catch (error) {
-      await discard(server, layout);
-      throw error;
-    }
+    return building(ctx, spec, layout, (server) => server.start());
   }
 
   async function restoreToPointInTime(backupDir: string, walArchiveDir: string, target: Date, spec: DatabaseSpec): Promise<DatabaseServer> {
     const ctx = await context();
     validateSpec(spec, RESERVED_USERS);
     if (!(target instanceof Date) || Number.isNaN(target.getTime())) throw invalidSpec('the restore time is not a valid date');
-    const info = await readBackupInfo(backupDir);
-    if (target < info.completedAt) {
-      throw new DatabaseError(
-        'RestoreTargetOutOfRange',
-        `${target.toISOString()} is before ${info.completedAt.toISOString()}, when the base backup ${backupDir} became consistent; choose an earlier backup`,
-      );
-    }
+    checkRestoreTarget(target, (await readBackupInfo(backupDir)).completedAt, backupDir);
     if (await isEmptyOrMissing(walArchiveDir))
       throw new DatabaseError('InvalidBackup', `the WAL archive ${walArchiveDir} is missing or empty`);
     assertReachable(ctx.user, join(walArchiveDir, 'x'));
@@ -193,16 +179,10 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
       const layout = await layDown(ctx, backupDir, spec, true);
       await writeFile(join(layout.pgdata, 'recovery.signal'), '', { mode: 0o600 });
       await chownTree(ctx.user, join(layout.pgdata, 'recovery.signal'));
-      let server: PostgresServer | undefined;
-      try {
-        server = await newServer(ctx, spec, layout);
+      return building(ctx, spec, layout, async (server) => {
         server.recovery = { archiveDir: walArchiveDir, targetTime };
         await server.start();
-        return server;
-      } catch (error) {
-        await discard(server, layout);
-        throw error;
-      }
+      });
     };
     try {
       return await attempt(target);
@@ -217,15 +197,9 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
   function open(spec: DatabaseSpec): DatabaseServer {
     validateSpec(spec, RESERVED_USERS);
     const layout = instanceLayout(spec.dataDir);
-    let state: Partial<InstanceState> = {};
-    try {
-      state = JSON.parse(readFileSync(layout.state, 'utf8')) as Partial<InstanceState>;
-    } catch {
-      // no state yet (a data directory from elsewhere): nothing is known about its backups
-    }
     const environment = context();
     environment.catch(() => undefined); // reported by start()
-    return new PostgresServer(spec, layout, tuning, environment, { createdAt: state.createdAt ?? new Date().toISOString(), ...state });
+    return new PostgresServer(spec, layout, tuning, environment, loadServerState(layout.state));
   }
 
   return { engine: 'postgres', create, restoreFromBackup, restoreToPointInTime, open };

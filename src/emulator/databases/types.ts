@@ -30,6 +30,16 @@ export interface DatabaseSpec {
   parameters: Record<string, string>;
 }
 
+/** The engine's own way into a server (its hidden administrator), independent of the master password. */
+export interface AdminCredentials {
+  port: number;
+  /** The CA that signed the server's certificate: the connection verifies it. */
+  caPem: string;
+  password: string;
+  /** Bounds connecting and each statement (default: 15 s to connect, statements unbounded). */
+  timeoutMs?: number;
+}
+
 export interface DatabaseServer {
   readonly spec: DatabaseSpec;
   /** Starts the process if it is not running; resolves once it accepts connections. */
