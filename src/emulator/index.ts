@@ -14,6 +14,7 @@ import { createMariadbEngine } from './databases/mariadb.js';
 import type { DatabaseEngine, EngineName } from './databases/types.js';
 import { DEFAULT_THROTTLE, TokenBuckets, type ThrottleSettings } from './faults/throttle.js';
 import { Faults } from './faults/faults.js';
+import { type Denial, IamEnforcer } from './iam/enforcer.js';
 import { newStore, seedDefaults } from './model/defaults.js';
 import { Arns } from './model/ids.js';
 import type { Timing } from './model/lifecycle.js';
@@ -47,6 +48,11 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** Stop every database on SIGTERM and SIGINT (default true). */
   handleSignals?: boolean;
+  /**
+   * IAM policy documents (JSON text or parsed) every call is evaluated against, as the caller's
+   * identity-based policies; refusals are AccessDenied. Default: IAM is not enforced.
+   */
+  iamPolicies?: readonly unknown[];
 }
 
 export interface RunningEmulator {
@@ -69,6 +75,10 @@ export interface RunningEmulator {
   resetStats(): void;
   /** PIDs of the database servers running now. */
   pids(): number[];
+  /** Enforce these IAM policies from now on (undefined: stop enforcing). Throws on an invalid document. */
+  setIamPolicies(policies: readonly unknown[] | undefined): void;
+  /** The calls IAM refused (the last 1,000), oldest first. */
+  iamDenials(): Denial[];
   stop(): Promise<void>;
 }
 
@@ -130,11 +140,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const throttle = new TokenBuckets(throttleSettings(options.throttle));
     const faults = new Faults();
     const arns = new Arns(region, accountId);
+    // Parsed before anything starts listening: an invalid policy stops the start with its reason.
+    const iam = new IamEnforcer(options.iamPolicies, arns);
     const api = new QueryApi({
       context: () => ({ store, fleet, scheduler, clock, arns, region, timing, now: clock.now(), changed }),
       stats,
       throttle,
       faults,
+      iam,
       accountId,
       region,
       log,
@@ -152,6 +165,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       throttle,
       faults,
       runSweep,
+      iam,
       caPem: async () => authority.caPem,
     });
     const server = createEmulatorServer(api, admin, log);
@@ -216,6 +230,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       stats: () => stats.snapshot(),
       resetStats: () => stats.reset(),
       pids: () => fleet.pids(),
+      setIamPolicies: (policies) => iam.setPolicies(policies),
+      iamDenials: () => iam.recentDenials(),
       stop,
     };
   } catch (error) {

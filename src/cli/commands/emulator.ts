@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../../emulator/index.js';
+import { parsePolicy } from '../../emulator/iam/policy.js';
 import { EXIT_OK, parseOrUsage, UsageError, type Command } from '../command.js';
 
 const usage = `Usage: rds-broker emulator [--port 4566] [--state-dir DIR] [--speed N] [--databases real|none]
                            [--visibility-lag MS] [--throttle] [--region REGION]
+                           [--iam-policy FILE]...
 
 Runs the RDS emulator alone on 127.0.0.1: the RDS Query API for the AWS SDKs and the AWS CLI
 (--endpoint-url), with a real PostgreSQL cluster behind every instance, and its admin API under
@@ -20,6 +23,9 @@ Options:
       --visibility-lag MS  how long a change stays invisible after the call (default 1000, 0 at speed 0)
       --throttle           throttle like RDS: 300 requests of burst, 12 per second
       --region REGION      region in ARNs (default us-east-1)
+      --iam-policy FILE    enforce IAM: every call is evaluated against this identity-based
+                           policy (JSON; repeat for several), refusals are AccessDenied as on
+                           RDS; the caller is the user named by the request's access key ID
   -h, --help               show this help
 
 Ctrl-C or SIGTERM stops the emulator and every database it started.`;
@@ -37,6 +43,7 @@ function parse(argv: string[]) {
         'visibility-lag': { type: 'string' },
         throttle: { type: 'boolean' },
         region: { type: 'string' },
+        'iam-policy': { type: 'string', multiple: true },
       },
       strict: true,
       allowPositionals: false,
@@ -56,7 +63,21 @@ function parse(argv: string[]) {
     throw new UsageError('--visibility-lag must be 0 to 600000 milliseconds');
   const region = values.region ?? 'us-east-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region ${region} is not an AWS region name`);
-  return { port, stateDir: values['state-dir'], speed, databases, lag, throttle: values.throttle ?? false, region } as const;
+  const iamPolicies = values['iam-policy']?.map((file) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--iam-policy ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    try {
+      parsePolicy(text);
+    } catch (error) {
+      throw new UsageError(`--iam-policy ${file}: ${(error as Error).message}`);
+    }
+    return text;
+  });
+  return { port, stateDir: values['state-dir'], speed, databases, lag, throttle: values.throttle ?? false, region, iamPolicies } as const;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -76,6 +97,7 @@ async function run(argv: string[]): Promise<number> {
     throttle: options.throttle,
     region: options.region,
     handleSignals: false,
+    ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
   });
   process.stdout.write(`
 rds-broker emulator
@@ -83,6 +105,7 @@ rds-broker emulator
   database CA ${emulator.caFile}   (also at ${emulator.url}/_emulator/ca.pem)
   state       ${emulator.stateDir}${options.stateDir ? '' : ' (removed on exit)'}
   databases   ${options.databases === 'real' ? 'a PostgreSQL cluster per instance' : 'none (model only)'}
+  IAM         ${options.iamPolicies ? `enforced: ${options.iamPolicies.length} polic${options.iamPolicies.length === 1 ? 'y' : 'ies'}` : 'not enforced'}
 
 Try:
   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws rds describe-db-instances --endpoint-url ${emulator.url} --region ${emulator.region}

@@ -23,6 +23,8 @@ export interface AdminControls {
   settings(): { speed: number; visibilityLagMs: number };
   configure(settings: { speed?: number; visibilityLagMs?: number }): void;
   instances(): unknown;
+  /** IAM enforcement: its state and refusals, new policies (undefined: stop enforcing; throws on a bad one). */
+  iam: { state(): unknown; set(policies: unknown[] | undefined): void; clearDenials(): void };
   caPem(): Promise<string | undefined>;
 }
 
@@ -165,6 +167,22 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
         admin.configure({ speed: numberOf(body, 'speed', 0, 1000), visibilityLagMs: numberOf(body, 'visibilityLagMs', 0, 600_000) });
         return send(res, 200, admin.settings());
       }
+      case 'GET /_emulator/iam':
+        return send(res, 200, admin.iam.state());
+      case 'POST /_emulator/iam': {
+        const { policies } = await readJson(req);
+        if (policies !== null && !Array.isArray(policies))
+          throw new AdminError(400, '"policies" must be a list of policy documents, or null');
+        try {
+          admin.iam.set(policies ?? undefined);
+        } catch (error) {
+          throw new AdminError(400, (error as Error).message);
+        }
+        return send(res, 200, admin.iam.state());
+      }
+      case 'DELETE /_emulator/iam/denials':
+        admin.iam.clearDenials();
+        return send(res, 200, admin.iam.state());
       case 'GET /_emulator/instances':
         return send(res, 200, { instances: admin.instances() });
       case 'GET /_emulator/ca.pem': {

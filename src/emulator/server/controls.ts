@@ -1,6 +1,7 @@
 /** The admin API's operations, over the emulator's parts. */
 import type { Faults } from '../faults/faults.js';
 import type { TokenBuckets } from '../faults/throttle.js';
+import type { IamEnforcer } from '../iam/enforcer.js';
 import { actualStatus, failInstance, visibleState, type Timing } from '../model/lifecycle.js';
 import type { Store } from '../model/store.js';
 import type { Clock } from '../runtime/clock.js';
@@ -20,6 +21,7 @@ export interface ControlDeps {
   throttle: TokenBuckets;
   faults: Faults;
   runSweep(): void;
+  iam: IamEnforcer;
   caPem(): Promise<string | undefined>;
 }
 
@@ -98,6 +100,11 @@ export function adminControls(
           failureReason: inst.failureReason ?? null,
         };
       });
+    },
+    iam: {
+      state: () => ({ enforced: d.iam.enforced(), policies: d.iam.policyCount(), denials: d.iam.recentDenials() }),
+      set: (policies) => d.iam.setPolicies(policies),
+      clearDenials: () => d.iam.clearDenials(),
     },
     caPem: d.caPem,
   };

@@ -11,6 +11,7 @@ import { QueryParams } from '../api/query.js';
 import { errorEnvelope, successEnvelope } from '../api/xml.js';
 import type { Faults } from '../faults/faults.js';
 import type { TokenBuckets } from '../faults/throttle.js';
+import type { IamEnforcer } from '../iam/enforcer.js';
 import type { Stats } from './stats.js';
 
 export interface QueryApiDeps {
@@ -18,6 +19,8 @@ export interface QueryApiDeps {
   stats: Stats;
   throttle: TokenBuckets;
   faults: Faults;
+  /** Evaluates every call against IAM policies when they are set. */
+  iam?: IamEnforcer;
   accountId: string;
   region: string;
   log(line: string): void;
@@ -64,7 +67,10 @@ export class QueryApi {
       }
       const handler = ACTIONS.get(action);
       if (!handler) throw new RdsError('InvalidAction', `The action ${action} is not valid for this web service.`);
-      const result = handler(this.deps.context(), QueryParams.fromSearchParams(search));
+      const context = this.deps.context();
+      const params = QueryParams.fromSearchParams(search);
+      this.deps.iam?.authorize(action, params, authorization, context.store, context.now);
+      const result = handler(context, params);
       return { status: 200, body: successEnvelope(action, result, requestId), requestId };
     } catch (err) {
       const error = err instanceof RdsError ? err : this.unexpected(action, err);
