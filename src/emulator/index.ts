@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { ensureAuthority, issueServerCertificate } from './databases/certificates.js';
 import { createPostgresEngine } from './databases/postgres.js';
 import { createMariadbEngine } from './databases/mariadb.js';
+import { installEngineCatalogs } from './model/parameters.js';
+import { defaultCacheDir, engineCatalogsOnce } from './parameters/settings-cache.js';
 import type { DatabaseEngine, EngineName } from './databases/types.js';
 import { DEFAULT_THROTTLE, TokenBuckets, type ThrottleSettings } from './faults/throttle.js';
 import { Faults } from './faults/faults.js';
@@ -46,6 +48,11 @@ export interface EmulatorOptions {
   accountId?: string;
   /** Where the emulator reports failures it cannot return to a caller; default: standard error. */
   log?: (line: string) => void;
+  /**
+   * Where the engines' settings catalogs (read from the binaries once per version) are kept; default
+   * RDS_EMULATOR_CACHE_DIR, else ~/.cache/rds-emulator.
+   */
+  cacheDir?: string;
   /** Stop every database on SIGTERM and SIGINT (default true). */
   handleSignals?: boolean;
   /**
@@ -108,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const cleanupOnFailure: (() => Promise<void>)[] = [];
   try {
     const authority = await ensureAuthority(join(stateDir, 'ca'));
+    installEngineCatalogs(await engineCatalogsOnce(options.cacheDir ?? defaultCacheDir(), log));
     const engines = databases === 'real' ? realEngines() : {};
     const stateFile = join(stateDir, 'state.json');
     const saved = ephemeral ? undefined : await readState(stateFile);

@@ -8,7 +8,9 @@ import {
   ModifyDBInstanceCommand,
   ModifyDBParameterGroupCommand,
   RebootDBInstanceCommand,
+  paginateDescribeDBParameters,
   type DBInstance,
+  type Parameter,
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import type { RunningEmulator } from '../../src/emulator/index.js';
@@ -96,20 +98,21 @@ describe('emulator parameter groups', () => {
       'default.mysql8.0',
       'default.mariadb11.4',
     ]);
-    const forceSsl = async (group: string) =>
-      (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group }))).Parameters!.find(
-        (p) => p.ParameterName === 'rds.force_ssl',
-      )!;
+    // Hundreds of parameters: every page, as a client reads them.
+    const parameter = async (group: string, name: string): Promise<Parameter> => {
+      for await (const page of paginateDescribeDBParameters({ client: rds }, { DBParameterGroupName: group })) {
+        const found = page.Parameters?.find((p) => p.ParameterName === name);
+        if (found) return found;
+      }
+      throw new Error(`${group} has no ${name}`);
+    };
+    const forceSsl = (group: string) => parameter(group, 'rds.force_ssl');
     expect((await forceSsl('default.postgres14')).ParameterValue).to.equal('0');
     expect((await forceSsl('default.postgres15')).ParameterValue).to.equal('1');
     expect((await forceSsl('default.postgres17')).ApplyType).to.equal('dynamic');
-    const preload = (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'default.postgres16' }))).Parameters!.find(
-      (p) => p.ParameterName === 'shared_preload_libraries',
-    )!;
+    const preload = await parameter('default.postgres16', 'shared_preload_libraries');
     expect(preload.ApplyType).to.equal('static');
-    const mysql = (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'default.mysql8.0' }))).Parameters!.find(
-      (p) => p.ParameterName === 'require_secure_transport',
-    )!;
+    const mysql = await parameter('default.mysql8.0', 'require_secure_transport');
     expect(mysql.ApplyType).to.equal('dynamic');
     const defaultChange = await rejection(
       rds.send(

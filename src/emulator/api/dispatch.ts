@@ -9,6 +9,7 @@ import {
   deleteDBParameterGroup,
   describeDBParameterGroups,
   describeDBParameters,
+  describeEngineDefaultParameters,
   modifyDBParameterGroup,
   resetDBParameterGroup,
 } from './actions/parameter-groups.js';
@@ -39,6 +40,7 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, Actio
   ['DeleteDBParameterGroup', deleteDBParameterGroup],
   ['DescribeDBParameterGroups', describeDBParameterGroups],
   ['DescribeDBParameters', describeDBParameters],
+  ['DescribeEngineDefaultParameters', describeEngineDefaultParameters],
   ['DescribeDBSubnetGroups', describeDBSubnetGroups],
   ['CreateDBSubnetGroup', createDBSubnetGroup],
   ['DeleteDBSubnetGroup', deleteDBSubnetGroup],

@@ -102,7 +102,7 @@ export function renderParameter(def: ParameterDefinition, group: ParameterGroupR
     el('ApplyType', def.applyType) +
     el('DataType', def.dataType) +
     el('AllowedValues', def.allowedValues) +
-    '<IsModifiable>true</IsModifiable>' +
+    el('IsModifiable', String(def.isModifiable)) +
     el('ApplyMethod', user ? user.method : 'pending-reboot')
   );
 }

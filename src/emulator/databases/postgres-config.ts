@@ -142,7 +142,21 @@ export interface ServerSettingsInput {
   durable: boolean;
   /** Present while the server must recover from an archive (point-in-time restore). */
   recovery?: { archiveDir: string; targetTime?: Date };
+  /** Names the parameter group sets: of the sizes and defaults below, the group's win. */
+  groupSets?: ReadonlySet<string>;
 }
+
+/** Settings this file gives a value only when the parameter group does not (RDS lets a group change them). */
+const GROUP_MAY_SET = new Set([
+  'max_connections',
+  'shared_buffers',
+  'min_wal_size',
+  'max_wal_size',
+  'timezone',
+  'log_timezone',
+  'password_encryption',
+  'ssl_min_protocol_version',
+]);
 
 /** The command that copies a finished WAL segment to the archive, compressed (1 MB → a few kB). */
 export function archiveCommand(archiveDir: string): string {
@@ -188,6 +202,8 @@ export function renderServerSettings(input: ServerSettingsInput): string {
     ['timezone', confString('UTC')],
     ['log_timezone', confString('UTC')],
   ];
+  const kept = lines.filter(([name]) => !(GROUP_MAY_SET.has(name) && input.groupSets?.has(name)));
+  lines.splice(0, lines.length, ...kept);
   if (input.recovery) {
     lines.push(['restore_command', confString(restoreCommand(input.recovery.archiveDir))]);
     lines.push(['recovery_target_timeline', confString('latest')]);

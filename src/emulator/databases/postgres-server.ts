@@ -105,6 +105,7 @@ export class PostgresServer extends ManagedServer<InstanceLayout, ServerTuning, 
       maxConnections: tuning.maxConnections,
       durable: tuning.durable,
       recovery: this.recovery,
+      groupSets: new Set(selectServerParameters(this.current.parameters).settings.map(([name]) => name)),
     });
     await writeFileAtomic(join(this.layout.pgdata, SERVER_FILE), settings, { owner });
     await writeFileAtomic(join(this.layout.pgdata, PARAMETERS_FILE), renderParameters(this.current.parameters), { owner });

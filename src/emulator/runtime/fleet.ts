@@ -84,7 +84,6 @@ export class Fleet {
   }
 
   private async spec(inst: InstanceRecord, port: number): Promise<DatabaseSpec> {
-    const group = this.store.parameterGroups.get(inst.parameterGroupName);
     return {
       instanceId: inst.identifier,
       engine: inst.engine,
@@ -95,13 +94,13 @@ export class Fleet {
       dataDir: this.instanceDir(inst),
       port,
       tls: await this.tls(inst),
-      parameters: group ? serverParameters(group.family, group.values) : {},
+      parameters: this.parametersOf(inst),
     };
   }
 
   parametersOf(inst: InstanceRecord): Record<string, string> {
     const group = this.store.parameterGroups.get(inst.parameterGroupName);
-    return group ? serverParameters(group.family, group.values) : {};
+    return group ? serverParameters(group.family, group.values, inst) : {};
   }
 
   private server(inst: InstanceRecord): DatabaseServer {

@@ -61,8 +61,8 @@ export const modifyDBParameterGroup: ActionHandler = (ctx, params) => {
     if (method === 'immediate' && def.applyType === 'static') {
       throw invalidCombination('cannot use immediate apply method for static parameter');
     }
-    values[name] = { value, method };
-    if (method === 'immediate') dynamicValues[name] = value;
+    values[def.name] = { value, method };
+    if (method === 'immediate') dynamicValues[def.name] = value;
     else needsReboot = true;
   }
   const updated = { ...group, values };
@@ -85,9 +85,10 @@ export const resetDBParameterGroup: ActionHandler = (ctx, params) => {
   for (const name of reset) {
     const def = findParameter(group.family, name);
     if (!def) throw invalidValue(`Could not find parameter with name: ${name}`);
-    delete values[name];
+    delete values[def.name];
     if (def.applyType === 'static') needsReboot = true;
-    else if (def.defaultValue !== undefined && def.forServer) dynamicValues[name] = def.defaultValue;
+    // The server takes the group's whole set again, where this value is now absent (its default).
+    else dynamicValues[def.name] = def.defaultValue ?? '';
   }
   const updated = { ...group, values };
   ctx.store.putParameterGroup(updated);
@@ -135,4 +136,17 @@ export const describeDBParameters: ActionHandler = (ctx, params) => {
   let xml = '<Parameters>';
   for (const name of page.keys) xml += `<Parameter>${renderParameter(defs.get(name)!, group)}</Parameter>`;
   return `${xml}</Parameters>${markerXml(page.nextMarker)}`;
+};
+
+/** The parameters of a family as its default group has them, without any group (RDS's EngineDefaults). */
+export const describeEngineDefaultParameters: ActionHandler = (_ctx, params) => {
+  const family = params.required('DBParameterGroupFamily');
+  if (!allFamilies().includes(family)) throw invalidValue(`ParameterGroupFamily ${family} is not a valid parameter group family`);
+  const max = v.maxRecords(params.integer('MaxRecords'));
+  const defs = new Map(parametersOfFamily(family).map((d) => [d.name, d]));
+  const page = paginate([...defs.keys()], params.string('Marker'), max);
+  const none: ParameterGroupRecord = { name: '', family, description: '', isDefault: true, tags: [], values: {} };
+  let xml = `<EngineDefaults><DBParameterGroupFamily>${family}</DBParameterGroupFamily>${markerXml(page.nextMarker)}<Parameters>`;
+  for (const name of page.keys) xml += `<Parameter>${renderParameter(defs.get(name)!, none)}</Parameter>`;
+  return `${xml}</Parameters></EngineDefaults>`;
 };
