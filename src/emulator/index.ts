@@ -122,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const store = saved ? Store.fromDocument(saved) : newStore(region);
     seedDefaults(store, region);
     const clock = new Clock();
+    store.eventTime = () => clock.now();
     const persister = ephemeral ? undefined : new Persister(store, stateFile);
     const changed = () => persister?.touch();
     const fleet = new Fleet(

@@ -13,6 +13,7 @@ import {
   modifyDBParameterGroup,
   resetDBParameterGroup,
 } from './actions/parameter-groups.js';
+import { describeEvents } from './actions/events.js';
 import { restoreDBInstanceFromDBSnapshot, restoreDBInstanceToPointInTime } from './actions/restore.js';
 import { createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './actions/snapshots.js';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './actions/tags.js';
@@ -41,6 +42,7 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, Actio
   ['DescribeDBParameterGroups', describeDBParameterGroups],
   ['DescribeDBParameters', describeDBParameters],
   ['DescribeEngineDefaultParameters', describeEngineDefaultParameters],
+  ['DescribeEvents', describeEvents],
   ['DescribeDBSubnetGroups', describeDBSubnetGroups],
   ['CreateDBSubnetGroup', createDBSubnetGroup],
   ['DeleteDBSubnetGroup', deleteDBSubnetGroup],

@@ -3,6 +3,7 @@
  * by identifier costs 100 lookups whatever the fleet's size. Listings walk a sorted identifier
  * array that is rebuilt only when instances come or go.
  */
+import { EventLog, instanceEvents, parameterGroupEvents, snapshotEvents, type EventLookups, type EventRecord } from './events.js';
 import type { AutomatedBackupRecord, InstanceRecord, ParameterGroupRecord, SnapshotRecord, SubnetGroupRecord } from './types.js';
 
 export interface StateDocument {
@@ -15,6 +16,8 @@ export interface StateDocument {
   automatedBackups: AutomatedBackupRecord[];
   parameterGroups: ParameterGroupRecord[];
   subnetGroups: SubnetGroupRecord[];
+  /** Absent in state files written before events were kept. */
+  events?: EventRecord[];
 }
 
 class SortedKeys<T> {
@@ -45,6 +48,13 @@ export class Store {
   private nextTransition = 1;
   /** Bumped on every change, so the persister knows when to write. */
   revision = 0;
+  /** What happened, as DescribeEvents tells it: recorded as records change (events.ts). */
+  readonly events = new EventLog();
+  /** The time events are stamped with: the emulator's clock once it is set. */
+  eventTime: () => number = () => Date.now();
+  private readonly lookups: EventLookups = {
+    instanceOfResource: (dbi) => this.instanceByResourceId(dbi)?.identifier ?? this.automatedBackups.get(dbi)?.instanceIdentifier,
+  };
 
   constructor(
     readonly vpcId: string,
@@ -65,7 +75,9 @@ export class Store {
   }
 
   putInstance(record: InstanceRecord): void {
-    if (!this.instances.has(record.identifier)) this.instanceOrder.invalidate();
+    const previous = this.instances.get(record.identifier);
+    this.events.record(instanceEvents(previous, record, this.lookups), this.eventTime());
+    if (!previous) this.instanceOrder.invalidate();
     this.instances.set(record.identifier, record);
     this.instancesByResourceId.set(record.dbiResourceId, record.identifier);
     this.revision++;
@@ -74,6 +86,7 @@ export class Store {
   removeInstance(identifier: string): void {
     const record = this.instances.get(identifier);
     if (!record) return;
+    this.events.record(instanceEvents(record, undefined, this.lookups), this.eventTime());
     this.instances.delete(identifier);
     this.instancesByResourceId.delete(record.dbiResourceId);
     this.instanceOrder.invalidate();
@@ -85,7 +98,9 @@ export class Store {
   }
 
   putSnapshot(record: SnapshotRecord): void {
-    if (!this.snapshots.has(record.identifier)) this.snapshotOrder.invalidate();
+    const previous = this.snapshots.get(record.identifier);
+    this.events.record(snapshotEvents(previous, record), this.eventTime());
+    if (!previous) this.snapshotOrder.invalidate();
     this.snapshots.set(record.identifier, record);
     let ids = this.snapshotsByResource.get(record.dbiResourceId);
     if (!ids) {
@@ -99,6 +114,7 @@ export class Store {
   removeSnapshot(identifier: string): void {
     const record = this.snapshots.get(identifier);
     if (!record) return;
+    this.events.record(snapshotEvents(record, undefined), this.eventTime());
     this.snapshots.delete(identifier);
     const ids = this.snapshotsByResource.get(record.dbiResourceId);
     ids?.delete(identifier);
@@ -140,6 +156,7 @@ export class Store {
   }
 
   putParameterGroup(record: ParameterGroupRecord): void {
+    this.events.record(parameterGroupEvents(this.parameterGroups.get(record.name), record), this.eventTime());
     this.parameterGroups.set(record.name, record);
     this.revision++;
   }
@@ -160,17 +177,22 @@ export class Store {
       automatedBackups: [...this.automatedBackups.values()],
       parameterGroups: [...this.parameterGroups.values()],
       subnetGroups: [...this.subnetGroups.values()],
+      events: [...this.events.all()],
     };
   }
 
   static fromDocument(doc: StateDocument): Store {
     const store = new Store(doc.vpcId, doc.defaultSecurityGroupId);
     store.nextTransition = doc.nextTransitionId;
+    // Loading is no change: the saved events tell what happened.
+    store.events.recording = false;
     for (const r of doc.instances) store.putInstance(r);
     for (const r of doc.snapshots) store.putSnapshot(r);
     for (const r of doc.automatedBackups) store.putAutomatedBackup(r);
     for (const r of doc.parameterGroups) store.putParameterGroup(r);
     for (const r of doc.subnetGroups) store.putSubnetGroup(r);
+    store.events.load(doc.events ?? []);
+    store.events.recording = true;
     return store;
   }
 }
