@@ -48,6 +48,7 @@ export function observeInstance(instance: DBInstance): ObservedInstance {
     ...(instance.DBName ? { dbName: instance.DBName } : {}),
     ...(instance.InstanceCreateTime ? { createdAt: new Date(instance.InstanceCreateTime) } : {}),
     ...(instance.LatestRestorableTime ? { latestRestorableTime: new Date(instance.LatestRestorableTime) } : {}),
+    deletionProtection: instance.DeletionProtection ?? false,
     tags: tagsToRecord(instance.TagList),
   };
 }

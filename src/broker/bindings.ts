@@ -20,6 +20,8 @@ import { bindingCredentials, bindingEndpoints } from './credentials.js';
 import { planById } from './plans.js';
 import { databaseNameOf, onDatabase } from './database-errors.js';
 import { runningOperation } from './update.js';
+import { reconcilePass } from './operate.js';
+import { hasPendingWork, phase } from '../reconcile/phase.js';
 
 interface Ready {
   observed: ObservedInstance;
@@ -27,8 +29,13 @@ interface Ready {
 }
 
 async function readyInstance(deps: BrokerDeps, instanceId: string, missing: () => BrokerError): Promise<Ready> {
-  const observed = await findOwnInstance(deps, instanceId);
+  let observed = await findOwnInstance(deps, instanceId);
   if (!observed) throw missing();
+  if (phase(observed) === 'busy' && hasPendingWork(observed)) {
+    // Steps that only wait for the broker (a credential repair RDS has applied) finish now, as a poll would.
+    const pass = await reconcilePass(deps, observed, instanceId);
+    if (pass.decision.state === 'succeeded' && pass.observed) observed = pass.observed;
+  }
   const running = runningOperation(observed);
   if (running || !observed.endpoint)
     throw concurrencyError(`the instance is not ready for bindings: ${running ?? 'it has no endpoint yet'}`);

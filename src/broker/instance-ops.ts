@@ -1,7 +1,8 @@
 import { RdsError } from '../aws/errors.js';
-import { canDeleteNow, phase, statusPhase } from '../reconcile/phase.js';
+import { phase, statusPhase } from '../reconcile/phase.js';
 import { effectiveRetryAfter, RetryAfter } from '../reconcile/retry-after.js';
-import { decodeOperation, encodeOperation, pendingSteps, startedValue, Step, Tag, type OperationKind } from '../reconcile/tags.js';
+import { decodeOperation, encodeOperation, parseStep, PENDING, pendingSteps, Step, Tag, type OperationKind } from '../reconcile/tags.js';
+import { recordAndReconcile } from './intent.js';
 import {
   gone,
   notFound,
@@ -14,7 +15,6 @@ import {
 } from './contract.js';
 import { findOwnInstance, identifierOf, ownershipProblem, type BrokerDeps } from './deps.js';
 import { instanceMetadata } from './metadata.js';
-import { deleteOptions } from './deletion.js';
 import { reconcileInstance } from './operate.js';
 import { transientDecision } from './transient.js';
 import { decodeRequested, planById } from './plans.js';
@@ -67,20 +67,23 @@ export async function deprovision(deps: BrokerDeps, request: DeprovisionRequest)
   if (problem) throw new BrokerError(422, problem);
   const accepted: BrokerResponse = { status: 202, body: { operation: 'deprovision' } };
   if (statusPhase(observed.status) === 'deleting') return accepted;
-  const now = deps.now();
-  // Recorded first, whatever RDS says next: a delete RDS refuses now is performed by a later poll
-  // or the background resync as soon as RDS allows it; every other pending step is abandoned.
-  await deps.rds.addTags(observed.arn, {
-    [Step.delete]: startedValue(now),
-    [Tag.operation]: encodeOperation('deprovision', now),
-    [Tag.deletedAt]: now.toISOString(),
-  });
-  if (!canDeleteNow(observed.status)) return accepted;
+  // Recorded, then the same pass a poll runs: it deletes now when RDS allows (lifting deletion
+  // protection first), and otherwise a later poll or the background requeue does as soon as RDS
+  // allows. Every other pending step is abandoned. Only a refusal RDS means (not "busy") undoes it.
+  const wanted: Record<string, string> = parseStep(Step.delete, observed.tags[Step.delete])
+    ? {}
+    : { [Step.delete]: PENDING, [Tag.operation]: encodeOperation('deprovision', deps.now()) };
   try {
-    await deps.rds.deleteInstance(observed.identifier, deleteOptions(observed, now));
+    await recordAndReconcile(
+      deps,
+      observed,
+      request.instanceId,
+      wanted,
+      (error) => error instanceof RdsError && !error.retryable && error.kind !== 'invalid-state',
+    );
   } catch (error) {
     if (error instanceof RdsError && error.kind === 'not-found') throw gone('the service instance does not exist');
-    if (error instanceof RdsError && (error.kind === 'invalid-state' || error.retryable)) return accepted;
+    if (error instanceof RdsError) throw new BrokerError(422, `RDS refused to delete the instance: ${error.message}`);
     throw error;
   }
   return accepted;

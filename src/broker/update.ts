@@ -4,7 +4,8 @@ import { RdsError } from '../aws/errors.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { phase, statusPhase } from '../reconcile/phase.js';
 import { isEmptyChange, settingsDiff } from '../reconcile/settings.js';
-import { decodeOperation, encodeOperation, PENDING, pendingSteps, startedValue, Step, Tag, tagValue } from '../reconcile/tags.js';
+import { decodeOperation, encodeOperation, PENDING, pendingSteps, Step, StepRequest, Tag, tagValue } from '../reconcile/tags.js';
+import { recordAndReconcile } from './intent.js';
 import { badRequest, BrokerError, concurrencyError, type BrokerResponse, type UpdateRequest } from './contract.js';
 import { databaseTarget, requireOwnInstance, type BrokerDeps } from './deps.js';
 import { decodeExtensions, desiredWithExtensions, encodeExtensions, ensureManagedParameterGroup, nextExtensions } from './extensions.js';
@@ -81,7 +82,6 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   if (reboot && !isEmptyChange(change))
     throw badRequest('reboot and force_failover cannot be combined with other changes: send them in an update of their own');
 
-  const now = deps.now();
   const newTags: Record<string, string> = {
     [Tag.planId]: tagValue(targetPlanId!),
     ...tenantTags(tenantFromRequest(request.context), tagValue),
@@ -100,48 +100,35 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
     await onDatabase(() =>
       deps.sql.dropExtensions(databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)), removedExtensions),
     );
-  if (isEmptyChange(change) && !reboot) {
-    // Nothing for RDS to do (a context, bookkeeping or extension change): done synchronously.
-    if (addedExtensions.length > 0)
-      await onDatabase(() =>
-        deps.sql.ensureExtensions(databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)), extensions),
-      );
-    await deps.rds.addTags(observed.arn, changedTags);
-    return { status: 200, body: { metadata: instanceMetadata(observed) } };
-  }
-  if (reboot) {
-    await refusedAsConflict(() => deps.rds.rebootInstance(observed.identifier, parameters.force_failover === true && observed.multiAz));
-    await deps.rds.addTags(observed.arn, { ...changedTags, [Tag.operation]: encodeOperation('update', now) });
-    return { status: 202, body: { operation: 'update' } };
-  }
   const applyNow = parameters.apply_at_maintenance_window !== true;
-  const stepTags: Record<string, string> = applyNow
-    ? {
-        [Step.updateSettings]: startedValue(now),
-        [Tag.operation]: encodeOperation('update', now),
-        ...(planChanges && currentPlanId ? { [Tag.previousPlanId]: currentPlanId } : {}),
-        // A new parameter group takes effect at a reboot, which the reboot step performs.
-        ...(change.DBParameterGroupName ? { [Step.reboot]: PENDING } : {}),
-        ...(addedExtensions.length > 0 ? { [Step.extensions]: PENDING } : {}),
-      }
-    : {};
-  // The change first, the tags after: a request RDS refuses changes nothing at all. A crash between
-  // the two leaves RDS changing towards the new plan under the old tags; the platform's retry of the
-  // same update then finds the settings applied and writes the tags.
+  const rdsChange = !isEmptyChange(change);
+  // A new parameter group's extensions need it in place first.
   if (change.DBParameterGroupName) await ensureManagedParameterGroup(deps, target.plan, extensions);
-  await refusedAsConflict(() =>
-    deps.rds.modifyInstance({ DBInstanceIdentifier: observed.identifier, ApplyImmediately: applyNow, ...change }),
-  );
-  await deps.rds.addTags(observed.arn, { ...changedTags, ...stepTags });
-  // Scheduled for the maintenance window: accepted now, carried out by RDS later.
-  if (!applyNow) return { status: 200, body: { metadata: instanceMetadata(observed) } };
-  return { status: 202, body: { operation: 'update' } };
+  const wanted = { ...changedTags, ...stepTagsFor({ reboot, failover: parameters.force_failover === true, rdsChange, applyNow }) };
+  if (addedExtensions.length > 0 && (applyNow || !rdsChange)) wanted[Step.extensions] = PENDING;
+  if (rdsChange && applyNow && planChanges && currentPlanId) wanted[Tag.previousPlanId] = currentPlanId;
+  if (rdsChange && applyNow && change.DBParameterGroupName) wanted[Step.reboot] = PENDING;
+  // Asynchronous work is an operation the platform polls; bookkeeping and SQL alone finish now.
+  const asynchronous = reboot || (rdsChange && applyNow);
+  if (asynchronous) wanted[Tag.operation] = encodeOperation('update', deps.now());
+  const decision = await onDatabase(() => refusedAsConflict(() => recordAndReconcile(deps, observed, request.instanceId, wanted)));
+  if (asynchronous) return { status: 202, body: { operation: 'update' } };
+  // Bookkeeping, SQL, or a change scheduled for the maintenance window (RDS holds it): done.
+  if (decision.state === 'failed') throw new BrokerError(422, decision.description);
+  return { status: 200, body: { metadata: instanceMetadata(observed) } };
+}
+
+/** The pending steps an update asks for: a reboot (alone), or the plan's settings now or at the maintenance window. */
+function stepTagsFor(update: { reboot: boolean; failover: boolean; rdsChange: boolean; applyNow: boolean }): Record<string, string> {
+  if (update.reboot) return { [Step.reboot]: update.failover ? StepRequest.failover : StepRequest.reboot };
+  if (!update.rdsChange) return {};
+  return { [Step.updateSettings]: update.applyNow ? PENDING : StepRequest.maintenanceWindow };
 }
 
 /** RDS's refusals of a change become answers the platform can read; nothing was changed. */
-async function refusedAsConflict(change: () => Promise<void>): Promise<void> {
+async function refusedAsConflict<T>(change: () => Promise<T>): Promise<T> {
   try {
-    await change();
+    return await change();
   } catch (error) {
     if (error instanceof RdsError && error.kind === 'invalid-state')
       throw concurrencyError(`RDS is busy with the instance and refused the change: ${error.code}`);

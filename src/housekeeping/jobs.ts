@@ -1,12 +1,13 @@
 import type { ObservedSnapshot } from '../aws/observe.js';
 import type { BrokerDeps } from '../broker/deps.js';
 import { databaseTarget, newestSecret } from '../broker/deps.js';
+import { databaseNameOf } from '../broker/database-errors.js';
+import { recordAndReconcile } from '../broker/intent.js';
 import { reconcileInstance } from '../broker/operate.js';
-import { decodeRequested, planById } from '../broker/plans.js';
-import { masterPassword, secretById } from '../naming/derive.js';
+import { secretById } from '../naming/derive.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { hasPendingWork, phase } from '../reconcile/phase.js';
-import { Tag } from '../reconcile/tags.js';
+import { PENDING, Step, Tag } from '../reconcile/tags.js';
 import type { HousekeepingJob } from './scheduler.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -53,9 +54,10 @@ export async function cleanUpSnapshots(deps: BrokerDeps, signal?: AbortSignal): 
 }
 
 /**
- * Master credentials that no longer log in (changed by hand in the console) are reset to the
- * derived password; ones derived from an older secret move to the newest. Instances with an
- * operation under way are left to their operation.
+ * Master credentials that no longer log in (changed by hand in the console), or derived from an
+ * older secret, are due for a reset to the newest derived password. Housekeeping only finds them and
+ * records the reset step (PendingResetMasterPassword); the same reconcile pass a poll runs decides
+ * and performs it, and the requeue finishes it. Instances with an operation under way are left to it.
  */
 export async function checkMasterCredentials(deps: BrokerDeps, signal?: AbortSignal): Promise<string[]> {
   const repaired: string[] = [];
@@ -64,30 +66,24 @@ export async function checkMasterCredentials(deps: BrokerDeps, signal?: AbortSig
     if (signal?.aborted) break;
     if (phase(observed) !== 'idle' || !observed.endpoint) continue;
     const instanceId = observed.tags[Tag.instanceId]!;
-    const plan = planById(deps.config, observed.tags[Tag.planId]);
-    const database =
-      observed.dbName ?? decodeRequested(observed.tags[Tag.requestedSettings]).dbName ?? plan?.plan.rds.databaseName ?? 'postgres';
-    const recorded = secretById(deps.config.broker.derivationSecrets, observed.tags[Tag.masterSecretId]);
-    const newest = newestSecret(deps);
-    let works = false;
-    if (recorded) {
-      const target = databaseTarget(deps, observed, instanceId, database, recorded);
-      works = await deps.sql.canLogin(target, target.masterUsername, target.masterPassword).catch(() => false);
-    }
-    if (works && recorded?.id === newest.id) continue;
-    await deps.rds.modifyInstance({
-      DBInstanceIdentifier: observed.identifier,
-      ApplyImmediately: true,
-      MasterUserPassword: masterPassword(newest, instanceId),
-    });
-    await deps.rds.addTags(observed.arn, { [Tag.masterSecretId]: newest.id });
+    const reason = await credentialProblem(deps, observed, instanceId);
+    if (!reason) continue;
+    // A refusal leaves the step recorded: the next pass tries again.
+    await recordAndReconcile(deps, observed, instanceId, { [Step.resetMasterPassword]: PENDING }, () => false);
     repaired.push(instanceId);
-    deps.log.warn(
-      { instanceId, reason: works ? 'older derivation secret' : 'master password does not log in' },
-      'reset the master password',
-    );
+    deps.log.warn({ instanceId, reason }, 'reset the master password');
   }
   return repaired;
+}
+
+/** Why the master credentials need a reset, or undefined when they log in with the newest secret. */
+async function credentialProblem(deps: BrokerDeps, observed: ObservedInstance, instanceId: string): Promise<string | undefined> {
+  const recorded = secretById(deps.config.broker.derivationSecrets, observed.tags[Tag.masterSecretId]);
+  if (!recorded) return 'master password does not log in';
+  const target = databaseTarget(deps, observed, instanceId, databaseNameOf(deps, observed), recorded);
+  const works = await deps.sql.canLogin(target, target.masterUsername, target.masterPassword).catch(() => false);
+  if (!works) return 'master password does not log in';
+  return recorded.id === newestSecret(deps).id ? undefined : 'older derivation secret';
 }
 
 /** Runs the poll's own reconcile for every instance with work pending, so nothing waits for a platform's poll. */

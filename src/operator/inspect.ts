@@ -83,10 +83,16 @@ export function describeAction(action: Action, observed: ObservedInstance): stri
       const fields = Object.entries(withoutSecrets({ ...action.change })).map(
         ([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`,
       );
-      return `ModifyDBInstance (apply immediately) with ${fields.join(' ')} to bring the instance to its plan, then mark ${action.step} as issued`;
+      return action.applyImmediately
+        ? `ModifyDBInstance (apply immediately) with ${fields.join(' ')} to bring the instance to its plan, then mark ${action.step} as issued`
+        : `ModifyDBInstance (at the next maintenance window) with ${fields.join(' ')}, then remove ${action.step}: RDS holds the change`;
     }
     case 'reboot':
-      return `RebootDBInstance, so the parameter group waiting for a reboot takes effect, then mark ${action.step} as issued`;
+      return action.requested
+        ? `RebootDBInstance${action.forceFailover ? ' with failover' : ''}, as the update asked, then remove ${action.step}`
+        : `RebootDBInstance, so the parameter group waiting for a reboot takes effect, then mark ${action.step} as issued`;
+    case 'lift-deletion-protection':
+      return `ModifyDBInstance DeletionProtection=false on ${action.resource}: RDS refuses to delete a protected instance`;
     case 'reset-master-password':
       return `ModifyDBInstance with the master password derived from the instance ID (not shown), then mark ${action.step} as issued`;
     case 'probe-master-login':

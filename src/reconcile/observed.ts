@@ -24,6 +24,8 @@ export interface ObservedInstance {
   dbName?: string;
   createdAt?: Date;
   latestRestorableTime?: Date;
+  /** RDS refuses DeleteDBInstance while it is on. */
+  deletionProtection?: boolean;
   tags: Tags;
 }
 

@@ -1,5 +1,6 @@
 import type { ObservedInstance } from './observed.js';
-import { canDeleteNow, statusPhase } from './phase.js';
+import { decideDeletion } from './deletion.js';
+import { statusPhase } from './phase.js';
 import { isEmptyChange, matchesPlanShape, settingsDiff, type DesiredSettings, type SettingsChange } from './settings.js';
 import { parseStep, pendingSteps, Step, Tag, type OperationKind, type StepTag } from './tags.js';
 import { statusDescription } from './describe.js';
@@ -14,16 +15,23 @@ import { RetryAfter } from './retry-after.js';
 export type Action =
   /** Remove the step's tag: its effect is visible in RDS (synchronous). */
   | { kind: 'complete-step'; step: StepTag }
-  /** ModifyDBInstance with the changes (asynchronous). */
-  | { kind: 'modify-settings'; step: StepTag; change: SettingsChange }
-  | { kind: 'reboot'; step: StepTag }
+  /**
+   * ModifyDBInstance with the changes (asynchronous). Scheduled for the maintenance window
+   * (applyImmediately false), RDS holds them as pending modified values and the step is done.
+   */
+  | { kind: 'modify-settings'; step: StepTag; change: SettingsChange; applyImmediately: boolean }
+  /** RebootDBInstance: for a parameter group waiting for it, or because an update asked (`requested`: done once issued). */
+  | { kind: 'reboot'; step: StepTag; forceFailover: boolean; requested: boolean }
   | { kind: 'reset-master-password'; step: StepTag }
   /** Log in with the derived master password, to learn whether the reset has taken (synchronous). */
   | { kind: 'probe-master-login'; step: StepTag }
   /** Drop the binding users that came with the restored data (synchronous, SQL). */
   | { kind: 'neutralise-users'; step: StepTag }
   | { kind: 'ensure-extensions'; step: StepTag }
-  | { kind: 'delete'; step: StepTag }
+  /** ModifyDBInstance DeletionProtection=false, a precondition of the delete (takes effect at once). */
+  | { kind: 'lift-deletion-protection'; step: StepTag; resource: string }
+  /** DeleteDBInstance of `resource` (asynchronous). */
+  | { kind: 'delete'; step: StepTag; resource: string }
   /** A plan change RDS did not carry out: put the plan tag back to the previous plan (synchronous). */
   | { kind: 'rollback-plan'; step: StepTag };
 
@@ -75,13 +83,7 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
   const statusClass = statusPhase(status);
 
   const pendingDelete = parseStep(Step.delete, observed.tags[Step.delete]);
-  if (pendingDelete) {
-    if (statusClass === 'deleting') return inProgress('deleting the RDS instance', RetryAfter.forStatus('deleting'));
-    if (canDeleteNow(status) && settled(pendingDelete.startedAt, now, input.settleSeconds)) {
-      return inProgress('deleting the RDS instance', RetryAfter.forStatus('deleting'), { kind: 'delete', step: Step.delete });
-    }
-    return inProgress(`deletion requested; waiting for RDS to allow it (status: ${status})`, RetryAfter.forStatus(status));
-  }
+  if (pendingDelete) return decideDeletion(observed, pendingDelete, now, input.settleSeconds);
   if (input.operation === 'deprovision') {
     // Only an accepted deprovision (its tag) deletes. A poll that merely names "deprovision" — stale,
     // mistaken or hostile — must never delete a database, nor report a deletion that is not happening.
@@ -116,6 +118,15 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
       const change = settingsDiff(observed, input.desired);
       if (isEmptyChange(change))
         return inProgress('applying settings', RetryAfter.nextStepNow, { kind: 'complete-step', step: current.step });
+      if (current.request === 'maintenance-window') {
+        // Handed to RDS for its maintenance window: nothing to wait for here.
+        return inProgress('scheduling settings for the maintenance window', RetryAfter.nextStepNow, {
+          kind: 'modify-settings',
+          step: current.step,
+          change,
+          applyImmediately: false,
+        });
+      }
       if (!isSettled) return inProgress('applying settings', RetryAfter.forStatus('modifying'));
       if (current.startedAt && input.previousDesired) {
         // A plan change RDS accepted but did not carry out.
@@ -131,15 +142,34 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
           description: 'the instance matches neither the previous nor the requested plan after the plan change; ask an operator',
         };
       }
-      return inProgress('applying settings', RetryAfter.forStatus('modifying'), { kind: 'modify-settings', step: current.step, change });
+      return inProgress('applying settings', RetryAfter.forStatus('modifying'), {
+        kind: 'modify-settings',
+        step: current.step,
+        change,
+        applyImmediately: true,
+      });
     }
     case Step.reboot: {
+      if (current.request === 'reboot' || current.request === 'failover') {
+        // Asked for by an update: one reboot, however the parameter group stands.
+        return inProgress('rebooting', RetryAfter.forStatus('rebooting'), {
+          kind: 'reboot',
+          step: current.step,
+          forceFailover: current.request === 'failover' && observed.multiAz,
+          requested: true,
+        });
+      }
       const applyStatus = observed.parameterGroups[0]?.applyStatus;
       if (applyStatus === 'applying') return inProgress('applying the parameter group', RetryAfter.forStatus('modifying'));
       if (applyStatus !== 'pending-reboot')
         return inProgress('rebooting', RetryAfter.nextStepNow, { kind: 'complete-step', step: current.step });
       if (!isSettled) return inProgress('rebooting', RetryAfter.forStatus('rebooting'));
-      return inProgress('rebooting', RetryAfter.forStatus('rebooting'), { kind: 'reboot', step: current.step });
+      return inProgress('rebooting', RetryAfter.forStatus('rebooting'), {
+        kind: 'reboot',
+        step: current.step,
+        forceFailover: false,
+        requested: false,
+      });
     }
     case Step.resetMasterPassword: {
       const login = input.facts.masterLogin;

@@ -74,10 +74,19 @@ export const PENDING = 'true';
 
 export type Tags = Readonly<Record<string, string>>;
 
+/**
+ * What a step's tag value may ask beyond "pending": the settings step scheduled for RDS's
+ * maintenance window; the reboot step asked for by an update (with a failover, on Multi-AZ).
+ */
+export const StepRequest = { maintenanceWindow: 'maintenance-window', reboot: 'reboot', failover: 'failover' } as const;
+export type StepRequestKind = (typeof StepRequest)[keyof typeof StepRequest];
+const REQUESTS: readonly string[] = Object.values(StepRequest);
+
 export interface StepState {
   step: StepTag;
   /** When the step's action was issued, if it was. */
   startedAt?: Date;
+  request?: StepRequestKind;
 }
 
 export function startedValue(at: Date): string {
@@ -86,6 +95,7 @@ export function startedValue(at: Date): string {
 
 export function parseStep(step: StepTag, value: string | undefined): StepState | undefined {
   if (value === undefined || value === '' || value === 'false') return undefined;
+  if (REQUESTS.includes(value)) return { step, request: value as StepRequestKind };
   const match = /^started:(.+)$/.exec(value);
   if (!match) return { step };
   const at = new Date(match[1]!);

@@ -106,6 +106,7 @@ describe('reconcile: restore steps', () => {
       kind: 'modify-settings',
       step: Step.updateSettings,
       change: { VpcSecurityGroupIds: ['sg-1'], BackupRetentionPeriod: 7 },
+      applyImmediately: true,
     });
     const justStarted = instance(
       { vpcSecurityGroupIds: ['sg-default'], backupRetentionPeriod: 1 },
@@ -130,7 +131,7 @@ describe('reconcile: restore steps', () => {
 
   it('reboots only when the parameter group asks for it', () => {
     const pending = instance({ parameterGroups: [{ name: 'pg-a', applyStatus: 'pending-reboot' }] }, { [Step.reboot]: 'true' });
-    expect(reconcile(input(pending), now).action).to.deep.equal({ kind: 'reboot', step: Step.reboot });
+    expect(reconcile(input(pending), now).action).to.deep.equal({ kind: 'reboot', step: Step.reboot, forceFailover: false, requested: false });
     const inSync = instance({}, { [Step.reboot]: 'true' });
     expect(reconcile(input(inSync), now).action).to.deep.equal({ kind: 'complete-step', step: Step.reboot });
     const applying = instance({ parameterGroups: [{ name: 'pg-a', applyStatus: 'applying' }] }, { [Step.reboot]: 'true' });
@@ -196,7 +197,7 @@ describe('reconcile: plan changes', () => {
 describe('reconcile: deletion', () => {
   it('deletes as soon as RDS allows, whatever else is pending', () => {
     const observed = instance({}, { [Step.delete]: 'true', [Step.reboot]: 'true' });
-    expect(reconcile(input(observed), now).action).to.deep.equal({ kind: 'delete', step: Step.delete });
+    expect(reconcile(input(observed), now).action).to.deep.equal({ kind: 'delete', step: Step.delete, resource: 'rdsb-a' });
   });
   it('waits while RDS refuses deletion (creating, modifying, rebooting)', () => {
     for (const status of ['creating', 'modifying', 'rebooting', 'resetting-master-credentials']) {
