@@ -15,7 +15,8 @@ import {
   type FetchBindingRequest,
   type UnbindRequest,
 } from './contract.js';
-import { databaseTarget, findOwnInstance, newestSecret, type BrokerDeps } from './deps.js';
+import { databaseTarget, newestSecret, type BrokerDeps } from './deps.js';
+import { ownInstanceFor } from './presence.js';
 import { bindingCredentials, bindingEndpoints } from './credentials.js';
 import { planById } from './plans.js';
 import { databaseNameOf, onDatabase } from './database-errors.js';
@@ -28,12 +29,12 @@ interface Ready {
   target: DatabaseTarget;
 }
 
-async function readyInstance(deps: BrokerDeps, instanceId: string, missing: () => BrokerError): Promise<Ready> {
-  let observed = await findOwnInstance(deps, instanceId);
-  if (!observed) throw missing();
+async function readyInstance(deps: BrokerDeps, instanceId: string): Promise<Ready> {
+  let observed = await ownInstanceFor(deps, instanceId, 'bind');
   if (phase(observed) === 'busy' && hasPendingWork(observed)) {
-    // Steps that only wait for the broker (a credential repair RDS has applied) finish now, as a poll would.
-    const pass = await reconcilePass(deps, observed, instanceId);
+    // Steps that only wait for the broker (a credential repair RDS has applied) finish now, as a
+    // poll would; a bind never starts anything RDS carries out.
+    const pass = await reconcilePass(deps, observed, instanceId, { synchronousOnly: true });
     if (pass.decision.state === 'succeeded' && pass.observed) observed = pass.observed;
   }
   const running = runningOperation(observed);
@@ -69,7 +70,7 @@ function answer(
 }
 
 export async function bind(deps: BrokerDeps, request: BindRequest): Promise<BrokerResponse> {
-  const ready = await readyInstance(deps, request.instanceId, () => notFound('the service instance does not exist'));
+  const ready = await readyInstance(deps, request.instanceId);
   const username = bindingUsername(request.bindingId);
   let readOnly = request.parameters.read_only === true;
   return onDatabase(async () => {
@@ -110,8 +111,7 @@ export async function bind(deps: BrokerDeps, request: BindRequest): Promise<Brok
 }
 
 export async function unbind(deps: BrokerDeps, request: UnbindRequest): Promise<BrokerResponse> {
-  const observed = await findOwnInstance(deps, request.instanceId);
-  if (!observed) throw gone('the service instance does not exist, nor its bindings');
+  const observed = await ownInstanceFor(deps, request.instanceId, 'unbind');
   if (!observed.endpoint) throw gone('the binding does not exist');
   const target = databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed));
   return onDatabase(async () => {
@@ -123,12 +123,8 @@ export async function unbind(deps: BrokerDeps, request: UnbindRequest): Promise<
 
 export async function fetchBinding(deps: BrokerDeps, request: FetchBindingRequest): Promise<BrokerResponse> {
   const missing = () => notFound('the binding does not exist');
-  // Not this broker's instance (a BrokerError) means no such binding; RDS failing to answer does not.
-  const observed = await findOwnInstance(deps, request.instanceId).catch((error: unknown) => {
-    if (error instanceof BrokerError) return undefined;
-    throw error;
-  });
-  if (!observed?.endpoint) throw missing();
+  const observed = await ownInstanceFor(deps, request.instanceId, 'fetch-binding');
+  if (!observed.endpoint) throw missing();
   const ready: Ready = { observed, target: databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)) };
   return onDatabase(async () => {
     const user = await deps.sql.findBindingUser(ready.target, bindingUsername(request.bindingId));

@@ -5,7 +5,7 @@ import type { SqlGateway, DatabaseTarget } from '../sql/types.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { Tag } from '../reconcile/tags.js';
 import { masterPassword, rdsIdentifier, secretById, type DerivationSecret } from '../naming/derive.js';
-import { notFound, BrokerError } from './contract.js';
+import { BrokerError } from './contract.js';
 
 /** Everything the use cases need from outside; built once in index.ts, replaced in tests. */
 export interface BrokerDeps {
@@ -34,21 +34,6 @@ export function ownershipProblem(deps: BrokerDeps, observed: ObservedInstance, i
   if (id === undefined) return `RDS instance ${observed.identifier} has no "${Tag.instanceId}" tag; ask an operator to restore it`;
   if (id !== instanceId) return `RDS instance ${observed.identifier} belongs to service instance ${id}`;
   return undefined;
-}
-
-/** The instance this broker owns for `instanceId`; undefined when RDS has none under its identifier. */
-export async function findOwnInstance(deps: BrokerDeps, instanceId: string): Promise<ObservedInstance | undefined> {
-  const observed = await deps.rds.describeInstance(identifierOf(deps, instanceId));
-  if (!observed) return undefined;
-  const problem = ownershipProblem(deps, observed, instanceId);
-  if (problem) throw new BrokerError(422, problem);
-  return observed;
-}
-
-export async function requireOwnInstance(deps: BrokerDeps, instanceId: string): Promise<ObservedInstance> {
-  const observed = await findOwnInstance(deps, instanceId);
-  if (!observed) throw notFound('the service instance does not exist');
-  return observed;
 }
 
 /** The secret the instance's master password was derived with (recorded in a tag), else the newest. */

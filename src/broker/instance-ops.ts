@@ -13,7 +13,8 @@ import {
   concurrencyError,
   BrokerError,
 } from './contract.js';
-import { findOwnInstance, identifierOf, ownershipProblem, type BrokerDeps } from './deps.js';
+import { identifierOf, type BrokerDeps } from './deps.js';
+import { absentAnswer, ownInstanceFor, presenceOf } from './presence.js';
 import { instanceMetadata } from './metadata.js';
 import { reconcileInstance } from './operate.js';
 import { transientDecision } from './transient.js';
@@ -45,12 +46,8 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
       retryAfterSeconds: retryAfter(deps, transient.retryAfterSeconds ?? RetryAfter.rdsBusy),
     };
   }
-  if (!observed) {
-    if (operation === 'deprovision' || operation === undefined) throw gone('the service instance has been deleted');
-  } else {
-    const problem = ownershipProblem(deps, observed, request.instanceId);
-    if (problem) return { status: 200, body: { state: 'failed', description: problem } };
-  }
+  const presence = presenceOf(deps, observed, request.instanceId);
+  if (presence.kind !== 'own') throw absentAnswer(operation === 'deprovision' ? 'poll-deprovision' : 'poll', presence);
   const decision = await reconcileInstance(deps, observed, request.instanceId, operation ? { operation } : {});
   if (decision.state === 'gone') throw gone(decision.description);
   return {
@@ -61,10 +58,7 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
 }
 
 export async function deprovision(deps: BrokerDeps, request: DeprovisionRequest): Promise<BrokerResponse> {
-  const observed = await deps.rds.describeInstance(identifierOf(deps, request.instanceId));
-  if (!observed) throw gone('the service instance does not exist');
-  const problem = ownershipProblem(deps, observed, request.instanceId);
-  if (problem) throw new BrokerError(422, problem);
+  const observed = await ownInstanceFor(deps, request.instanceId, 'deprovision');
   const accepted: BrokerResponse = { status: 202, body: { operation: 'deprovision' } };
   if (statusPhase(observed.status) === 'deleting') return accepted;
   // Recorded, then the same pass a poll runs: it deletes now when RDS allows (lifting deletion
@@ -91,14 +85,7 @@ export async function deprovision(deps: BrokerDeps, request: DeprovisionRequest)
 
 /** GET instance: everything reconstructed from the instance and its tags. */
 export async function fetchInstance(deps: BrokerDeps, request: FetchInstanceRequest): Promise<BrokerResponse> {
-  let observed;
-  try {
-    observed = await findOwnInstance(deps, request.instanceId);
-  } catch (error) {
-    if (error instanceof BrokerError) throw notFound('the service instance does not exist');
-    throw error;
-  }
-  if (!observed) throw notFound('the service instance does not exist');
+  const observed = await ownInstanceFor(deps, request.instanceId, 'fetch-instance');
   const tags = observed.tags;
   const operation = decodeOperation(tags[Tag.operation])?.kind;
   const now = phase(observed);

@@ -39,6 +39,8 @@ export interface ReconcileOptions {
    * says which errors count as such a refusal; the others are answered as a poll answers them.
    */
   throwFirstRefusal?: (error: unknown) => boolean;
+  /** Perform only synchronous actions (SQL, tags, probes): stop before anything RDS would carry out. */
+  synchronousOnly?: boolean;
 }
 
 /** What a pass ended with: the decision to answer, and the observation updated with the known effects of its actions. */
@@ -76,6 +78,7 @@ export async function reconcilePass(
   for (let i = 0; i < (options.maxActions ?? 12); i++) {
     const decision = reconcile(reconcileInput(deps, current, operation, facts), deps.now());
     if (!decision.action || options.dryRun || !current) return end(decision);
+    if (options.synchronousOnly && ASYNC_ACTIONS.has(decision.action.kind)) return end(decision);
     try {
       current = await perform(deps, current, instanceId, decision.action, facts);
     } catch (error) {

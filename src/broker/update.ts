@@ -7,7 +7,8 @@ import { isEmptyChange, settingsDiff } from '../reconcile/settings.js';
 import { decodeOperation, encodeOperation, PENDING, pendingSteps, Step, StepRequest, Tag, tagValue } from '../reconcile/tags.js';
 import { recordAndReconcile } from './intent.js';
 import { badRequest, BrokerError, concurrencyError, type BrokerResponse, type UpdateRequest } from './contract.js';
-import { databaseTarget, requireOwnInstance, type BrokerDeps } from './deps.js';
+import { databaseTarget, type BrokerDeps } from './deps.js';
+import { ownInstanceFor } from './presence.js';
 import { decodeExtensions, desiredWithExtensions, encodeExtensions, ensureManagedParameterGroup, nextExtensions } from './extensions.js';
 import { databaseNameOf, onDatabase } from './database-errors.js';
 import { instanceMetadata } from './metadata.js';
@@ -30,7 +31,7 @@ export function runningOperation(observed: ObservedInstance): string | undefined
 }
 
 export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<BrokerResponse> {
-  const observed = await requireOwnInstance(deps, request.instanceId);
+  const observed = await ownInstanceFor(deps, request.instanceId, 'update');
   const tags = observed.tags;
   const currentPlanId = tags[Tag.planId];
   const current = planById(deps.config, currentPlanId);

@@ -131,7 +131,12 @@ describe('reconcile: restore steps', () => {
 
   it('reboots only when the parameter group asks for it', () => {
     const pending = instance({ parameterGroups: [{ name: 'pg-a', applyStatus: 'pending-reboot' }] }, { [Step.reboot]: 'true' });
-    expect(reconcile(input(pending), now).action).to.deep.equal({ kind: 'reboot', step: Step.reboot, forceFailover: false, requested: false });
+    expect(reconcile(input(pending), now).action).to.deep.equal({
+      kind: 'reboot',
+      step: Step.reboot,
+      forceFailover: false,
+      requested: false,
+    });
     const inSync = instance({}, { [Step.reboot]: 'true' });
     expect(reconcile(input(inSync), now).action).to.deep.equal({ kind: 'complete-step', step: Step.reboot });
     const applying = instance({ parameterGroups: [{ name: 'pg-a', applyStatus: 'applying' }] }, { [Step.reboot]: 'true' });
