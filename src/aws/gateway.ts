@@ -12,6 +12,7 @@ import {
   DescribeDBParameterGroupsCommand,
   DescribeDBSnapshotsCommand,
   DescribeDBSubnetGroupsCommand,
+  DescribeEventsCommand,
   ModifyDBInstanceCommand,
   RDSClient,
   RebootDBInstanceCommand,
@@ -24,6 +25,7 @@ import {
   type DBEngineVersion,
   type DBParameterGroup,
   type DBSubnetGroup,
+  type Event,
   type ModifyDBInstanceCommandInput,
   type RestoreDBInstanceFromDBSnapshotCommandInput,
   type RestoreDBInstanceToPointInTimeCommandInput,
@@ -342,6 +344,28 @@ export class RdsGateway {
         }),
       ),
     );
+  }
+
+  /** An instance's events of the last `minutes` (at most RDS's 14 days), oldest first, every page. */
+  async describeEvents(instanceIdentifier: string, minutes: number): Promise<Event[]> {
+    const out: Event[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('DescribeEvents', () =>
+        this.client.send(
+          new DescribeEventsCommand({
+            SourceType: 'db-instance',
+            SourceIdentifier: instanceIdentifier,
+            Duration: Math.min(Math.max(1, Math.round(minutes)), 20160),
+            MaxRecords: 100,
+            ...(marker ? { Marker: marker } : {}),
+          }),
+        ),
+      );
+      out.push(...(page.Events ?? []));
+      marker = page.Marker;
+    } while (marker);
+    return out;
   }
 
   private async describeOne<T>(action: string, call: () => Promise<T | undefined>): Promise<T | undefined> {

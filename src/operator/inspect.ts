@@ -66,7 +66,19 @@ export interface InspectReport {
     skippedSteps: Array<{ step: string; at: string; reason: string }>;
   };
   nextPoll: NextPoll;
+  /** RDS's events of the instance (DescribeEvents), newest last; why they are missing when they are. */
+  recentEvents: { hours: number; events: RecentEvent[] } | { hours: number; unavailable: string };
 }
+
+export interface RecentEvent {
+  at: string;
+  categories: string[];
+  message: string;
+}
+
+/** How far back inspect reads an instance's events, and how many of the newest it shows. */
+export const EVENT_HOURS = 24;
+export const EVENTS_SHOWN = 20;
 
 const STEP_TAGS = new Set<string>(Object.values(Step));
 
@@ -165,6 +177,21 @@ export interface InspectInput {
   decision: Decision;
   now: Date;
   settleSeconds: number;
+  /** The instance's events as DescribeEvents gave them, or why they could not be read. */
+  events?: Array<{ Date?: Date; EventCategories?: string[]; Message?: string }> | { unavailable: string };
+}
+
+function recentEvents(events: InspectInput['events']): InspectReport['recentEvents'] {
+  if (events === undefined) return { hours: EVENT_HOURS, unavailable: 'not read' };
+  if (!Array.isArray(events)) return { hours: EVENT_HOURS, unavailable: events.unavailable };
+  return {
+    hours: EVENT_HOURS,
+    events: events.slice(-EVENTS_SHOWN).map((e) => ({
+      at: e.Date?.toISOString() ?? '',
+      categories: e.EventCategories ?? [],
+      message: e.Message ?? '',
+    })),
+  };
 }
 
 export function inspectReport(input: InspectInput): InspectReport {
@@ -209,6 +236,7 @@ export function inspectReport(input: InspectInput): InspectReport {
       skippedSteps: decodeSkipped(tags[Tag.skippedSteps]).map((s) => ({ step: s.step, at: s.at.toISOString(), reason: s.reason })),
     },
     nextPoll: nextPoll(decision, observed, now, input.settleSeconds),
+    recentEvents: recentEvents(input.events),
   };
 }
 
@@ -267,6 +295,16 @@ export function renderInspect(report: InspectReport, now: Date): string {
       `Skipped by operators, newest first\n${report.tags.skippedSteps.map((s) => `  ${s.step} at ${s.at}: ${s.reason}`).join('\n')}`,
     );
   }
+  const recent = report.recentEvents;
+  sections.push(
+    `RDS events, last ${recent.hours} hours${'events' in recent && recent.events.length === EVENTS_SHOWN ? ` (the newest ${EVENTS_SHOWN})` : ''}\n${
+      'unavailable' in recent
+        ? `  (not available: ${recent.unavailable})`
+        : recent.events.length
+          ? recent.events.map((e) => `  ${e.at}  [${e.categories.join(', ')}] ${e.message}`).join('\n')
+          : '  none'
+    }`,
+  );
   const next = report.nextPoll;
   sections.push(
     `Next poll (decided now, not performed)\n${renderFields([

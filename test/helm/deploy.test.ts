@@ -43,6 +43,7 @@ describe('deploy/: IAM policy and Cloud Foundry manifest', () => {
           'DescribeDBParameterGroups',
           'DescribeDBSnapshots',
           'DescribeDBSubnetGroups',
+          'DescribeEvents',
           'ModifyDBInstance',
           'ModifyDBParameterGroup',
           'RebootDBInstance',

@@ -116,4 +116,30 @@ describe('inspect: the report and the next poll, decided by the pure reconcile',
       }
     }
   });
+
+  it("shows the instance's RDS events, newest last, or why they could not be read", () => {
+    const observed = observedInstance('e1', {}, { [Tag.operation]: `provision@${secondsBefore(600).toISOString()}` });
+    const decision = reconcile(reconcileInput(deps, observed, 'provision', {}), NOW);
+    const base = { config, instanceId: observed.tags[Tag.instanceId]!, observed, decision, now: NOW, settleSeconds: 60 };
+    const events = Array.from({ length: 25 }, (_, i) => ({
+      Date: secondsBefore(600 - i),
+      EventCategories: ['configuration change'],
+      Message: `Updated parameter work_mem to ${i} with apply method immediate`,
+    }));
+    const shown = inspectReport({ ...base, events });
+    if (!('events' in shown.recentEvents)) throw new Error('events expected');
+    expect(shown.recentEvents.events).to.have.length(20);
+    expect(shown.recentEvents.events[19]).to.deep.equal({
+      at: secondsBefore(576).toISOString(),
+      categories: ['configuration change'],
+      message: 'Updated parameter work_mem to 24 with apply method immediate',
+    });
+    const text = renderInspect(shown, NOW);
+    expect(text).to.contain('RDS events, last 24 hours (the newest 20)');
+    expect(text).to.contain(`${secondsBefore(576).toISOString()}  [configuration change] Updated parameter work_mem to 24`);
+    expect(text).to.not.contain('work_mem to 4 ');
+    const denied = renderInspect(inspectReport({ ...base, events: { unavailable: 'not authorized to perform rds:DescribeEvents' } }), NOW);
+    expect(denied).to.contain('(not available: not authorized to perform rds:DescribeEvents)');
+    expect(renderInspect(inspectReport({ ...base, events: [] }), NOW)).to.match(/RDS events, last 24 hours\n {2}none/);
+  });
 });

@@ -194,6 +194,11 @@ describe('operator tools against the emulator', function () {
       .and.contain('Next poll (decided now, not performed)')
       .and.contain('State:')
       .and.contain('succeeded');
+    // Its RDS events, as DescribeEvents tells them.
+    const events = result.stdout.slice(result.stdout.indexOf('RDS events, last 24 hours'));
+    expect(events)
+      .to.match(/\[creation\] DB instance created/)
+      .and.match(/\[backup\] Finished DB Instance backup/);
     for (const secret of [
       stack.config.broker.derivationSecrets[0]!.value,
       stack.config.auth.credentials[0]!.password,

@@ -1,7 +1,7 @@
 import { EXIT_OK, UsageError, type Command } from '../command.js';
 import { reconcileInstance } from '../../broker/operate.js';
 import { renderJson } from '../../operator/format.js';
-import { inspectReport, renderInspect } from '../../operator/inspect.js';
+import { EVENT_HOURS, inspectReport, renderInspect } from '../../operator/inspect.js';
 import {
   findInstance,
   loadOperatorConfig,
@@ -16,9 +16,9 @@ import {
 const usage = `Usage: rds-broker inspect INSTANCE_ID --config FILE [--output text|json]
 
 Shows one instance as the broker sees it: what RDS reports (status, pending modified values,
-parameter group and its apply status, endpoint), its identity and step tags, and the decision the
-next poll of last_operation would take — reconciled now from the same observation, NOT performed —
-with what it would do and the facts it rests on. INSTANCE_ID is the service instance ID (an RDS
+parameter group and its apply status, endpoint), its RDS events of the last 24 hours, its identity
+and step tags, and the decision the next poll of last_operation would take — reconciled now from
+the same observation, NOT performed — with what it would do and the facts it rests on. INSTANCE_ID is the service instance ID (an RDS
 identifier "<identifierPrefix>-..." is accepted too). Prints no secret.
 
 Note: for the master-password step the next action is "probe-master-login": a poll first logs in
@@ -48,6 +48,10 @@ async function run(argv: string[]): Promise<number> {
       const found = await findInstance(deps, positionals[0]!);
       const decision = await reconcileInstance(deps, found.observed, found.instanceId, { dryRun: true });
       const now = deps.now();
+      // Events help an operator but are not needed to decide: a role without rds:DescribeEvents still inspects.
+      const events = await deps.rds
+        .describeEvents(found.observed.identifier, EVENT_HOURS * 60)
+        .catch((error: unknown) => ({ unavailable: error instanceof Error ? error.message : String(error) }));
       const report = inspectReport({
         config,
         instanceId: found.instanceId,
@@ -56,6 +60,7 @@ async function run(argv: string[]): Promise<number> {
         decision,
         now,
         settleSeconds: deps.settleSeconds,
+        events,
       });
       write(output === 'json' ? renderJson(report) : renderInspect(report, now));
       return EXIT_OK;
