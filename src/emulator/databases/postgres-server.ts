@@ -177,6 +177,10 @@ export class PostgresServer extends ManagedServer<InstanceLayout, ServerTuning, 
 
   // ---- read replicas (see postgres-replication.ts) ----
 
+  get replicationSlot(): string | undefined {
+    return this.state.standby?.slotName;
+  }
+
   /** As a source: the replication role and a slot for a new replica; resolves with how the replica connects. */
   prepareReplication(slotName: string): Promise<{ port: number; password: string }> {
     return this.exclusive(async () => {

@@ -66,6 +66,8 @@ export interface DatabaseServer {
   replication?(): Promise<ReplicationState | undefined>;
   /** PromoteReadReplica: replication stops and the server accepts writes. Resolves with what the source may release. */
   promote?(): Promise<{ slotName?: string }>;
+  /** A read replica's replication slot on its source, if its engine uses one. */
+  readonly replicationSlot?: string;
   /** The source forgets a replica (its replication slot goes, so the source keeps no WAL for it). */
   dropReplicationSlot?(slotName: string): Promise<void>;
 }
