@@ -172,7 +172,13 @@ describe('emulator read replicas (PostgreSQL, real databases)', function () {
     expect((await describe1('rr-one')).DBInstanceClass).to.equal('db.t3.medium');
     await sql('rr-source', "INSERT INTO t VALUES ('third')");
     await replicated('rr-one', 'third');
-    expect((await describe1('rr-one')).StatusInfos?.[0]?.Status).to.equal('replicating');
+    // StatusInfos follows what the replica reports (refreshed every second, as RDS refreshes it).
+    let status: string | undefined;
+    for (let i = 0; i < 100 && status !== 'replicating'; i++) {
+      status = (await describe1('rr-one')).StatusInfos?.[0]?.Status;
+      if (status !== 'replicating') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(status).to.equal('replicating');
   });
 
   it('promotes a replica: modifying, then a writable standalone instance with backups', async () => {

@@ -170,6 +170,8 @@ export class Fleet {
         // Static values set since the last start take effect with this restart.
         await server.applyParameters(this.parametersOf(inst));
         await server.restart();
+        // A replica's StatusInfos says at once that it streams again, not at the next refresh.
+        if (inst.readReplicaSource) await this.refreshReplication(inst.dbiResourceId, server);
         return {};
       }
       case 'destroy':
