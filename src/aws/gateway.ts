@@ -323,10 +323,16 @@ export class RdsGateway {
     );
   }
 
-  async createParameterGroup(name: string, family: string, description: string): Promise<void> {
+  /** Tagged on creation: a policy that lets the broker change only its own groups needs the tag there from the start. */
+  async createParameterGroup(name: string, family: string, description: string, tags: Record<string, string>): Promise<void> {
     await this.send('CreateDBParameterGroup', () =>
       this.client.send(
-        new CreateDBParameterGroupCommand({ DBParameterGroupName: name, DBParameterGroupFamily: family, Description: description }),
+        new CreateDBParameterGroupCommand({
+          DBParameterGroupName: name,
+          DBParameterGroupFamily: family,
+          Description: description,
+          Tags: recordToTags(tags),
+        }),
       ),
     );
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RdsError } from '../aws/errors.js';
 import type { PlanConfig } from '../config/schema.js';
+import { Tag } from '../reconcile/tags.js';
 import { badRequest } from './contract.js';
 import type { BrokerDeps } from './deps.js';
 import type { DesiredSettings } from '../reconcile/settings.js';
@@ -81,6 +82,7 @@ export async function ensureManagedParameterGroup(
       name,
       engineFamily(plan),
       `rds-broker: ${engineFamily(plan)} with ${preloadLibraries(extensions).join(', ')} preloaded`,
+      { [Tag.brokerName]: deps.config.broker.name },
     );
   } catch (error) {
     if (!(error instanceof RdsError && error.kind === 'already-exists')) throw error;

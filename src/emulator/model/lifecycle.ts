@@ -92,7 +92,7 @@ export function beginTransition(
   now: number,
   timing: Timing,
 ): InstanceRecord {
-  const isNew = kind === 'create' || kind === 'restore' || kind === 'replica';
+  const isNew = kind === 'create' || kind === 'restore';
   const frozen = isNew ? inst : freezeView(inst, now, timing);
   const transition: Transition = {
     id,
@@ -174,11 +174,7 @@ export function workSucceeded(inst: InstanceRecord, transitionId: number | 'para
   const t = inst.transition;
   if (!t || t.id !== transitionId) return inst;
   const work = t.phases[t.index]!.work;
-  const created =
-    work?.kind === 'provision' ||
-    work?.kind === 'restore-snapshot' ||
-    work?.kind === 'restore-point-in-time' ||
-    work?.kind === 'create-replica';
+  const created = work?.kind === 'provision' || work?.kind === 'restore-snapshot' || work?.kind === 'restore-point-in-time';
   return {
     ...inst,
     transition: { ...t, workDone: true },
@@ -241,7 +237,6 @@ function applySettings(inst: InstanceRecord, apply: SettingChanges | undefined):
   if (apply.vpcSecurityGroupIds !== undefined) next.vpcSecurityGroupIds = apply.vpcSecurityGroupIds;
   if (apply.preferredBackupWindow !== undefined) next.preferredBackupWindow = apply.preferredBackupWindow;
   if (apply.masterPassword !== undefined) next.masterPassword = apply.masterPassword;
-  if (apply.detachFromSource) delete next.readReplicaSource;
   if (apply.parameterGroupName !== undefined && apply.parameterGroupName !== inst.parameterGroupName) {
     next.parameterGroupName = apply.parameterGroupName;
     // A newly associated group takes effect only at the next reboot, as on RDS.
