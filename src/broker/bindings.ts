@@ -66,7 +66,10 @@ function answer(
     plan: plan.plan,
     ...(deps.databaseCaPem ? { caPem: deps.databaseCaPem } : {}),
   });
-  return { status, body: { credentials, endpoints: bindingEndpoints(target.host, target.port), metadata: {} } };
+  // endpoints only where the operator opted in: see bindingEndpoints in the configuration schema.
+  const endpoints =
+    (plan.plan.bindingEndpoints ?? plan.service.bindingEndpoints) ? { endpoints: bindingEndpoints(target.host, target.port) } : {};
+  return { status, body: { credentials, ...endpoints, metadata: {} } };
 }
 
 export async function bind(deps: BrokerDeps, request: BindRequest): Promise<BrokerResponse> {

@@ -16,6 +16,7 @@ import {
 import { identifierOf, type BrokerDeps } from './deps.js';
 import { absentAnswer, ownInstanceFor, presenceOf } from './presence.js';
 import { instanceMetadata } from './metadata.js';
+import { failedOperationFields } from './failed-operation.js';
 import { reconcileInstance } from './operate.js';
 import { transientDecision } from './transient.js';
 import { decodeRequested, planById } from './plans.js';
@@ -50,9 +51,15 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
   if (presence.kind !== 'own') throw absentAnswer(operation === 'deprovision' ? 'poll-deprovision' : 'poll', presence);
   const decision = await reconcileInstance(deps, observed, request.instanceId, operation ? { operation } : {});
   if (decision.state === 'gone') throw gone(decision.description);
+  // The operation polled: as the platform names it, else as the instance's tag records it.
+  const polled = operation ?? decodeOperation(observed?.tags[Tag.operation])?.kind;
   return {
     status: 200,
-    body: { state: decision.state, description: decision.description },
+    body: {
+      state: decision.state,
+      description: decision.description,
+      ...(decision.state === 'failed' ? failedOperationFields(polled, observed) : {}),
+    },
     ...(decision.state === 'in progress' ? { retryAfterSeconds: retryAfter(deps, decision.retryAfterSeconds ?? RetryAfter.fallback) } : {}),
   };
 }

@@ -59,7 +59,16 @@ function checkFamily(plan: PlanConfig, engine: string, version: string, sourceIn
   }
 }
 
-const UNKNOWN = (id: string) => badRequest(`there is no database ${id} that you can restore from`);
+/**
+ * The one answer for every source the caller cannot restore from: it never existed, it is another
+ * tenant's or another broker's, or nothing of it (instance, snapshot, retained backup) is left. The
+ * broker cannot tell "never existed" from "deleted, nothing kept" anyway, and must not let a caller
+ * tell "someone else's" from either: same status, same words.
+ */
+const UNKNOWN = (id: string) =>
+  badRequest(
+    `there is no database ${id} that you can restore from: no instance of that ID in your space or namespace, nor a snapshot or retained backup of one`,
+  );
 
 /**
  * The tags that say whose a source is must be this broker's and name the source instance; then the
@@ -101,9 +110,7 @@ export async function resolveRestoreSource(
           return false;
         }
       });
-      if (usable.length === 0) {
-        throw badRequest(`there is nothing left of database ${request.sourceInstanceId} to restore from: no snapshot of it remains`);
-      }
+      if (usable.length === 0) throw UNKNOWN(request.sourceInstanceId);
       snapshots.splice(0, snapshots.length, ...usable);
     }
     const before = request.before;
@@ -139,9 +146,7 @@ async function resolveDeletedPointInTime(
   tenant: Tenant,
 ): Promise<ResolvedSource> {
   const backups = (await deps.rds.listAutomatedBackups(sourceIdentifier)).filter((b) => b.Status === 'retained' || b.Status === 'active');
-  const nothingLeft = badRequest(
-    `there is nothing left of database ${request.sourceInstanceId} to restore to a point in time: its backups were not kept or have expired`,
-  );
+  const nothingLeft = UNKNOWN(request.sourceInstanceId);
   const backup = backups[0];
   if (!backup?.DbiResourceId) throw nothingLeft;
   let tags = tagsToRecord(backup.TagList);

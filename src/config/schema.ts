@@ -119,6 +119,8 @@ const plan = z
     metadata: z.record(z.string(), z.unknown()).optional(),
     maintenance_info: maintenanceInfo.optional(),
     maximum_polling_duration: z.number().int().positive().optional(),
+    /** Overrides the service's bindingEndpoints. */
+    bindingEndpoints: z.boolean().optional(),
     /** Plan IDs of this service this plan may be changed to; absent: every plan of the same engine. */
     updatable_to: z.array(z.string()).optional(),
     rds: rdsProperties,
@@ -138,6 +140,12 @@ const service = z
     metadata: z.record(z.string(), z.unknown()).optional(),
     bindable: z.boolean().default(true),
     plan_updateable: z.boolean().default(true),
+    /**
+     * Whether bind answers carry the optional `endpoints` (host, ports, protocol). Off by default:
+     * the spec's ports are strings, and the OSB client library Kubernetes Service Catalog is built
+     * on reads them as integers, so such a platform cannot parse a bind that has them.
+     */
+    bindingEndpoints: z.boolean().default(false),
     parameters: parameterSelection.optional(),
     plans: z.array(plan).min(1),
   })

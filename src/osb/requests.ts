@@ -67,32 +67,39 @@ export function checkBindingId(id: string): string {
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
-function objectField(body: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+/**
+ * An optional object field. Some platforms' client libraries serialise an absent structure as `null`
+ * or `{}`; the spec makes these fields optional as a whole, so both read as absent (never a 400).
+ * `path` names the field in errors as the caller sent it (previous_values.maintenance_info).
+ */
+function objectField(body: Record<string, unknown>, name: string, path = name): Record<string, unknown> | undefined {
   const value = body[name];
-  if (value === undefined) return undefined;
-  if (!isObject(value)) throw badRequest(`${name} must be a JSON object`);
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw badRequest(`${path} must be a JSON object`);
+  if (Object.keys(value).length === 0) return undefined;
   return value;
 }
 
-function stringField(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
+function stringField(body: Record<string, unknown>, name: string, required: boolean, path = name): string | undefined {
   const value = body[name];
   if (value === undefined || (value === null && !required)) {
-    if (required) throw badRequest(`${name} is required`);
+    if (required) throw badRequest(`${path} is required`);
     return undefined;
   }
-  if (typeof value !== 'string' || value === '') throw badRequest(`${name} must be a non-empty string`);
+  if (typeof value !== 'string' || value === '') throw badRequest(`${path} must be a non-empty string`);
   return value;
 }
 
-function maintenanceInfoField(body: Record<string, unknown>, name = 'maintenance_info'): MaintenanceInfo | undefined {
-  const value = objectField(body, name);
+function maintenanceInfoField(body: Record<string, unknown>, path = 'maintenance_info'): MaintenanceInfo | undefined {
+  const name = 'maintenance_info';
+  const value = objectField(body, name, path);
   if (!value) return undefined;
   const version = value.version;
   if (typeof version !== 'string' || !/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/.test(version)) {
-    throw badRequest(`${name}.version must be a semantic version string`);
+    throw badRequest(`${path}.version must be a semantic version string`);
   }
   const description = value.description;
-  if (description !== undefined && typeof description !== 'string') throw badRequest(`${name}.description must be a string`);
+  if (description !== undefined && typeof description !== 'string') throw badRequest(`${path}.description must be a string`);
   return description === undefined ? { version } : { version, description };
 }
 
@@ -169,10 +176,10 @@ export function updateRequest(config: CatalogConfig, instanceId: string, query: 
       ['organization_id', 'organizationId'],
       ['space_id', 'spaceId'],
     ] as const) {
-      const value = stringField(previous, field, false);
+      const value = stringField(previous, field, false, `previous_values.${field}`);
       if (value !== undefined) previousValues[key] = value;
     }
-    const previousMaintenance = maintenanceInfoField(previous);
+    const previousMaintenance = maintenanceInfoField(previous, 'previous_values.maintenance_info');
     if (previousMaintenance) previousValues.maintenanceInfo = previousMaintenance;
   }
   const parameters = objectField(body, 'parameters') ?? {};

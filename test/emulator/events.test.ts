@@ -13,8 +13,11 @@ import {
   type Event,
   type RDSClient,
 } from '@aws-sdk/client-rds';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { baseInstance, rdsClient, rejection, startModelEmulator } from './helpers.js';
+import { admin, baseInstance, rdsClient, rejection, startModelEmulator } from './helpers.js';
 
 const ARN = 'arn:aws:rds:us-east-1:123456789012';
 
@@ -136,5 +139,27 @@ describe('emulator DescribeEvents', function () {
     expect(badCategory.name).to.equal('InvalidParameterValue');
     const few = await rejection(rds.send(new DescribeEventsCommand({ MaxRecords: 5 })));
     expect(few.name).to.equal('InvalidParameterValue');
+  });
+
+  it('records a failure, and keeps the events across a restart of the emulator', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'events-state-'));
+    try {
+      const first = await startModelEmulator({ region: 'us-east-1', stateDir });
+      const client = rdsClient(first);
+      await client.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'ev-fail' }));
+      await first.settle();
+      expect((await admin(first, 'POST', 'fail', { instance: 'ev-fail', reason: 'disk gone' })).status).to.equal(200);
+      await first.stop();
+      const second = await startModelEmulator({ region: 'us-east-1', stateDir });
+      try {
+        const out = await rdsClient(second).send(new DescribeEventsCommand({ SourceType: 'db-instance', SourceIdentifier: 'ev-fail' }));
+        expect(out.Events!.map((e) => e.EventCategories![0])).to.deep.equal(['creation', 'backup', 'backup', 'failure']);
+        expect(out.Events![3]!.Message).to.match(/^DB instance put into failed state/);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });

@@ -31,6 +31,8 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
       emulator: { speed: 0 },
       configure: (doc) => {
         doc.catalog.services[0].plans[0].rds.engineVersion = '17.2';
+        // The medium plan opts in to binding endpoints; the default (small) does not.
+        doc.catalog.services[0].plans[1].bindingEndpoints = true;
       },
     });
     ca = caOf(stack);
@@ -199,7 +201,7 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
       expect((await pollUntilDone(stack, id, 'provision')).state).to.equal('succeeded');
     });
 
-    it('GET instance answers metadata labels; bind and GET binding answer endpoints', async () => {
+    it('GET instance answers metadata labels; bind and GET binding of the default configuration carry no endpoints', async () => {
       const fetched = conforms(await stack.server.client.get(`/v2/service_instances/${id}`), instancePath, 'get');
       expect(fetched.json.metadata.labels.engine).to.equal('postgres');
       expect(fetched.json.metadata.labels.rds_arn).to.match(/^arn:aws:rds:/);
@@ -211,9 +213,34 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
         bindingPath,
         'put',
       );
-      expect(bind.json.endpoints[0]).to.include({ host: bind.json.credentials.host, protocol: 'tcp' });
-      expect(bind.json.endpoints[0].ports).to.deep.equal([String(bind.json.credentials.port)]);
+      expect(bind.status, bind.text).to.equal(201);
+      expect(bind.json).to.not.have.property('endpoints');
       const got = conforms(await stack.server.client.get(`/v2/service_instances/${id}/service_bindings/meta`), bindingPath, 'get');
+      expect(got.json).to.not.have.property('endpoints');
+      expect(got.json.credentials.uri).to.equal(bind.json.credentials.uri);
+    });
+
+    it('a plan that opts in (bindingEndpoints) gets endpoints as the spec defines them: host, ports as strings, protocol', async () => {
+      const optedIn = randomUUID();
+      const response = conforms(
+        await provision(optedIn, { platform: 'cloudfoundry', organization_guid: 'o', space_guid: 's' }, { plan_id: LOCAL_PLANS.medium }),
+        instancePath,
+        'put',
+      );
+      expect(response.status, response.text).to.equal(202);
+      expect((await pollUntilDone(stack, optedIn, 'provision')).state).to.equal('succeeded');
+      const bind = conforms(
+        await stack.server.client.put(`/v2/service_instances/${optedIn}/service_bindings/ep`, {
+          service_id: LOCAL_SERVICE_ID,
+          plan_id: LOCAL_PLANS.medium,
+        }),
+        bindingPath,
+        'put',
+      );
+      expect(bind.json.endpoints).to.deep.equal([
+        { host: bind.json.credentials.host, ports: [String(bind.json.credentials.port)], protocol: 'tcp' },
+      ]);
+      const got = conforms(await stack.server.client.get(`/v2/service_instances/${optedIn}/service_bindings/ep`), bindingPath, 'get');
       expect(got.json.endpoints).to.deep.equal(bind.json.endpoints);
     });
 

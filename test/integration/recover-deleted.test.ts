@@ -98,7 +98,7 @@ describe('recovering a deleted database', function () {
       const e = randomUUID();
       const response = await restore(e, parameters);
       expect(response.status).to.equal(400);
-      expect(response.json.description).to.match(/nothing left/);
+      expect(response.json.description).to.match(/there is no database .* that you can restore from/);
       expect(await instanceExists(stack, e)).to.equal(false);
     }
   });

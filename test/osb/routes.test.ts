@@ -281,7 +281,7 @@ describe('OSB routes over HTTP', () => {
         'maintenance_info without version',
         'PUT',
         `${instancePath}?accepts_incomplete=true`,
-        provisionBody({ maintenance_info: {} }),
+        provisionBody({ maintenance_info: { description: 'no version' } }),
         /maintenance_info.version/,
       ],
       [

@@ -14,6 +14,7 @@ import {
   resetDBParameterGroup,
 } from './actions/parameter-groups.js';
 import { describeEvents } from './actions/events.js';
+import { createDBInstanceReadReplica, promoteReadReplica } from './actions/replicas.js';
 import { restoreDBInstanceFromDBSnapshot, restoreDBInstanceToPointInTime } from './actions/restore.js';
 import { createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './actions/snapshots.js';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './actions/tags.js';
@@ -24,6 +25,8 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, Actio
   ['ModifyDBInstance', modifyDBInstance],
   ['RebootDBInstance', rebootDBInstance],
   ['DeleteDBInstance', deleteDBInstance],
+  ['CreateDBInstanceReadReplica', createDBInstanceReadReplica],
+  ['PromoteReadReplica', promoteReadReplica],
   ['CreateDBSnapshot', createDBSnapshot],
   ['DescribeDBSnapshots', describeDBSnapshots],
   ['DeleteDBSnapshot', deleteDBSnapshot],

@@ -48,6 +48,19 @@ function optionGroupName(inst: InstanceRecord): string {
   return `default:${inst.engine}-${major.replace(/\./g, '-')}`;
 }
 
+/** StatusInfos of a read replica: its replication as the replica itself reports it. */
+function statusInfos(inst: InstanceRecord, ctx: ActionContext): string {
+  const state = inst.createdAt === undefined ? undefined : ctx.fleet.replicationOf(inst);
+  if (!state) return '';
+  return (
+    '<StatusInfos><DBInstanceStatusInfo><StatusType>read replication</StatusType>' +
+    el('Normal', state.status === 'replicating') +
+    el('Status', state.status) +
+    el('Message', state.message) +
+    '</DBInstanceStatusInfo></StatusInfos>'
+  );
+}
+
 /** `view` overrides what the lag would show (a mutating call's own response shows its effect). */
 export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: VisibleState = visibleState(inst, ctx.now)): string {
   const exists = inst.createdAt !== undefined;
@@ -85,11 +98,13 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
     el('MultiAZ', inst.multiAZ) +
     el('EngineVersion', inst.engineVersion) +
     el('AutoMinorVersionUpgrade', inst.autoMinorVersionUpgrade) +
-    '<ReadReplicaDBInstanceIdentifiers/>' +
+    el('ReadReplicaSourceDBInstanceIdentifier', inst.readReplicaSource) +
+    list('ReadReplicaDBInstanceIdentifiers', 'ReadReplicaDBInstanceIdentifier', ctx.store.replicasOf(inst.identifier), escapeXml) +
     el('LicenseModel', LICENSE_MODEL[inst.engine]) +
     el('Iops', inst.iops) +
     `<OptionGroupMemberships><OptionGroupMembership><OptionGroupName>${optionGroupName(inst)}</OptionGroupName><Status>in-sync</Status></OptionGroupMembership></OptionGroupMemberships>` +
     el('PubliclyAccessible', inst.publiclyAccessible) +
+    statusInfos(inst, ctx) +
     el('StorageType', inst.storageType) +
     '<DbInstancePort>0</DbInstancePort>' +
     el('StorageEncrypted', inst.storageEncrypted) +

@@ -127,6 +127,8 @@ export function renderHba(tlsOnly: boolean): string {
     '# Written by the RDS emulator from rds.force_ssl; edits are overwritten.',
     '# TYPE     DATABASE  USER  ADDRESS       METHOD',
     tlsOnly ? 'hostssl    all       all   127.0.0.1/32  scram-sha-256' : 'host       all       all   127.0.0.1/32  scram-sha-256',
+    // Read replicas stream the WAL over TLS as the replication role, whatever rds.force_ssl says.
+    'hostssl    replication  rdsrepladmin  127.0.0.1/32  scram-sha-256',
     '',
   ].join('\n');
 }
@@ -144,6 +146,30 @@ export interface ServerSettingsInput {
   recovery?: { archiveDir: string; targetTime?: Date };
   /** Names the parameter group sets: of the sizes and defaults below, the group's win. */
   groupSets?: ReadonlySet<string>;
+  /** Present while the server is a read replica: a hot standby streaming from its source. */
+  standby?: { primaryConninfo: string; slotName: string };
+}
+
+/** The replication connection a standby opens: TLS with the source's certificate verified, password from a file. */
+export function primaryConninfo(input: { port: number; caFile: string; passFile: string; applicationName: string }): string {
+  const word = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  return [
+    'host=127.0.0.1',
+    `port=${input.port}`,
+    `user=${REPLICATION_USER}`,
+    `passfile=${word(input.passFile)}`,
+    'sslmode=verify-full',
+    `sslrootcert=${word(input.caFile)}`,
+    `application_name=${word(input.applicationName)}`,
+  ].join(' ');
+}
+
+/** The role replicas connect as (RDS's is rdsrepladmin too); made on the source by the emulator's administrator. */
+export const REPLICATION_USER = 'rdsrepladmin';
+
+/** A replication slot name for a replica: lower case letters, digits and _, at most 63 bytes. */
+export function replicationSlotName(replicaId: string): string {
+  return `rds_replica_${replicaId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
 }
 
 /** Settings this file gives a value only when the parameter group does not (RDS lets a group change them). */
@@ -199,6 +225,9 @@ export function renderServerSettings(input: ServerSettingsInput): string {
     // Without fsync a machine crash can lose data; a crash of the emulator cannot (the WAL is
     // written to the operating system at every commit). Emulated databases trade the first for speed.
     ['fsync', input.durable ? 'on' : 'off'],
+    // Up to 15 read replicas, each with its slot and WAL sender, and room for backups beside them.
+    ['max_wal_senders', '20'],
+    ['max_replication_slots', '20'],
     ['timezone', confString('UTC')],
     ['log_timezone', confString('UTC')],
   ];
@@ -214,6 +243,14 @@ export function renderServerSettings(input: ServerSettingsInput): string {
       lines.push(['recovery_target_time', confString(recoveryTime(input.recovery.targetTime))]);
       lines.push(['recovery_target_action', confString('promote')]);
     }
+  }
+  if (input.standby) {
+    lines.push(['primary_conninfo', confString(input.standby.primaryConninfo)]);
+    lines.push(['primary_slot_name', confString(input.standby.slotName)]);
+    lines.push(['hot_standby', 'on']);
+    lines.push(['recovery_target_timeline', confString('latest')]);
+    // A source restarted (or the emulator) is found again within a second, not the default five.
+    lines.push(['wal_retrieve_retry_interval', confString('1s')]);
   }
   return `# Written by the RDS emulator at every start; edits are overwritten.\n${lines.map(([n, v]) => `${n} = ${v}`).join('\n')}\n`;
 }

@@ -1,14 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseError } from './errors.js';
 import { readTlsFile, writeFileAtomic } from './files.js';
-import { ADMIN_PASSWORD_FILE, setPassword, withAdmin, type AdminAccess } from './postgres-admin.js';
+import { ADMIN_PASSWORD_FILE, newAdminPassword, setPassword, withAdmin, type AdminAccess } from './postgres-admin.js';
 import { takeBackup } from './postgres-backup.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import {
   forceSsl,
   parsePostmasterPid,
+  primaryConninfo,
   PARAMETERS_FILE,
   renderHba,
   renderParameters,
@@ -18,6 +19,8 @@ import {
   type ServerSettingsInput,
 } from './postgres-config.js';
 import type { InstanceLayout } from './postgres-layout.js';
+import { dropSlot, prepareSource, REPLICATION_PASSFILE, REPLICATION_PASSWORD_FILE, standbyState } from './postgres-replication.js';
+import type { ReplicationState } from './types.js';
 import { ManagedServer, type LaunchCommand, type RecordedServer } from './managed-server.js';
 import type { RunningProcess } from './server-process.js';
 import type { ServerUser } from './server-user.js';
@@ -95,7 +98,23 @@ export class PostgresServer extends ManagedServer<InstanceLayout, ServerTuning, 
     await writeFileAtomic(certFile, await readTlsFile(this.current.tls.certFile, 'certFile'), { mode: 0o644, owner });
     await writeFileAtomic(keyFile, await readTlsFile(this.current.tls.keyFile, 'keyFile'), { mode: 0o600, owner });
     const { tuning } = this;
+    let standby: ServerSettingsInput['standby'];
+    if (this.state.standby) {
+      // The source's certificate is verified against the CA: the server reads its own copy of it.
+      const caFile = join(this.layout.tls, 'ca.pem');
+      await writeFileAtomic(caFile, await readTlsFile(this.current.tls.caFile, 'caFile'), { mode: 0o644, owner });
+      standby = {
+        primaryConninfo: primaryConninfo({
+          port: this.state.standby.sourcePort,
+          caFile,
+          passFile: join(this.layout.pgdata, REPLICATION_PASSFILE),
+          applicationName: this.current.instanceId,
+        }),
+        slotName: this.state.standby.slotName,
+      };
+    }
     const settings = renderServerSettings({
+      standby,
       port: this.current.port,
       certFile,
       keyFile,
@@ -132,7 +151,8 @@ export class PostgresServer extends ManagedServer<InstanceLayout, ServerTuning, 
   /** pg_ctl's own test: postmaster.pid names our process and says "ready" (after promotion, if recovering). */
   protected async isReady(started: RunningProcess): Promise<boolean> {
     const status = parsePostmasterPid(await readFile(join(this.layout.pgdata, 'postmaster.pid'), 'utf8').catch(() => ''));
-    return status?.pid === started.pid && status.status === 'ready';
+    // A hot standby says "standby" once it is consistent and accepts read-only connections.
+    return status?.pid === started.pid && (status.status === 'ready' || (this.state.standby !== undefined && status.status === 'standby'));
   }
 
   protected override async afterStart(): Promise<void> {
@@ -151,7 +171,63 @@ export class PostgresServer extends ManagedServer<InstanceLayout, ServerTuning, 
   }
 
   protected beforeStop(): Promise<Date | undefined> {
-    return this.closeCurrentSegment();
+    // A standby writes no WAL of its own and archives nothing.
+    return this.state.standby ? Promise.resolve(undefined) : this.closeCurrentSegment();
+  }
+
+  // ---- read replicas (see postgres-replication.ts) ----
+
+  get replicationSlot(): string | undefined {
+    return this.state.standby?.slotName;
+  }
+
+  /** As a source: the replication role and a slot for a new replica; resolves with how the replica connects. */
+  prepareReplication(slotName: string): Promise<{ port: number; password: string }> {
+    return this.exclusive(async () => {
+      const file = join(this.layout.pgdata, REPLICATION_PASSWORD_FILE);
+      let password = (await readFile(file, 'utf8').catch(() => '')).trim();
+      if (!password) {
+        password = newAdminPassword();
+        await writeFileAtomic(file, `${password}\n`, { mode: 0o600, owner: await this.owner() });
+      }
+      await withAdmin(await this.adminAccess(), (client) => prepareSource(client, password, slotName));
+      return { port: this.current.port, password };
+    });
+  }
+
+  dropReplicationSlot(slotName: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.pid) return;
+      await withAdmin(await this.adminAccess(), (client) => dropSlot(client, slotName));
+    });
+  }
+
+  async replication(): Promise<ReplicationState | undefined> {
+    if (!this.state.standby) return undefined;
+    if (!this.pid) return { status: 'stopped', message: 'The replica is not running.' };
+    try {
+      return await withAdmin({ ...(await this.adminAccess()), timeoutMs: 5000 }, standbyState);
+    } catch (error) {
+      return { status: 'error', message: (error as Error).message };
+    }
+  }
+
+  /** pg_promote: the standby ends recovery on a new timeline and accepts writes; it forgets its source. */
+  promote(): Promise<{ slotName?: string }> {
+    return this.exclusive(async () => {
+      const standby = this.state.standby;
+      if (!standby) return {};
+      await withAdmin(await this.adminAccess(), async (client) => {
+        const done = await client.query<{ promoted: boolean }>('SELECT pg_promote(true, 60) AS promoted');
+        if (!done.rows[0]?.promoted)
+          throw new DatabaseError('Internal', `PostgreSQL of instance ${this.current.instanceId} did not promote within 60 s`);
+      });
+      this.state = { ...this.state, standby: undefined };
+      await this.saveState();
+      await this.writeConfiguration();
+      await rm(join(this.layout.pgdata, REPLICATION_PASSFILE), { force: true });
+      return { slotName: standby.slotName };
+    });
   }
 
   /**

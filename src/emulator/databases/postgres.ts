@@ -1,4 +1,5 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { DatabaseError, invalidSpec } from './errors.js';
 import { copyTree, isEmptyOrMissing } from './files.js';
@@ -17,7 +18,9 @@ import { checkRestoreTarget, loadServerState, sharedUntilFailure } from './manag
 import { PostgresServer, type ServerEnvironment, type ServerTuning } from './postgres-server.js';
 import { prepareTemplate, type Template } from './postgres-template.js';
 import { assertReachable, chownTree, makeServerDirectory, resolveServerUser } from './server-user.js';
-import type { DatabaseEngine, DatabaseServer, DatabaseSpec } from './types.js';
+import type { DatabaseEngine, DatabaseServer, DatabaseSpec, ReplicationState } from './types.js';
+import { replicationSlotName } from './postgres-config.js';
+import { passfileLine, REPLICATION_PASSFILE } from './postgres-replication.js';
 
 /**
  * PostgreSQL instances for the emulator: one real cluster per instance (own data directory, port,
@@ -194,6 +197,50 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
     }
   }
 
+  /**
+   * A hot standby of `source`: the source gets the replication role and a slot for it, an online
+   * copy of the source becomes the replica's data directory (standby.signal, the replication
+   * connection's password file), and the replica starts streaming. Resolves once it streams.
+   */
+  async function createReplica(source: DatabaseServer, spec: DatabaseSpec): Promise<DatabaseServer> {
+    if (!(source instanceof PostgresServer)) throw invalidSpec('the source of a PostgreSQL replica must be a PostgreSQL server');
+    const ctx = await context();
+    validateSpec(spec, RESERVED_USERS);
+    const slotName = replicationSlotName(spec.instanceId);
+    const connection = await source.prepareReplication(slotName);
+    const layout = await prepareInstance(ctx, spec);
+    const copy = join(layout.root, 'base-copy');
+    try {
+      await source.backup(copy);
+      await layDownBackup(copy, layout.pgdata, false);
+    } catch (error) {
+      await discard(undefined, layout);
+      await source.dropReplicationSlot(slotName).catch(() => undefined);
+      throw error;
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+    await writeFile(join(layout.pgdata, 'standby.signal'), '', { mode: 0o600 });
+    await writeFile(join(layout.pgdata, REPLICATION_PASSFILE), passfileLine(connection.port, connection.password), { mode: 0o600 });
+    await chmod(layout.pgdata, 0o700);
+    await chownTree(ctx.user, layout.pgdata);
+    let server: PostgresServer | undefined;
+    try {
+      server = new PostgresServer(spec, layout, tuning, Promise.resolve(ctx), {
+        createdAt: new Date().toISOString(),
+        standby: { sourcePort: connection.port, slotName },
+      });
+      await server.saveState();
+      await server.start();
+      await waitUntilStreaming(server, tuning.startTimeoutMs);
+      return server;
+    } catch (error) {
+      await discard(server, layout);
+      await source.dropReplicationSlot(slotName).catch(() => undefined);
+      throw error;
+    }
+  }
+
   function open(spec: DatabaseSpec): DatabaseServer {
     validateSpec(spec, RESERVED_USERS);
     const layout = instanceLayout(spec.dataDir);
@@ -202,5 +249,17 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
     return new PostgresServer(spec, layout, tuning, environment, loadServerState(layout.state));
   }
 
-  return { engine: 'postgres', create, restoreFromBackup, restoreToPointInTime, open };
+  return { engine: 'postgres', create, restoreFromBackup, restoreToPointInTime, open, createReplica };
+}
+
+/** A new replica is ready once its WAL receiver streams from the source. */
+async function waitUntilStreaming(server: PostgresServer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ReplicationState | undefined;
+  while (Date.now() < deadline) {
+    last = await server.replication();
+    if (last?.status === 'replicating') return;
+    await sleep(20);
+  }
+  throw new DatabaseError('StartFailed', `replica ${server.spec.instanceId} did not start streaming: ${last?.message ?? 'no state'}`);
 }

@@ -62,6 +62,21 @@ export interface DatabaseServer {
   /** Directory holding archived WAL (PostgreSQL), for point-in-time restore. */
   readonly walArchiveDir?: string;
   readonly pid: number | undefined;
+  /** A read replica's replication as the server itself reports it; undefined for a server that is no replica. */
+  replication?(): Promise<ReplicationState | undefined>;
+  /** PromoteReadReplica: replication stops and the server accepts writes. Resolves with what the source may release. */
+  promote?(): Promise<{ slotName?: string }>;
+  /** A read replica's replication slot on its source, if its engine uses one. */
+  readonly replicationSlot?: string;
+  /** The source forgets a replica (its replication slot goes, so the source keeps no WAL for it). */
+  dropReplicationSlot?(slotName: string): Promise<void>;
+}
+
+/** What a replica says of its replication (StatusInfos' "read replication"). */
+export interface ReplicationState {
+  status: 'replicating' | 'error' | 'stopped';
+  /** Why, when not replicating. */
+  message?: string;
 }
 
 export interface DatabaseEngine {
@@ -74,4 +89,9 @@ export interface DatabaseEngine {
   restoreToPointInTime(backupDir: string, walArchiveDir: string, target: Date, spec: DatabaseSpec): Promise<DatabaseServer>;
   /** An existing data directory (emulator restarted with --state-dir): not started until start(). */
   open(spec: DatabaseSpec): DatabaseServer;
+  /**
+   * CreateDBInstanceReadReplica: a hot standby of the running `source`, made from an online copy of
+   * it and kept up to date by the engine's own replication. Engines without replicas leave it out.
+   */
+  createReplica?(source: DatabaseServer, spec: DatabaseSpec): Promise<DatabaseServer>;
 }

@@ -92,7 +92,7 @@ export function beginTransition(
   now: number,
   timing: Timing,
 ): InstanceRecord {
-  const isNew = kind === 'create' || kind === 'restore';
+  const isNew = kind === 'create' || kind === 'restore' || kind === 'replica';
   const frozen = isNew ? inst : freezeView(inst, now, timing);
   const transition: Transition = {
     id,
@@ -174,7 +174,11 @@ export function workSucceeded(inst: InstanceRecord, transitionId: number | 'para
   const t = inst.transition;
   if (!t || t.id !== transitionId) return inst;
   const work = t.phases[t.index]!.work;
-  const created = work?.kind === 'provision' || work?.kind === 'restore-snapshot' || work?.kind === 'restore-point-in-time';
+  const created =
+    work?.kind === 'provision' ||
+    work?.kind === 'restore-snapshot' ||
+    work?.kind === 'restore-point-in-time' ||
+    work?.kind === 'create-replica';
   return {
     ...inst,
     transition: { ...t, workDone: true },
@@ -237,6 +241,7 @@ function applySettings(inst: InstanceRecord, apply: SettingChanges | undefined):
   if (apply.vpcSecurityGroupIds !== undefined) next.vpcSecurityGroupIds = apply.vpcSecurityGroupIds;
   if (apply.preferredBackupWindow !== undefined) next.preferredBackupWindow = apply.preferredBackupWindow;
   if (apply.masterPassword !== undefined) next.masterPassword = apply.masterPassword;
+  if (apply.detachFromSource) delete next.readReplicaSource;
   if (apply.parameterGroupName !== undefined && apply.parameterGroupName !== inst.parameterGroupName) {
     next.parameterGroupName = apply.parameterGroupName;
     // A newly associated group takes effect only at the next reboot, as on RDS.

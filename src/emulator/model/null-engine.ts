@@ -24,6 +24,9 @@ class NullServer implements DatabaseServer {
   async setMasterPassword(): Promise<void> {}
   async applyParameters(): Promise<void> {}
   async backup(): Promise<void> {}
+  async promote(): Promise<{ slotName?: string }> {
+    return {};
+  }
 
   restorableWindow(): { earliest?: Date; latest?: Date } {
     return { earliest: this.since, latest: new Date() };
@@ -37,5 +40,6 @@ export function createNullEngine(engine: EngineName): DatabaseEngine {
     restoreFromBackup: async (_dir, spec) => new NullServer(spec),
     restoreToPointInTime: async (_base, _wal, _target, spec) => new NullServer(spec),
     open: (spec) => new NullServer(spec),
+    createReplica: async (_source, spec) => new NullServer(spec),
   };
 }

@@ -22,6 +22,21 @@ export function restorePhases(
   return phases;
 }
 
+/** A read replica: created from an online copy of its source, with backups off (no first backup), as on RDS. */
+export function replicaPhases(source: string): Phase[] {
+  return [phase('creating', { work: { kind: 'create-replica', source } })];
+}
+
+/**
+ * PromoteReadReplica: `modifying` while the replica stops replicating and opens for writes, with
+ * the backup settings of the request; then its first automated backup when backups are on.
+ */
+export function promotePhases(settings: SettingChanges, automatedSnapshotId: string | undefined): Phase[] {
+  const phases = [phase('modifying', { work: { kind: 'promote' }, apply: { ...settings, detachFromSource: true } })];
+  if (automatedSnapshotId) phases.push(phase('backing-up', { work: { kind: 'snapshot', snapshotId: automatedSnapshotId } }));
+  return phases;
+}
+
 export function deletePhases(finalSnapshotId: string | undefined, retainBackups: boolean): Phase[] {
   const phases: Phase[] = [];
   if (finalSnapshotId) phases.push(phase('deleting', { work: { kind: 'snapshot', snapshotId: finalSnapshotId } }));

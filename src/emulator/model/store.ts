@@ -35,6 +35,8 @@ class SortedKeys<T> {
 export class Store {
   readonly instances = new Map<string, InstanceRecord>();
   private readonly instancesByResourceId = new Map<string, string>();
+  /** Read replicas by their source's identifier (ReadReplicaDBInstanceIdentifiers). */
+  private readonly replicasBySource = new Map<string, Set<string>>();
   readonly snapshots = new Map<string, SnapshotRecord>();
   /** Snapshot identifiers by the DbiResourceId they were taken from: a describe looks at its own only. */
   private readonly snapshotsByResource = new Map<string, Set<string>>();
@@ -78,6 +80,17 @@ export class Store {
     const previous = this.instances.get(record.identifier);
     this.events.record(instanceEvents(previous, record, this.lookups), this.eventTime());
     if (!previous) this.instanceOrder.invalidate();
+    if (previous?.readReplicaSource !== record.readReplicaSource) {
+      if (previous?.readReplicaSource) this.forgetReplica(previous.readReplicaSource, record.identifier);
+      if (record.readReplicaSource) {
+        let replicas = this.replicasBySource.get(record.readReplicaSource);
+        if (!replicas) {
+          replicas = new Set();
+          this.replicasBySource.set(record.readReplicaSource, replicas);
+        }
+        replicas.add(record.identifier);
+      }
+    }
     this.instances.set(record.identifier, record);
     this.instancesByResourceId.set(record.dbiResourceId, record.identifier);
     this.revision++;
@@ -89,8 +102,21 @@ export class Store {
     this.events.record(instanceEvents(record, undefined, this.lookups), this.eventTime());
     this.instances.delete(identifier);
     this.instancesByResourceId.delete(record.dbiResourceId);
+    if (record.readReplicaSource) this.forgetReplica(record.readReplicaSource, identifier);
     this.instanceOrder.invalidate();
     this.revision++;
+  }
+
+  private forgetReplica(source: string, replica: string): void {
+    const replicas = this.replicasBySource.get(source);
+    replicas?.delete(replica);
+    if (replicas?.size === 0) this.replicasBySource.delete(source);
+  }
+
+  /** Identifiers of the instance's read replicas, sorted. */
+  replicasOf(identifier: string): string[] {
+    const replicas = this.replicasBySource.get(identifier);
+    return replicas ? [...replicas].sort() : [];
   }
 
   sortedInstanceIds(): string[] {

@@ -55,6 +55,8 @@ export interface SettingChanges {
   vpcSecurityGroupIds?: string[];
   preferredBackupWindow?: string;
   masterPassword?: string;
+  /** PromoteReadReplica (or the source's deletion): the instance stops being a read replica. */
+  detachFromSource?: true;
 }
 
 /** What the database layer must do during a phase. The lifecycle decides; the fleet performs. */
@@ -67,7 +69,9 @@ export type Work =
   | { kind: 'restart' }
   | { kind: 'upgrade'; engineVersion: string }
   | { kind: 'apply-parameters'; values: Record<string, string> }
-  | { kind: 'destroy'; retainBackups: boolean };
+  | { kind: 'destroy'; retainBackups: boolean }
+  | { kind: 'create-replica'; source: string }
+  | { kind: 'promote' };
 
 export interface Phase {
   status: TransitionalStatus;
@@ -82,7 +86,7 @@ export interface Phase {
   showsParameterGroup?: string;
 }
 
-export type TransitionKind = 'create' | 'restore' | 'modify' | 'reboot' | 'snapshot' | 'delete' | 'maintenance';
+export type TransitionKind = 'create' | 'restore' | 'replica' | 'modify' | 'reboot' | 'snapshot' | 'delete' | 'maintenance' | 'promote';
 
 export interface Transition {
   id: number;
@@ -163,6 +167,8 @@ export interface InstanceRecord {
   databaseReady: boolean;
   /** Why the instance failed, for the emulator's log and admin API. */
   failureReason?: string;
+  /** A read replica's source (ReadReplicaSourceDBInstanceIdentifier), until it is promoted. */
+  readReplicaSource?: string;
 }
 
 export type SnapshotType = 'manual' | 'automated';

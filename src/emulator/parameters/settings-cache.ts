@@ -38,11 +38,15 @@ async function cached<T>(dir: string, kind: string, version: string, read: () =>
     // missing or unreadable: read the binaries again
   }
   const rows = await read();
-  await mkdir(dir, { recursive: true });
-  // Written aside and renamed: emulators starting together never read half a file.
-  const part = `${file}.${randomBytes(4).toString('hex')}.part`;
-  await writeFile(part, `${JSON.stringify({ version, rows })}\n`);
-  await rename(part, file);
+  try {
+    await mkdir(dir, { recursive: true });
+    // Written aside and renamed: emulators starting together never read half a file.
+    const part = `${file}.${randomBytes(4).toString('hex')}.part`;
+    await writeFile(part, `${JSON.stringify({ version, rows })}\n`);
+    await rename(part, file);
+  } catch {
+    // A cache that cannot be written (read-only home) only costs the next start a second.
+  }
   return rows;
 }
 

@@ -7,7 +7,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { DatabaseEngine, DatabaseServer, DatabaseSpec, EngineName, TlsFiles } from '../databases/types.js';
+import type { DatabaseEngine, DatabaseServer, DatabaseSpec, EngineName, ReplicationState, TlsFiles } from '../databases/types.js';
 import { createNullEngine } from '../model/null-engine.js';
 import { serverParameters } from '../model/parameters.js';
 import type { Store } from '../model/store.js';
@@ -170,10 +170,89 @@ export class Fleet {
         // Static values set since the last start take effect with this restart.
         await server.applyParameters(this.parametersOf(inst));
         await server.restart();
+        // A replica's StatusInfos says at once that it streams again, not at the next refresh.
+        if (inst.readReplicaSource) await this.refreshReplication(inst.dbiResourceId, server);
         return {};
       }
       case 'destroy':
         return this.destroy(inst, work.retainBackups);
+      case 'create-replica':
+        return this.createReplica(inst, work.source);
+      case 'promote':
+        return this.promote(inst);
+    }
+  }
+
+  /** Read replicas an engine can make (PostgreSQL, or any engine without databases). */
+  supportsReplicas(engine: EngineName): boolean {
+    return !this.usesDisk || this.options.engines[engine]?.createReplica !== undefined;
+  }
+
+  private async createReplica(inst: InstanceRecord, sourceId: string): Promise<WorkResult> {
+    const source = this.store.instance(sourceId);
+    const sourceServer = source && this.servers.get(source.dbiResourceId);
+    if (!sourceServer) throw new Error(`the source ${sourceId} of read replica ${inst.identifier} is not running`);
+    const engine = this.engine(inst.engine);
+    if (!engine.createReplica) throw new Error(`the ${inst.engine} engine makes no read replicas`);
+    const port = await this.freshDataDir(inst);
+    const server = await engine.createReplica(sourceServer, await this.spec(inst, port));
+    this.servers.set(inst.dbiResourceId, server);
+    await this.refreshReplication(inst.dbiResourceId, server);
+    return { port };
+  }
+
+  private async promote(inst: InstanceRecord): Promise<WorkResult> {
+    const server = this.server(inst);
+    const { slotName } = (await server.promote?.()) ?? {};
+    this.replication.delete(inst.dbiResourceId);
+    await this.releaseSlot(inst.readReplicaSource, slotName);
+    return {};
+  }
+
+  /** The source (if it still runs) keeps no WAL for a replica that is gone or promoted. */
+  private async releaseSlot(sourceId: string | undefined, slotName: string | undefined): Promise<void> {
+    const source = sourceId === undefined ? undefined : this.store.instance(sourceId);
+    const server = source && this.servers.get(source.dbiResourceId);
+    if (!server || !slotName) return;
+    await server.dropReplicationSlot?.(slotName).catch((error: unknown) => {
+      this.options.log(`releasing the replication slot of a replica of ${sourceId} failed: ${String(error)}`);
+    });
+  }
+
+  /** The replication state each replica reported last (StatusInfos), refreshed every second. */
+  private readonly replication = new Map<string, ReplicationState>();
+  private watching: NodeJS.Timeout | undefined;
+  private refreshing = false;
+
+  replicationOf(inst: InstanceRecord): ReplicationState | undefined {
+    if (!inst.readReplicaSource) return undefined;
+    if (!this.usesDisk) return { status: 'replicating' };
+    return this.replication.get(inst.dbiResourceId);
+  }
+
+  private async refreshReplication(dbiResourceId: string, server: DatabaseServer): Promise<void> {
+    const state = await server.replication?.();
+    if (state) this.replication.set(dbiResourceId, state);
+    else this.replication.delete(dbiResourceId);
+    this.watch();
+  }
+
+  private watch(): void {
+    if (this.watching || !this.usesDisk) return;
+    this.watching = setInterval(() => void this.refreshAll(), 1000);
+    this.watching.unref();
+  }
+
+  private async refreshAll(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      for (const [dbiResourceId, server] of this.servers) {
+        if (server.replicationSlot === undefined && !this.replication.has(dbiResourceId)) continue;
+        await this.refreshReplication(dbiResourceId, server);
+      }
+    } finally {
+      this.refreshing = false;
     }
   }
 
@@ -183,6 +262,8 @@ export class Fleet {
     await server?.stop();
     const window = server ? this.windowOf(inst, server) : {};
     this.servers.delete(inst.dbiResourceId);
+    this.replication.delete(inst.dbiResourceId);
+    await this.releaseSlot(inst.readReplicaSource, server?.replicationSlot);
     let walPath: string | undefined;
     if (this.usesDisk) {
       if (retainBackups && server?.walArchiveDir && existsSync(server.walArchiveDir)) {
@@ -247,6 +328,7 @@ export class Fleet {
     const server = this.engine(inst.engine).open(await this.spec(inst, inst.port));
     await server.start();
     this.servers.set(inst.dbiResourceId, server);
+    if (inst.readReplicaSource) await this.refreshReplication(inst.dbiResourceId, server);
   }
 
   async removeData(relativePath: string | undefined): Promise<void> {
@@ -263,6 +345,8 @@ export class Fleet {
   }
 
   async stopAll(): Promise<void> {
+    if (this.watching) clearInterval(this.watching);
+    this.watching = undefined;
     const all = [...this.servers.values()];
     this.servers.clear();
     const results = await Promise.allSettled(all.map((s) => s.stop()));

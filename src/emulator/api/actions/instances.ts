@@ -26,6 +26,7 @@ import { markerXml, paginate } from '../paging.js';
 import type { QueryParams } from '../query.js';
 import { instanceResult, renderInstance } from '../render-instance.js';
 import * as v from '../validate.js';
+import { promoteReplicasOf } from './replicas.js';
 import { addSnapshotRecord, commitInstance, findInstance, findParameterGroup, nameFromIdOrArn, newAutomatedSnapshotId } from './common.js';
 
 export function resolveVersion(engine: EngineName, requested: string | undefined) {
@@ -222,7 +223,11 @@ export const deleteDBInstance: ActionHandler = (ctx, params) => {
       'FinalDBSnapshotIdentifier can not be specified when deleting a DB instance with SkipFinalSnapshot set to true.',
     );
   }
-  if (!skip && finalId === undefined) {
+  if (inst.readReplicaSource && finalId !== undefined) {
+    throw invalidCombination('FinalDBSnapshotIdentifier can not be specified when deleting a replica instance');
+  }
+  // A replica has no final snapshot: it is deleted without one, whatever SkipFinalSnapshot says.
+  if (!skip && finalId === undefined && !inst.readReplicaSource) {
     throw invalidCombination('FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is set to true.');
   }
   const finalSnapshotId = finalId === undefined ? undefined : v.snapshotIdentifier(finalId, 'FinalDBSnapshotIdentifier');
@@ -245,5 +250,6 @@ export const deleteDBInstance: ActionHandler = (ctx, params) => {
   );
   if (finalSnapshotId) addSnapshotRecord(ctx, inst, finalSnapshotId, 'manual', undefined);
   commitInstance(ctx, started);
+  promoteReplicasOf(ctx, inst);
   return instanceResult(started, ctx, currentView(started));
 };

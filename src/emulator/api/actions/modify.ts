@@ -96,7 +96,18 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
   if (windowsOverlap(maintenance ?? inst.preferredMaintenanceWindow, backupWindow ?? inst.preferredBackupWindow)) {
     throw invalidValue('The backup window and maintenance window must not overlap.');
   }
+  if (retention === 0 && ctx.store.replicasOf(inst.identifier).length > 0) {
+    throw invalidCombination(`The backup retention period of ${inst.identifier} can't be 0: it is the source of read replicas.`);
+  }
+  if (retention !== undefined && retention > 0 && inst.readReplicaSource) {
+    throw invalidCombination(
+      `This emulator keeps no automated backups of read replicas: promote ${inst.identifier} first (PromoteReadReplica) to turn backups on.`,
+    );
+  }
   const passwordParam = params.string('MasterUserPassword');
+  if (passwordParam !== undefined && inst.readReplicaSource) {
+    throw invalidCombination(`The master user password of read replica ${inst.identifier} comes from its source; change it there.`);
+  }
   const password = passwordParam === undefined ? undefined : v.masterPassword(inst.engine, passwordParam);
   const maxStorage = params.integer('MaxAllocatedStorage');
   if (maxStorage !== undefined && maxStorage !== 0 && maxStorage < (storage.size ?? inst.allocatedStorage)) {

@@ -15,6 +15,9 @@ export const createDBSnapshot: ActionHandler = (ctx, params) => {
   const tags = params.tags();
   if (tags) v.tags(tags);
   if (ctx.store.snapshots.has(snapshotId)) throw snapshotAlreadyExists(snapshotId);
+  if (inst.readReplicaSource) {
+    throw invalidInstanceState(`This emulator takes no snapshots of read replicas: snapshot the source of ${inst.identifier} instead.`);
+  }
   const refused = refusal('snapshot', inst);
   if (refused) throw invalidInstanceState(refused);
   const started = beginTransition(inst, 'snapshot', snapshotPhases(snapshotId), ctx.store.transitionId(), ctx.now, ctx.timing);
