@@ -13,6 +13,7 @@ import {
   DescribeDBSnapshotsCommand,
   DescribeDBSubnetGroupsCommand,
   DescribeEventsCommand,
+  DescribeOrderableDBInstanceOptionsCommand,
   ModifyDBInstanceCommand,
   RDSClient,
   RebootDBInstanceCommand,
@@ -26,6 +27,7 @@ import {
   type DBParameterGroup,
   type DBSubnetGroup,
   type Event,
+  type OrderableDBInstanceOption,
   type ModifyDBInstanceCommandInput,
   type RestoreDBInstanceFromDBSnapshotCommandInput,
   type RestoreDBInstanceToPointInTimeCommandInput,
@@ -297,6 +299,31 @@ export class RdsGateway {
         ),
       );
       out.push(...(page.DBEngineVersions ?? []));
+      marker = page.Marker;
+    } while (marker);
+    return out;
+  }
+
+  /**
+   * The (class, storage type) options RDS offers for an engine version, optionally for one class only:
+   * an empty answer for a class means RDS would refuse to create an instance of it.
+   */
+  async describeOrderableOptions(engine: string, engineVersion?: string, instanceClass?: string): Promise<OrderableDBInstanceOption[]> {
+    const out: OrderableDBInstanceOption[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('DescribeOrderableDBInstanceOptions', () =>
+        this.client.send(
+          new DescribeOrderableDBInstanceOptionsCommand({
+            Engine: engine,
+            ...(engineVersion ? { EngineVersion: engineVersion } : {}),
+            ...(instanceClass ? { DBInstanceClass: instanceClass } : {}),
+            MaxRecords: 1000,
+            ...(marker ? { Marker: marker } : {}),
+          }),
+        ),
+      );
+      out.push(...(page.OrderableDBInstanceOptions ?? []));
       marker = page.Marker;
     } while (marker);
     return out;

@@ -382,6 +382,52 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     expect(new Set(all.map((v: any) => `${v.Engine} ${v.EngineVersion}`)).size).to.equal(all.length);
   });
 
+  it('describe-orderable-db-instance-options: classes per version across CLI pages, filters, and a class RDS lacks', async () => {
+    const [{ OrderableDBInstanceOptions: all }, { OrderableDBInstanceOptions: one }, { OrderableDBInstanceOptions: typo }] =
+      await Promise.all([
+        // The CLI follows the markers itself: pages of 20 come back as one listing.
+        run().json(['describe-orderable-db-instance-options', '--engine', 'postgres', '--engine-version', '17.5', '--page-size', '20']),
+        run().json(['describe-orderable-db-instance-options', '--engine', 'mariadb', '--db-instance-class', 'db.t4g.micro']),
+        run().json(['describe-orderable-db-instance-options', '--engine', 'postgres', '--db-instance-class', 'db.t4g.mirco']),
+      ]);
+    expect(all.length).to.be.greaterThan(100);
+    expect(new Set(all.map((o: any) => `${o.DBInstanceClass} ${o.StorageType}`)).size).to.equal(all.length);
+    expect(all.every((o: any) => o.Engine === 'postgres' && o.EngineVersion === '17.5')).to.equal(true);
+    const io2 = all.find((o: any) => o.DBInstanceClass === 'db.r6g.large' && o.StorageType === 'io2');
+    expect([io2.MinStorageSize, io2.MaxStorageSize, io2.MinIopsPerDbInstance, io2.MaxIopsPerDbInstance, io2.SupportsIops]).to.deep.equal([
+      100,
+      65536,
+      1000,
+      256000,
+      true,
+    ]);
+    expect(new Set(one.map((o: any) => o.DBInstanceClass))).to.deep.equal(new Set(['db.t4g.micro']));
+    expect(new Set(one.map((o: any) => o.LicenseModel))).to.deep.equal(new Set(['general-public-license']));
+    expect(typo).to.deep.equal([]);
+    const refused = await run().serviceError([
+      'create-db-instance',
+      '--db-instance-identifier',
+      'cli-typo',
+      '--engine',
+      'postgres',
+      '--engine-version',
+      '17.5',
+      '--db-instance-class',
+      'db.t4g.mirco',
+      '--master-username',
+      'master',
+      '--master-user-password',
+      'master-password-1',
+      '--allocated-storage',
+      '20',
+    ]);
+    expect([refused.code, refused.operation]).to.deep.equal(['InvalidParameterCombination', 'CreateDBInstance']);
+    expect(refused.message).to.equal(
+      'RDS does not support creating a DB instance with the following combination: DBInstanceClass=db.t4g.mirco, Engine=postgres, ' +
+        'EngineVersion=17.5, LicenseModel=postgresql-license. For supported combinations of instance class and database engine version, see the documentation.',
+    );
+  });
+
   it('parameter groups: create, associate (applying, then pending-reboot), modify rds.force_ssl=0 (dynamic: no reboot), describe-db-parameters', async () => {
     const group = (
       await run().json([

@@ -44,6 +44,7 @@ describe('deploy/: IAM policy and Cloud Foundry manifest', () => {
           'DescribeDBSnapshots',
           'DescribeDBSubnetGroups',
           'DescribeEvents',
+          'DescribeOrderableDBInstanceOptions',
           'ModifyDBInstance',
           'ModifyDBParameterGroup',
           'RebootDBInstance',

@@ -4,6 +4,7 @@ import { deleteDBInstanceAutomatedBackup, describeDBInstanceAutomatedBackups } f
 import { createDBSubnetGroup, deleteDBSubnetGroup, describeDBEngineVersions, describeDBSubnetGroups } from './actions/catalog.js';
 import { createDBInstance, deleteDBInstance, describeDBInstances, rebootDBInstance } from './actions/instances.js';
 import { modifyDBInstance } from './actions/modify.js';
+import { describeOrderableDBInstanceOptions } from './actions/orderable.js';
 import {
   createDBParameterGroup,
   deleteDBParameterGroup,
@@ -38,6 +39,7 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, Actio
   ['RemoveTagsFromResource', removeTagsFromResource],
   ['ListTagsForResource', listTagsForResource],
   ['DescribeDBEngineVersions', describeDBEngineVersions],
+  ['DescribeOrderableDBInstanceOptions', describeOrderableDBInstanceOptions],
   ['CreateDBParameterGroup', createDBParameterGroup],
   ['ModifyDBParameterGroup', modifyDBParameterGroup],
   ['ResetDBParameterGroup', resetDBParameterGroup],

@@ -1,6 +1,7 @@
 /** Input rules as RDS states them in its API reference, with its error codes and wording. */
 import { invalidCombination, invalidValue } from './errors.js';
-import { isEngineName } from '../model/catalog.js';
+import { isEngineName, LICENSE_MODEL } from '../model/catalog.js';
+import { isOrderableClass, unsupportedCombinationMessage } from '../model/instance-classes.js';
 import type { EngineName, Tag } from '../model/types.js';
 
 const IDENTIFIER = /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/;
@@ -38,6 +39,15 @@ export function engineName(value: string): EngineName {
 
 export function instanceClass(value: string): string {
   if (!/^db\.[a-z0-9]+(\.[a-z0-9]+)+$/.test(value)) throw invalidValue(`Invalid DB Instance class: ${value}`);
+  return value;
+}
+
+/** A well-formed class that RDS offers for this engine version, or InvalidParameterCombination as RDS answers. */
+export function orderableClass(value: string, engine: EngineName, engineVersion: string): string {
+  instanceClass(value);
+  if (!isOrderableClass(engine, value)) {
+    throw invalidCombination(unsupportedCombinationMessage(value, engine, engineVersion, LICENSE_MODEL[engine]));
+  }
   return value;
 }
 

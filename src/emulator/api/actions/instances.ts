@@ -76,9 +76,10 @@ function windows(params: QueryParams): { maintenance: string; backup: string } {
 
 export const createDBInstance: ActionHandler = (ctx, params) => {
   const identifier = v.instanceIdentifier(params.required('DBInstanceIdentifier'));
-  const instanceClass = v.instanceClass(params.required('DBInstanceClass'));
+  const requestedClass = v.instanceClass(params.required('DBInstanceClass'));
   const engine = v.engineName(params.required('Engine'));
   const version = resolveVersion(engine, params.string('EngineVersion'));
+  const instanceClass = v.orderableClass(requestedClass, engine, version.version);
   const masterUsername = v.masterUsername(engine, params.string('MasterUsername'));
   const masterPassword = v.masterPassword(engine, params.string('MasterUserPassword'));
   const dbName = v.dbName(engine, params.string('DBName'));

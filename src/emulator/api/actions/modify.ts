@@ -75,12 +75,15 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
   if (refused) throw invalidInstanceState(refused);
   const applyNow = params.boolean('ApplyImmediately') ?? false;
 
+  const engine = engineChange(ctx, inst, params);
   const newClass = params.string('DBInstanceClass');
-  const instanceClass = newClass !== undefined && newClass !== inst.instanceClass ? v.instanceClass(newClass) : undefined;
+  const instanceClass =
+    newClass !== undefined && newClass !== inst.instanceClass
+      ? v.orderableClass(newClass, inst.engine, engine?.engineVersion ?? inst.engineVersion)
+      : undefined;
   const storage = storageChange(inst, params);
   const multiAZParam = params.boolean('MultiAZ');
   const multiAZ = multiAZParam !== undefined && multiAZParam !== inst.multiAZ ? multiAZParam : undefined;
-  const engine = engineChange(ctx, inst, params);
   const family = engine?.family ?? findVersion(inst.engine, inst.engineVersion)!.family;
   const groupParam = params.string('DBParameterGroupName');
   const parameterGroupName = groupParam === undefined ? undefined : resolveParameterGroup(ctx, groupParam, family);

@@ -62,7 +62,7 @@ function newInstance(ctx: ActionContext, params: QueryParams, identifier: string
     dbiResourceId: newDbiResourceId(),
     engine: source.engine,
     engineVersion: version.version,
-    instanceClass: classParam === undefined ? source.instanceClass : v.instanceClass(classParam),
+    instanceClass: classParam === undefined ? source.instanceClass : v.orderableClass(classParam, source.engine, version.version),
     allocatedStorage,
     storageType,
     iops: params.integer('Iops') ?? source.iops,
