@@ -6,6 +6,7 @@ import {
   ModifyDBInstanceCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
+  CreateDBInstanceReadReplicaCommand,
   type OrderableDBInstanceOption,
   type RDSClient,
 } from '@aws-sdk/client-rds';
@@ -155,7 +156,7 @@ describe('emulator: orderable instance classes (DescribeOrderableDBInstanceOptio
     expect(listed.name).to.equal('DBInstanceNotFoundFault');
   });
 
-  it('ModifyDBInstance and both restores refuse such a class; a real one is accepted', async () => {
+  it('ModifyDBInstance, both restores and CreateDBInstanceReadReplica refuse such a class; a real one is accepted', async () => {
     await rds.send(new CreateDBInstanceCommand({ ...baseInstance, DBInstanceIdentifier: 'good-class', EngineVersion: '17.5' }));
     await emulator.settle();
     const modify = await rejection(
@@ -196,6 +197,19 @@ describe('emulator: orderable instance classes (DescribeOrderableDBInstanceOptio
       ),
     );
     expect(pitr.name).to.equal('InvalidParameterCombination');
+    const replica = await rejection(
+      rds.send(
+        new CreateDBInstanceReadReplicaCommand({
+          DBInstanceIdentifier: 'replica-bad',
+          SourceDBInstanceIdentifier: 'good-class',
+          DBInstanceClass: 'db.t4g.mirco',
+        }),
+      ),
+    );
+    expect([replica.name, replica.message]).to.deep.equal([
+      'InvalidParameterCombination',
+      refusal('db.t4g.mirco', 'postgres', '17.5', 'postgresql-license'),
+    ]);
   });
 
   it("the broker's gateway reads every page: all of a version, one class, nothing for a typo", async () => {

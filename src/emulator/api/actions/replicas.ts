@@ -24,7 +24,7 @@ export const createDBInstanceReadReplica: ActionHandler = (ctx, params) => {
     // RDS supports replica modes for Oracle and Db2 only.
     throw invalidCombination(`ReplicaMode isn't supported for the ${source.engine} DB engine.`);
   }
-  const instanceClass = v.instanceClass(params.string('DBInstanceClass') ?? source.instanceClass);
+  const instanceClass = v.orderableClass(params.string('DBInstanceClass') ?? source.instanceClass, source.engine, source.engineVersion);
   const storageType = v.storageType(params.string('StorageType') ?? source.storageType);
   const iops = params.integer('Iops') ?? (storageType === source.storageType ? source.iops : undefined);
   const maxAllocatedStorage = params.integer('MaxAllocatedStorage') ?? source.maxAllocatedStorage;
