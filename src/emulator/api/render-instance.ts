@@ -2,6 +2,7 @@
  * A DBInstance as DescribeDBInstances returns it, member names as the SDK's model reads them
  * (TagList/Tag, VpcSecurityGroups/VpcSecurityGroupMembership, DBParameterGroups/DBParameterGroup…).
  */
+import { DEFAULT_FEATURES, renderFeatures } from './instance-features.js';
 import { LICENSE_MODEL, findVersion } from '../model/catalog.js';
 import { visibleState } from '../model/lifecycle.js';
 import type { InstanceRecord, PendingChanges, SubnetGroupRecord, VisibleState } from '../model/types.js';
@@ -109,13 +110,10 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
     '<DbInstancePort>0</DbInstancePort>' +
     el('StorageEncrypted', inst.storageEncrypted) +
     el('DbiResourceId', inst.dbiResourceId) +
-    '<CACertificateIdentifier>rds-ca-rsa2048-g1</CACertificateIdentifier>' +
+    renderFeatures(inst.features) +
     '<DomainMemberships/>' +
     el('CopyTagsToSnapshot', inst.copyTagsToSnapshot) +
-    '<MonitoringInterval>0</MonitoringInterval>' +
     el('DBInstanceArn', ctx.arns.of('db', inst.identifier)) +
-    '<IAMDatabaseAuthenticationEnabled>false</IAMDatabaseAuthenticationEnabled>' +
-    '<PerformanceInsightsEnabled>false</PerformanceInsightsEnabled>' +
     el('DeletionProtection', inst.deletionProtection) +
     '<AssociatedRoles/>' +
     el('MaxAllocatedStorage', inst.maxAllocatedStorage) +
@@ -124,7 +122,7 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
     '<NetworkType>IPV4</NetworkType>' +
     '<BackupTarget>region</BackupTarget>' +
     (exists
-      ? `<CertificateDetails><CAIdentifier>rds-ca-rsa2048-g1</CAIdentifier>${time('ValidTill', inst.createdAt! + YEAR_MS)}</CertificateDetails>`
+      ? `<CertificateDetails><CAIdentifier>${(inst.features ?? DEFAULT_FEATURES).caCertificateIdentifier}</CAIdentifier>${time('ValidTill', inst.createdAt! + YEAR_MS)}</CertificateDetails>`
       : '') +
     '<DedicatedLogVolume>false</DedicatedLogVolume>' +
     '<IsStorageConfigUpgradeAvailable>false</IsStorageConfigUpgradeAvailable>' +

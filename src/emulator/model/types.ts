@@ -123,6 +123,18 @@ export interface VisibleState {
   parameterGroupName?: string;
 }
 
+/** Monitoring, logging, authentication and certificate settings (api/instance-features.ts). */
+export interface InstanceFeatures {
+  performanceInsightsEnabled: boolean;
+  performanceInsightsRetentionPeriod?: number;
+  performanceInsightsKmsKeyId?: string;
+  monitoringInterval: number;
+  monitoringRoleArn?: string;
+  enabledCloudwatchLogsExports: string[];
+  iamDatabaseAuthenticationEnabled: boolean;
+  caCertificateIdentifier: string;
+}
+
 export interface InstanceRecord {
   identifier: string;
   dbiResourceId: string;
@@ -133,6 +145,8 @@ export interface InstanceRecord {
   maxAllocatedStorage?: number;
   storageType: string;
   iops?: number;
+  /** Absent on records saved before these settings existed: RDS's defaults. */
+  features?: InstanceFeatures;
   masterUsername: string;
   /** Kept for the database layer (specs for restart and restore), never shown. */
   masterPassword: string;

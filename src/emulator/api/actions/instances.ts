@@ -1,4 +1,5 @@
 /** CreateDBInstance, DescribeDBInstances, RebootDBInstance, DeleteDBInstance. */
+import { parseFeatures } from '../instance-features.js';
 import { defaultVersion, findVersion, DEFAULT_PORT } from '../../model/catalog.js';
 import { defaultParameterGroupName } from '../../model/defaults.js';
 import { newDbiResourceId } from '../../model/ids.js';
@@ -108,6 +109,7 @@ export const createDBInstance: ActionHandler = (ctx, params) => {
   const port = params.integer('Port') ?? DEFAULT_PORT[engine];
   if (port < 1150 || port > 65535) throw invalidValue('The port number must be between 1150 and 65535.');
   const tags = v.tags(params.tags() ?? []);
+  const features = parseFeatures(params, engine, version.version);
   if (!ctx.fleet.supports(engine)) {
     throw invalidCombination(`This emulator has no ${engine} database server; start it without databases to emulate ${engine} instances.`);
   }
@@ -123,6 +125,7 @@ export const createDBInstance: ActionHandler = (ctx, params) => {
     maxAllocatedStorage,
     storageType,
     iops,
+    features,
     masterUsername,
     masterPassword,
     dbName,

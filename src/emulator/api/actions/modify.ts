@@ -14,6 +14,7 @@ import type { ActionContext, ActionHandler } from '../context.js';
 import { invalidCombination, invalidInstanceState, invalidValue } from '../errors.js';
 import type { QueryParams } from '../query.js';
 import { instanceResult } from '../render-instance.js';
+import { DEFAULT_FEATURES, modifiedFeatures } from '../instance-features.js';
 import * as v from '../validate.js';
 import { addSnapshotRecord, commitInstance, findInstance, newAutomatedSnapshotId } from './common.js';
 import { resolveParameterGroup, resolveVersion } from './instances.js';
@@ -117,6 +118,8 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
     throw invalidValue('Max storage size must be greater than storage size');
   }
 
+  const features = modifiedFeatures(params, inst.engine, inst.engineVersion, inst.features ?? DEFAULT_FEATURES);
+
   // Sort the changes: queued for the window, or applied now.
   const queued: PendingChanges = {};
   const plan: ModifyPlan = { settings: {}, showsPending: {}, storageChanged: false };
@@ -215,6 +218,7 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
     autoMinorVersionUpgrade: params.boolean('AutoMinorVersionUpgrade') ?? inst.autoMinorVersionUpgrade,
     publiclyAccessible: params.boolean('PubliclyAccessible') ?? inst.publiclyAccessible,
     maxAllocatedStorage: maxStorage === undefined ? inst.maxAllocatedStorage : maxStorage === 0 ? undefined : maxStorage,
+    features,
     preferredMaintenanceWindow: maintenance ?? inst.preferredMaintenanceWindow,
     pending: applyNow ? {} : { ...inst.pending, ...queued },
   };

@@ -3,6 +3,7 @@
  * instance comes back with the source's master user and password (they live in the data), the
  * default security group and the default parameter group unless others are named.
  */
+import { parseFeatures } from '../instance-features.js';
 import { newDbiResourceId } from '../../model/ids.js';
 import { beginTransition } from '../../model/lifecycle.js';
 import { restorePhases } from '../../model/plans.js';
@@ -66,6 +67,8 @@ function newInstance(ctx: ActionContext, params: QueryParams, identifier: string
     allocatedStorage,
     storageType,
     iops: params.integer('Iops') ?? source.iops,
+    // RDS's restores take the log exports, IAM authentication and the CA; the rest is a later ModifyDBInstance.
+    features: parseFeatures(params, source.engine, version.version),
     masterUsername: source.masterUsername,
     masterPassword: source.masterPassword,
     dbName: source.dbName,
