@@ -18,6 +18,11 @@ export interface BrokerDeps {
   databaseCaPem?: string;
   /** How long a just-issued asynchronous change may stay invisible in RDS before it is issued again. */
   settleSeconds: number;
+  /**
+   * Told whenever a pass on an instance ends in progress, with its Retry-After (nominal seconds):
+   * the housekeeping leader's requeue listens here. Unset elsewhere.
+   */
+  onInProgress?: (instanceId: string, retryAfterSeconds: number) => void;
 }
 
 export function identifierOf(deps: BrokerDeps, instanceId: string): string {

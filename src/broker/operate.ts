@@ -74,7 +74,11 @@ export async function reconcilePass(
   const facts: ReconcileInput['facts'] = {};
   let current = observed;
   let performed = 0;
-  const end = (decision: Decision): PassResult => ({ decision, observed: current });
+  const end = (decision: Decision): PassResult => {
+    if (decision.state === 'in progress' && !options.dryRun)
+      deps.onInProgress?.(instanceId, decision.retryAfterSeconds ?? RetryAfter.fallback);
+    return { decision, observed: current };
+  };
   for (let i = 0; i < (options.maxActions ?? 12); i++) {
     const decision = reconcile(reconcileInput(deps, current, operation, facts), deps.now());
     if (!decision.action || options.dryRun || !current) return end(decision);

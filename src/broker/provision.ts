@@ -4,6 +4,7 @@ import { RdsError } from '../aws/errors.js';
 import { masterPassword } from '../naming/derive.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { phase } from '../reconcile/phase.js';
+import { RetryAfter } from '../reconcile/retry-after.js';
 import { encodeOperation, OWNER_VALUE, PENDING, Step, Tag, tagValue, type OperationKind } from '../reconcile/tags.js';
 import {
   badRequest,
@@ -162,6 +163,7 @@ export async function provision(deps: BrokerDeps, request: ProvisionRequest): Pr
           MasterUserPassword: masterPassword(newestSecret(deps), request.instanceId),
           Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
         });
+    deps.onInProgress?.(request.instanceId, RetryAfter.forStatus('creating'));
     return { status: 202, body: { operation, metadata: instanceMetadata(created) } };
   } catch (error) {
     if (error instanceof RdsError && error.kind === 'already-exists') {

@@ -252,6 +252,11 @@ export const configSchema = z
         credentialCheck: z.string().default('*/30 * * * *'),
         resync: z.string().default('* * * * *'),
         jitterSeconds: z.number().int().min(0).default(30),
+        /** The leader's requeue of instances with work pending: how many passes a second, at most (default 20, burst 50). */
+        requeue: z
+          .object({ perSecond: z.number().positive().max(100).default(2), burst: z.number().int().min(1).max(1000).default(10) })
+          .strict()
+          .optional(),
         lease: z
           .object({
             name: z.string().default('rds-broker-housekeeping'),

@@ -185,6 +185,8 @@ export function startHousekeeping(
     log?: ElectionLog & { error(object: object, message: string): void };
     /** Told when this replica starts (true) and stops (false) running housekeeping; for a metric. */
     onLeadershipChange?: (leading: boolean) => void;
+    /** Work that runs for as long as this replica leads (the requeue), beside the scheduled jobs. */
+    whileLeading?: Array<(signal: AbortSignal) => Promise<void>>;
   } = {},
 ): RunningHousekeeping {
   const scheduler = new HousekeepingScheduler(jobs, { jitterMs: settings.jitterSeconds * 1000, log: deps.log });
@@ -193,7 +195,12 @@ export function startHousekeeping(
   leadership.start({
     onStartedLeading: (signal) => {
       deps.onLeadershipChange?.(true);
-      round = scheduler.lead(signal);
+      round = Promise.all([
+        scheduler.lead(signal),
+        ...(deps.whileLeading ?? []).map((work) =>
+          work(signal).catch((error: unknown) => deps.log?.error({ err: String(error) }, 'housekeeping work stopped')),
+        ),
+      ]).then(() => undefined);
     },
     onStoppedLeading: async () => {
       deps.onLeadershipChange?.(false);

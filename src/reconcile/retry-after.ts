@@ -44,7 +44,20 @@ export const RetryAfter = {
   passLimit: 5,
   /** A poll whose decision named no time. */
   fallback: 30,
+  /**
+   * The longest the housekeeping leader waits before looking at an instance with work pending
+   * again, whatever the Retry-After: RDS's durations vary, and a step should start as soon as RDS
+   * allows — as soon as a platform polling every second would see it. Reads go through the
+   * coalesced describe (one call for up to 100 instances) and passes are rate-limited, so this costs
+   * little of RDS's budget.
+   */
+  requeueAtMost: 1,
 } as const;
+
+/** When the requeue looks again, in milliseconds: the Retry-After, capped, scaled; at least 10 ms. */
+export function requeueDelayMs(nominalSeconds: number, scale: number): number {
+  return Math.max(10, Math.round(Math.min(nominalSeconds, RetryAfter.requeueAtMost) * scale * 1000));
+}
 
 /** The seconds to send or wait: nominal × scale, whole seconds, at least 1. */
 export function effectiveRetryAfter(nominalSeconds: number, scale: number): number {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createBroker } from '../../broker/index.js';
 import { housekeepingJobs } from '../../housekeeping/jobs.js';
 import { startHousekeeping } from '../../housekeeping/leadership.js';
+import { attachRequeue } from '../../housekeeping/requeue.js';
 import { ConfigError, loadConfigFile, type Config } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { startServer, stopOnSignal } from '../../server/index.js';
@@ -78,7 +79,12 @@ async function run(argv: string[]): Promise<number> {
   }
   // Housekeeping (snapshot retention, credential repair, background resync) runs on one replica:
   // the Lease holder in Kubernetes, or the one configured to run it elsewhere.
-  const housekeeping = startHousekeeping(config.housekeeping, housekeepingJobs(broker.deps), { log });
+  // The requeue runs beside the jobs while this replica leads: each step starts as soon as RDS allows.
+  const requeue = attachRequeue(broker.deps, config.housekeeping.requeue);
+  const housekeeping = startHousekeeping(config.housekeeping, housekeepingJobs(broker.deps), {
+    log,
+    whileLeading: [requeue.whileLeading],
+  });
   // Signal handlers go in before "listening" is announced: whoever waits for that line may signal at once.
   const stopped = stopOnSignal({
     log,
