@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# rds-broker image: compiled JavaScript on Node.js 20, production dependencies only, running as an
+# rds-broker image: compiled JavaScript on Node.js 24 (the active LTS), production dependencies only, running as an
 # unprivileged user on a distroless base (no shell, no package manager).
 #
 #   docker build -t rds-broker:0.1.0 .
@@ -8,8 +8,8 @@
 #
 # Pin the base images by digest in your own build pipeline for reproducible images.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
-ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+ARG NODE_IMAGE=node:24-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
 # Compile TypeScript to dist/. Install scripts are not needed to compile.
 FROM ${NODE_IMAGE} AS build

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { describeIssue, describeJsonError, describeYamlError } from './errors.js';
 import { configSchema, type ParsedConfig, type PlanConfig, type ServiceConfig } from './schema.js';
 import { resolveSecret, SecretResolutionError } from './secret.js';
 
@@ -15,20 +15,6 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
-}
-
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return (
-    path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '') ||
-    '(root)'
-  );
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`).join('\n  - ');
-  }
-  return `${formatPath(issue.path)}: ${issue.message}`;
 }
 
 /** Checks that span several fields, which a per-field schema cannot express. */
@@ -75,7 +61,7 @@ function crossCheck(config: ParsedConfig): string[] {
 /** Validates a parsed document and resolves its secrets; throws ConfigError naming every problem. */
 export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(document);
-  if (!result.success) throw new ConfigError(result.error.issues.map(describeIssue));
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, configSchema, document)));
   const parsed = result.data;
   const problems = crossCheck(parsed);
   const resolve = (ref: Parameters<typeof resolveSecret>[0], where: string): string => {
@@ -116,7 +102,7 @@ export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.
   };
 }
 
-/** Reads a YAML or JSON configuration file (YAML is a superset of JSON). */
+/** Reads a YAML or JSON configuration file (YAML is a superset of JSON; a .json file is parsed as JSON). */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
   let text: string;
   try {
@@ -125,10 +111,19 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError([`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`]);
   }
   let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError([`${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`]);
+  // A .json file is read as JSON, so its errors are JSON's (YAML would accept some broken JSON).
+  if (path.endsWith('.json')) {
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError([`${path} is not valid JSON: ${describeJsonError(text, error as Error)}`]);
+    }
+  } else {
+    try {
+      document = parseYaml(text);
+    } catch (error) {
+      throw new ConfigError([`${path} is not valid YAML or JSON: ${describeYamlError(error as Error)}`]);
+    }
   }
   return buildConfig(document, env);
 }

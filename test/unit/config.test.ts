@@ -45,13 +45,19 @@ describe('configuration', () => {
   describe('invalid files name the field path', () => {
     const cases: Array<[string, (doc: Record<string, any>) => void, RegExp]> = [
       ['a wrong type', (d) => (d.listen.port = '8080'), /^listen\.port: /],
-      ['an unknown key', (d) => (d.listen.hots = 'x'), /^listen\.hots: unknown key$/],
+      ['an unknown key, with the nearest known one', (d) => (d.listen.hots = 'x'), /^listen\.hots: unknown key \(did you mean "host"\?\)$/],
       [
         'a misspelt nested key',
         (d) => (d.catalog.services[0].plans[0].rds.multiAZ = true),
-        /^catalog\.services\[0\]\.plans\[0\]\.rds\.multiAZ: unknown key$/,
+        /^catalog\.services\[0\]\.plans\[0\]\.rds\.multiAZ: unknown key \(did you mean "multiAz"\?\)$/,
       ],
-      ['a missing required field', (d) => delete d.broker.name, /^broker\.name: /],
+      ['a missing required field', (d) => delete d.broker.name, /^broker\.name: required \(expected string\), but it is missing$/],
+      ['a wrong type, received named by type', (d) => (d.broker.name = 42), /^broker\.name: expected string, received number$/],
+      [
+        'an unknown key far from any known one',
+        (d) => (d.listen.zzzzzzzz = 1),
+        /^listen\.zzzzzzzz: unknown key \(known keys here: .*host.*\)$/,
+      ],
       ['a missing section', (d) => delete d.aws, /^aws: /],
       [
         'a bad instance class',
@@ -178,6 +184,31 @@ describe('configuration', () => {
       const broken = join(dir, 'broken.yaml');
       writeFileSync(broken, 'listen: [unclosed\n');
       expect(() => loadConfigFile(broken, {})).to.throw(ConfigError, /broken\.yaml is not valid YAML or JSON/);
+    });
+
+    it('YAML errors carry line, column, the message and the lines it points at', () => {
+      const broken = join(dir, 'indent.yaml');
+      writeFileSync(broken, 'listen:\n  port: 8080\n host: x\n');
+      const problems = (() => {
+        try {
+          loadConfigFile(broken, {});
+          return [];
+        } catch (error) {
+          return (error as ConfigError).problems;
+        }
+      })();
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.match(/indent\.yaml is not valid YAML or JSON: line 3, column 1: \S.*\n.* host: x/);
+      expect(problems[0]).not.to.match(/:\s*$/);
+    });
+
+    it('JSON errors carry line and column', () => {
+      const broken = join(dir, 'broken.json');
+      writeFileSync(broken, '{\n  "listen": {"port" 8080}\n}\n');
+      expect(() => loadConfigFile(broken, {})).to.throw(ConfigError, /broken\.json is not valid JSON: line 2, column 21: \S/);
+      const truncated = join(dir, 'truncated.json');
+      writeFileSync(truncated, '{\n  "listen": {');
+      expect(() => loadConfigFile(truncated, {})).to.throw(ConfigError, /truncated\.json is not valid JSON: line 2, column 14: /);
     });
   });
 });
