@@ -198,7 +198,7 @@ describe('configuration', () => {
         }
       })();
       expect(problems).to.have.length(1);
-      expect(problems[0]).to.match(/indent\.yaml is not valid YAML or JSON: line 3, column 1: \S.*\n.* host: x/);
+      expect(problems[0]).to.match(/indent\.yaml is not valid YAML or JSON: line 3, column 1: \S[^\n]*\n[\s\S]*\n\s+host: x\n\s+\^$/);
       expect(problems[0]).not.to.match(/:\s*$/);
     });
 
