@@ -33,6 +33,7 @@ import {
   type RestoreDBInstanceToPointInTimeCommandInput,
 } from '@aws-sdk/client-rds';
 import type { ObservedInstance } from '../reconcile/observed.js';
+import { currentBudgetContext, RequestBudget, type BudgetObserver, type BudgetSettings } from './budget.js';
 import { Coalescer } from './coalesce.js';
 import { RdsError } from './errors.js';
 import { observeInstance, observeSnapshot, recordToTags, type ObservedSnapshot } from './observe.js';
@@ -44,9 +45,15 @@ export interface RdsGatewayOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   retry: RetryPolicy;
   coalesce: { enabled: boolean; windowMs: number; maxIdentifiers: number };
+  /** The client-side request budget every call takes a token from (src/aws/budget.ts); none: unpaced. */
+  budget?: BudgetSettings;
+  budgetObserver?: BudgetObserver;
   /** Called once per HTTP call made to RDS (retries included), for metrics. */
   onCall?: (action: string, outcome: 'ok' | 'throttled' | 'error', seconds: number) => void;
 }
+
+/** Actions that change nothing in RDS. */
+const READ_ONLY = /^(Describe|List)/;
 
 export interface DeleteOptions {
   skipFinalSnapshot: boolean;
@@ -60,6 +67,7 @@ export interface DeleteOptions {
  */
 export class RdsGateway {
   readonly client: RDSClient;
+  readonly budget: RequestBudget | undefined;
   private readonly coalescer: Coalescer<string, DBInstance> | undefined;
   private lastSuccess = 0;
 
@@ -71,6 +79,7 @@ export class RdsGateway {
       // Retries are ours (withRetry), bounded in count and time; the SDK's own would multiply them.
       maxAttempts: 1,
     });
+    if (options.budget) this.budget = new RequestBudget(options.budget, undefined, options.budgetObserver);
     if (options.coalesce.enabled) {
       this.coalescer = new Coalescer((ids) => this.describeBatch(ids), options.coalesce.windowMs, options.coalesce.maxIdentifiers);
     }
@@ -82,11 +91,23 @@ export class RdsGateway {
   }
 
   private async send<T>(action: string, call: () => Promise<T>): Promise<T> {
+    const budgetContext = currentBudgetContext();
+    const budget = this.budget;
+    const paced = budget
+      ? async () => {
+          await budget.take(budgetContext.priority, budgetContext.committed);
+          return call();
+        }
+      : call;
     try {
-      const result = await withRetry(action, this.options.retry, call, (outcome, seconds) =>
-        this.options.onCall?.(action, outcome, seconds),
-      );
+      const result = await withRetry(action, this.options.retry, paced, (outcome, seconds) => {
+        if (outcome === 'throttled') budget?.onThrottled();
+        this.options.onCall?.(action, outcome, seconds);
+      });
       this.lastSuccess = Date.now();
+      // Once an operation has changed something in RDS, its remaining calls wait for budget however
+      // long it takes: refusing them would leave half of it (a created instance without its tags).
+      if (!READ_ONLY.test(action)) budgetContext.committed = true;
       return result;
     } catch (error) {
       // A refusal is still an answer: RDS is reachable and the credentials work.
@@ -331,6 +352,7 @@ export class RdsGateway {
 
   close(): void {
     this.coalescer?.close();
+    this.budget?.close();
     this.client.destroy();
   }
 

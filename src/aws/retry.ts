@@ -1,3 +1,4 @@
+import { BudgetExhaustedError } from './budget.js';
 import { toRdsError } from './errors.js';
 
 export interface RetryPolicy {
@@ -36,6 +37,9 @@ export async function withRetry<T>(
       onAttempt?.('ok', (performance.now() - t0) / 1000);
       return result;
     } catch (raw) {
+      // Refused by our own budget before anything was sent: not an RDS call, and retrying it would
+      // only wait again.
+      if (raw instanceof BudgetExhaustedError) throw raw;
       const error = toRdsError(raw, action);
       onAttempt?.(error.kind === 'throttled' ? 'throttled' : 'error', (performance.now() - t0) / 1000);
       const delay = backoffDelay(attempt, policy, Math.random());

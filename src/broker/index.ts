@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { RdsGateway } from '../aws/gateway.js';
-import { recordRdsCall } from '../metrics/metrics.js';
+import { budgetObserver, recordRdsCall, watchBudget } from '../metrics/metrics.js';
 import { createSqlGateway } from '../sql/index.js';
 import type { SqlGateway } from '../sql/types.js';
+import { BudgetExhaustedError, withBudgetPriority, type BudgetPriority } from '../aws/budget.js';
 import { RdsError } from '../aws/errors.js';
+import { OsbHttpError } from '../osb/errors.js';
 import { BrokerError, type Broker, type BrokerResponse } from './contract.js';
 import type { BrokerDeps } from './deps.js';
 import { bind, bindingLastOperation, fetchBinding, unbind } from './bindings.js';
@@ -48,8 +50,11 @@ export function createDeps(config: Config, log: Logger, options: BrokerOptions =
     ...(config.aws.credentials ? { credentials: config.aws.credentials } : {}),
     retry: { maxAttempts: config.aws.maxAttempts, budgetMs: config.aws.retryBudgetMs, baseDelayMs: 100, maxDelayMs: 2000 },
     coalesce: config.aws.coalesce,
+    budget: config.aws.budget,
+    budgetObserver,
     onCall: recordRdsCall,
   });
+  watchBudget(rds.budget);
   const caPem = readDatabaseCa(config, log);
   return {
     config,
@@ -65,12 +70,15 @@ export function createDeps(config: Config, log: Logger, options: BrokerOptions =
 /**
  * RDS still throttling or failing after the gateway's retries is a passing condition: the platform
  * may try again, so it gets a 503 that says so, never a 500 "internal error" (polls already answer
- * "in progress" for it).
+ * "in progress" for it). A call our own budget refused names the budget and when to come back.
+ * `priority` is what the request's RDS calls draw on the budget as (src/aws/budget.ts).
  */
-async function transientAs503(work: () => Promise<BrokerResponse>): Promise<BrokerResponse> {
+async function transientAs503(priority: BudgetPriority, work: () => Promise<BrokerResponse>): Promise<BrokerResponse> {
   try {
-    return await work();
+    return await withBudgetPriority(priority, work);
   } catch (error) {
+    if (error instanceof BudgetExhaustedError)
+      throw new OsbHttpError(503, error.message, { 'Retry-After': String(error.retryAfterSeconds) });
     if (error instanceof RdsError && error.retryable) throw new BrokerError(503, `RDS is busy (${error.code}); try again shortly`);
     throw error;
   }
@@ -81,15 +89,15 @@ export async function createBroker(config: Config, log: Logger, options: BrokerO
   let lastProbe = 0;
   return {
     deps,
-    provision: (request) => transientAs503(() => provision(deps, request)),
-    update: (request) => transientAs503(() => update(deps, request)),
-    deprovision: (request) => transientAs503(() => deprovision(deps, request)),
-    fetchInstance: (request) => transientAs503(() => fetchInstance(deps, request)),
-    lastOperation: (request) => transientAs503(() => lastOperation(deps, request)),
-    bind: (request) => transientAs503(() => bind(deps, request)),
-    unbind: (request) => transientAs503(() => unbind(deps, request)),
-    fetchBinding: (request) => transientAs503(() => fetchBinding(deps, request)),
-    bindingLastOperation: (request) => transientAs503(() => bindingLastOperation(deps, request)),
+    provision: (request) => transientAs503('request', () => provision(deps, request)),
+    update: (request) => transientAs503('request', () => update(deps, request)),
+    deprovision: (request) => transientAs503('request', () => deprovision(deps, request)),
+    fetchInstance: (request) => transientAs503('poll', () => fetchInstance(deps, request)),
+    lastOperation: (request) => transientAs503('poll', () => lastOperation(deps, request)),
+    bind: (request) => transientAs503('request', () => bind(deps, request)),
+    unbind: (request) => transientAs503('request', () => unbind(deps, request)),
+    fetchBinding: (request) => transientAs503('poll', () => fetchBinding(deps, request)),
+    bindingLastOperation: (request) => transientAs503('poll', () => bindingLastOperation(deps, request)),
     ready: () => {
       const fresh = deps.rds.sinceLastSuccess() < READY_WINDOW_MS;
       // Without recent traffic, readiness asks RDS itself, in the background, at most every 10 s.

@@ -1,3 +1,4 @@
+import { DEFAULT_BUDGET } from '../aws/budget.js';
 import { z } from 'zod';
 import { secretSchema } from './secret.js';
 
@@ -214,6 +215,23 @@ export const configSchema = z
           })
           .strict()
           .default({ enabled: true, windowMs: 250, maxIdentifiers: 100 }),
+        /**
+         * This replica's share of RDS's request budget (RDS: 300 burst, 12/s per account and region,
+         * shared by every caller). Every RDS call takes a token; see CONFIGURATION.md for sizing.
+         */
+        budget: z
+          .object({
+            enabled: z.boolean().default(DEFAULT_BUDGET.enabled),
+            burst: z.number().min(1).max(100000).default(DEFAULT_BUDGET.burst),
+            ratePerSecond: z.number().positive().max(10000).default(DEFAULT_BUDGET.ratePerSecond),
+            /** Below the platform's request timeout (Cloud Foundry: 60 s), or the answer arrives too late. */
+            maxWaitMs: z.number().int().min(0).max(55000).default(DEFAULT_BUDGET.maxWaitMs),
+            backgroundMaxWaitMs: z.number().int().min(0).default(DEFAULT_BUDGET.backgroundMaxWaitMs),
+            backgroundReserve: z.number().min(0).max(1).default(DEFAULT_BUDGET.backgroundReserve),
+            adaptive: z.boolean().default(DEFAULT_BUDGET.adaptive),
+          })
+          .strict()
+          .default({ ...DEFAULT_BUDGET }),
       })
       .strict(),
     database: z

@@ -1,3 +1,4 @@
+import { withBudgetPriority } from '../aws/budget.js';
 import type { Config } from '../config/load.js';
 import { LeaderElector, type ElectionLog, type LeaderCallbacks } from './leader.js';
 import type { LeaseTimings } from './leaderDecision.js';
@@ -195,12 +196,15 @@ export function startHousekeeping(
   leadership.start({
     onStartedLeading: (signal) => {
       deps.onLeadershipChange?.(true);
-      round = Promise.all([
-        scheduler.lead(signal),
-        ...(deps.whileLeading ?? []).map((work) =>
-          work(signal).catch((error: unknown) => deps.log?.error({ err: String(error) }, 'housekeeping work stopped')),
-        ),
-      ]).then(() => undefined);
+      // Housekeeping's RDS calls are background work: they yield to requests and polls (src/aws/budget.ts).
+      round = withBudgetPriority('background', () =>
+        Promise.all([
+          scheduler.lead(signal),
+          ...(deps.whileLeading ?? []).map((work) =>
+            work(signal).catch((error: unknown) => deps.log?.error({ err: String(error) }, 'housekeeping work stopped')),
+          ),
+        ]),
+      ).then(() => undefined);
     },
     onStoppedLeading: async () => {
       deps.onLeadershipChange?.(false);

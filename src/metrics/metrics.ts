@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BudgetObserver, BudgetPriority, RequestBudget } from '../aws/budget.js';
 
 /**
  * The broker's Prometheus metrics. One registry of our own (never prom-client's global one), so
@@ -38,6 +39,52 @@ const rdsCallDuration = new Histogram({
 export function recordRdsCall(action: string, outcome: RdsCallOutcome, seconds: number): void {
   rdsCalls.inc({ action, outcome });
   rdsCallDuration.observe({ action, outcome }, seconds);
+}
+
+const budgetWait = new Histogram({
+  name: 'rds_broker_rds_budget_wait_seconds',
+  help: "Time an RDS call waited for a token of the broker's request budget, by priority (request, poll, background).",
+  labelNames: ['priority'] as const,
+  buckets: [0, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 40, 60, 300],
+  registers: [registry],
+});
+
+const budgetRefused = new Counter({
+  name: 'rds_broker_rds_budget_refused_total',
+  help: 'RDS calls refused by the request budget (no token within the wait bound), by priority.',
+  labelNames: ['priority'] as const,
+  registers: [registry],
+});
+
+let watchedBudget: RequestBudget | undefined;
+
+new Gauge({
+  name: 'rds_broker_rds_budget_available',
+  help: "Tokens in the broker's RDS request budget now (calls that may go without waiting).",
+  registers: [registry],
+  collect() {
+    if (watchedBudget) this.set(watchedBudget.tokens);
+  },
+});
+
+new Gauge({
+  name: 'rds_broker_rds_budget_rate_per_second',
+  help: "The request budget's current refill rate (lowered after RDS throttles, raised back in calm).",
+  registers: [registry],
+  collect() {
+    if (watchedBudget) this.set(watchedBudget.rate);
+  },
+});
+
+/** Feeds the budget histograms; throttles RDS answered are rds_broker_rds_calls_total{outcome="throttled"}. */
+export const budgetObserver: BudgetObserver = {
+  granted: (priority: BudgetPriority, seconds: number) => budgetWait.observe({ priority }, seconds),
+  refused: (priority: BudgetPriority) => budgetRefused.inc({ priority }),
+};
+
+/** The budget the gauges read (the broker has one per process). */
+export function watchBudget(budget: RequestBudget | undefined): void {
+  watchedBudget = budget;
 }
 
 /** The text a Prometheus server scrapes, and its content type. */

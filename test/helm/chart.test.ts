@@ -317,6 +317,25 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     expect(bundle?.data['global-bundle.pem']).to.include('BEGIN CERTIFICATE');
   });
 
+  it("gives each replica its share of RDS's request budget, derived from replicaCount; explicit config wins", async () => {
+    const budgetOf = async (sets: string[]) => {
+      const docs = await render(sets);
+      const configMap = docs.find((d) => d.kind === 'ConfigMap' && d.data['config.yaml'])!;
+      return parseYaml(configMap.data['config.yaml']).aws.budget;
+    };
+    // 300 burst and 12/s, 90% of it for the release, over the replicas.
+    expect(await budgetOf([])).to.deep.equal({ burst: 135, ratePerSecond: 5.4 });
+    expect(await budgetOf(['replicaCount=3'])).to.deep.equal({ burst: 90, ratePerSecond: 3.6 });
+    expect(await budgetOf(['replicaCount=1', 'rdsBudget.share=1', 'rdsBudget.accountRatePerSecond=100'])).to.deep.equal({
+      burst: 300,
+      ratePerSecond: 100,
+    });
+    expect(await budgetOf(['config.aws.budget.burst=7', 'config.aws.budget.ratePerSecond=2'])).to.deep.equal({
+      burst: 7,
+      ratePerSecond: 2,
+    });
+  });
+
   it('mounts the API token only when housekeeping elects through a Lease', async () => {
     for (const [mode, mounted] of [
       ['auto', true],

@@ -47,6 +47,11 @@ export function valuesSchema(): Record<string, unknown> {
     ...strict(
       {
         replicaCount: { type: 'integer', minimum: 1, description: 'Broker replicas; two or more for availability.' },
+        rdsBudget: strict({
+          accountBurst: { type: 'number', minimum: 1 },
+          accountRatePerSecond: { type: 'number', exclusiveMinimum: 0 },
+          share: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+        }),
         image: strict(
           { repository: { type: 'string', minLength: 1 }, tag: str, pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } },
           ['repository'],

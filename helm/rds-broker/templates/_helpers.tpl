@@ -98,5 +98,17 @@ secrets as {env: NAME} references (values come from the Secret), and the mounted
 {{- $_ := set $database "tls" $dbTls -}}
 {{- $_ := set $config "database" $database -}}
 {{- end -}}
+{{- $aws := $config.aws | default dict -}}
+{{- $budget := $aws.budget | default dict -}}
+{{- $replicas := max 1 (int .Values.replicaCount) -}}
+{{- $share := divf (float64 .Values.rdsBudget.share) $replicas -}}
+{{- if not (hasKey $budget "burst") -}}
+{{- $_ := set $budget "burst" (max 1 (int (floor (mulf (float64 .Values.rdsBudget.accountBurst) $share)))) -}}
+{{- end -}}
+{{- if not (hasKey $budget "ratePerSecond") -}}
+{{- $_ := set $budget "ratePerSecond" (round (mulf (float64 .Values.rdsBudget.accountRatePerSecond) $share) 2) -}}
+{{- end -}}
+{{- $_ := set $aws "budget" $budget -}}
+{{- $_ := set $config "aws" $aws -}}
 {{- toYaml $config -}}
 {{- end -}}
