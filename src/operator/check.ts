@@ -1,3 +1,4 @@
+import { RDS_DEFAULT_BUDGET } from '../aws/budget.js';
 import type { Config } from '../config/load.js';
 import { engineFamily } from '../broker/plans.js';
 import { printable } from './format.js';
@@ -157,7 +158,21 @@ export function allFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Chec
   const aws: Finding = facts.aws.ok
     ? { path: 'aws', ok: true, message: facts.aws.message }
     : { path: facts.aws.path, ok: false, message: facts.aws.message };
-  return [...facts.files, aws, ...(facts.aws.ok ? planFindings(config, facts) : [])];
+  return [...facts.files, aws, budgetFinding(config.aws.budget), ...(facts.aws.ok ? planFindings(config, facts) : [])];
+}
+
+/** The configured request budget against RDS's documented default (information: RDS's quota is not readable). */
+export function budgetFinding(budget: Config['aws']['budget']): Finding {
+  const d = RDS_DEFAULT_BUDGET;
+  const what = budget.enabled
+    ? `burst ${budget.burst}, ${budget.ratePerSecond}/s per replica (RDS's default per account and region: burst ${d.burst}, ${d.ratePerSecond}/s, shared by every replica and tool)`
+    : `off: RDS calls are not paced (RDS's default per account and region: burst ${d.burst}, ${d.ratePerSecond}/s)`;
+  const over = budget.enabled && (budget.burst > d.burst || budget.ratePerSecond > d.ratePerSecond);
+  return {
+    path: 'aws.budget',
+    ok: true,
+    message: over ? `${what}; above the default: right only if the account's limit was raised` : what,
+  };
 }
 
 /** Splits a ConfigError problem (`path: message`) into its parts; problems without a path keep the whole text. */

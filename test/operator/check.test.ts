@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   allFindings,
+  budgetFinding,
   checkReport,
   invalidConfigReport,
   lookupsNeeded,
@@ -75,6 +76,16 @@ describe('check: findings that name their configuration paths', () => {
     expect(report.problems).to.deep.equal([]);
     expect(report.ok).to.equal(true);
     expect(renderCheck(report)).to.contain('All checks passed.');
+  });
+
+  it("prints the configured request budget against RDS's documented default, and says when it is above it", () => {
+    const good = testConfig();
+    const text = renderCheck(checkReport('broker.yaml', allFindings(good, facts())));
+    expect(text).to.contain(`ok    aws.budget: burst ${good.aws.budget.burst}, ${good.aws.budget.ratePerSecond}/s per replica`);
+    expect(text).to.contain("RDS's default per account and region: burst 300, 12/s");
+    expect(budgetFinding({ ...good.aws.budget, burst: 500 }).message).to.contain('above the default');
+    expect(budgetFinding(good.aws.budget).message).not.to.contain('above the default');
+    expect(budgetFinding({ ...good.aws.budget, enabled: false }).message).to.match(/^off: RDS calls are not paced/);
   });
 
   it('checks no plan when RDS cannot be reached, and names what to fix', () => {
