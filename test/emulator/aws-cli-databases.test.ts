@@ -175,4 +175,80 @@ describe('AWS CLI against the emulator with real PostgreSQL: endpoint, password 
       (await psqlRun(psql!, conninfo('verify-full'), 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).stdout.trim(),
     ).to.equal('t');
   });
+
+  it('create-db-instance-read-replica: the waiter sees it available, describe shows the replica fields, psql reads and cannot write', async function () {
+    needPsql(this);
+    const source = (await aws!.json(['describe-db-instances', '--db-instance-identifier', 'cli-db'])).DBInstances[0];
+    expect(
+      (await psqlRun(psql!, conninfo('verify-full'), "CREATE TABLE cli_t (v text); INSERT INTO cli_t VALUES ('from the source')")).stderr,
+    ).to.equal('');
+    const created = (
+      await aws!.json([
+        'create-db-instance-read-replica',
+        '--db-instance-identifier',
+        'cli-db-replica',
+        '--source-db-instance-identifier',
+        source.DBInstanceArn,
+        '--db-instance-class',
+        'db.t3.small',
+        '--tags',
+        'Key=role,Value=reader',
+      ])
+    ).DBInstance;
+    expect([created.DBInstanceStatus, created.ReadReplicaSourceDBInstanceIdentifier]).to.deep.equal(['creating', 'cli-db']);
+    // The waiter polls every 30 s; settled first, its first look already finds the replica available.
+    expect(await emulator!.settle()).to.deep.equal([]);
+    const waited = await aws!.raw(['wait', 'db-instance-available', '--db-instance-identifier', 'cli-db-replica']);
+    expect(waited.code).to.equal(0);
+    const replica = (await aws!.json(['describe-db-instances', '--db-instance-identifier', 'cli-db-replica'])).DBInstances[0];
+    expect(replica).to.deep.include({
+      DBInstanceStatus: 'available',
+      DBInstanceClass: 'db.t3.small',
+      BackupRetentionPeriod: 0,
+      ReadReplicaSourceDBInstanceIdentifier: 'cli-db',
+      StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: 'replicating' }],
+      TagList: [{ Key: 'role', Value: 'reader' }],
+    });
+    const listed = await aws!.json([
+      'describe-db-instances',
+      '--db-instance-identifier',
+      'cli-db',
+      '--query',
+      'DBInstances[0].ReadReplicaDBInstanceIdentifiers',
+    ]);
+    expect(listed).to.deep.equal(['cli-db-replica']);
+    for (const pid of emulator!.pids()) started.add(pid);
+
+    const onReplica = `host=127.0.0.1 port=${replica.Endpoint.Port} user=master dbname=app sslmode=verify-full sslrootcert=${emulator!.caFile}`;
+    expect((await psqlRun(psql!, onReplica, 'SELECT v FROM cli_t')).stdout.trim()).to.equal('from the source');
+    const write = await psqlRun(psql!, onReplica, "INSERT INTO cli_t VALUES ('on the replica')");
+    expect(write.stderr).to.include('cannot execute INSERT in a read-only transaction');
+
+    const mode = await aws!.serviceError([
+      'create-db-instance-read-replica',
+      '--db-instance-identifier',
+      'cli-db-replica-2',
+      '--source-db-instance-identifier',
+      'cli-db',
+      '--replica-mode',
+      'mounted',
+    ]);
+    expect([mode.code, mode.operation]).to.deep.equal(['InvalidParameterCombination', 'CreateDBInstanceReadReplica']);
+    const finalSnapshot = await aws!.serviceError([
+      'delete-db-instance',
+      '--db-instance-identifier',
+      'cli-db-replica',
+      '--final-db-snapshot-identifier',
+      'cli-db-replica-final',
+    ]);
+    expect([finalSnapshot.code, finalSnapshot.message]).to.deep.equal([
+      'InvalidParameterCombination',
+      'FinalDBSnapshotIdentifier can not be specified when deleting a replica instance',
+    ]);
+    const promoted = (await aws!.json(['promote-read-replica', '--db-instance-identifier', 'cli-db-replica'])).DBInstance;
+    expect(promoted.DBInstanceStatus).to.equal('modifying');
+    expect(await emulator!.settle()).to.deep.equal([]);
+    expect((await aws!.raw(['wait', 'db-instance-available', '--db-instance-identifier', 'cli-db-replica'])).code).to.equal(0);
+    expect((await psqlRun(psql!, onReplica, "INSERT INTO cli_t VALUES ('promoted')")).stderr).to.equal('');
+  });
 });
