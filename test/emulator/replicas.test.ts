@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { createConnection } from 'mysql2/promise';
 import {
   CreateDBInstanceCommand,
   CreateDBInstanceReadReplicaCommand,
@@ -272,5 +273,82 @@ describe('emulator read replicas survive a restart with a state directory', func
       await emulator.stop();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('emulator read replicas (MySQL on MariaDB, real databases)', function () {
+  this.timeout(240_000);
+  let emulator: RunningEmulator;
+  let rds: RDSClient;
+  let ca: string;
+
+  async function sql(id: string, text: string): Promise<Array<{ v: string }>> {
+    const inst = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+    const connection = await createConnection({
+      host: '127.0.0.1',
+      port: inst.Endpoint!.Port,
+      user: 'master',
+      password: baseInstance.MasterUserPassword,
+      database: 'app',
+      ssl: { ca },
+    });
+    try {
+      return (await connection.query(text))[0] as Array<{ v: string }>;
+    } finally {
+      await connection.end();
+    }
+  }
+  const available = (id: string) =>
+    waitUntilDBInstanceAvailable({ client: rds, maxWaitTime: 180, minDelay: 1, maxDelay: 1 }, { DBInstanceIdentifier: id });
+
+  before(async function () {
+    emulator = await startEmulator({ speed: 0, visibilityLagMs: 0, log: () => undefined });
+    rds = rdsClient(emulator);
+    ca = readFileSync(emulator.caFile, 'utf8');
+    try {
+      await rds.send(
+        new CreateDBInstanceCommand({
+          ...baseInstance,
+          Engine: 'mysql',
+          EngineVersion: '8.0.39',
+          DBInstanceIdentifier: 'my-source',
+          DBName: 'app',
+        }),
+      );
+    } catch (error) {
+      console.log(`      skipped: ${(error as Error).message}`);
+      this.skip();
+    }
+    await available('my-source');
+    await sql('my-source', 'CREATE TABLE t (v varchar(40) PRIMARY KEY)');
+    await sql('my-source', "INSERT INTO t VALUES ('first')");
+  });
+  after(async () => {
+    await emulator?.stop();
+  });
+
+  it('replicates the binary log to a read-only replica, refuses writes there, and promotes it', async () => {
+    await rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'my-replica', SourceDBInstanceIdentifier: 'my-source' }));
+    await available('my-replica');
+    const replica = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'my-replica' }))).DBInstances![0]!;
+    expect(replica).to.deep.include({
+      Engine: 'mysql',
+      ReadReplicaSourceDBInstanceIdentifier: 'my-source',
+      StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: 'replicating' }],
+    });
+    await sql('my-source', "INSERT INTO t VALUES ('second')");
+    const deadline = Date.now() + 30_000;
+    let seen: string[] = [];
+    while (Date.now() < deadline && !seen.includes('second')) {
+      seen = (await sql('my-replica', 'SELECT v FROM t ORDER BY v')).map((r) => r.v);
+      if (!seen.includes('second')) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(seen).to.deep.equal(['first', 'second']);
+    const refused = await rejection(sql('my-replica', "INSERT INTO t VALUES ('x')"));
+    expect(refused.message).to.equal('The MariaDB server is running with the --read-only option so it cannot execute this statement');
+    await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: 'my-replica' }));
+    await emulator.settle();
+    await sql('my-replica', "INSERT INTO t VALUES ('promoted')");
+    expect((await sql('my-replica', 'SELECT v FROM t ORDER BY v')).map((r) => r.v)).to.deep.equal(['first', 'promoted', 'second']);
   });
 });

@@ -33,7 +33,7 @@ export interface ServerState {
   /** Completion of the first backup this server took: the earliest point in time it can restore to. */
   firstBackupCompletedAt?: string;
   /** Set while the server is a read replica: where its source listens, and its replication slot there. */
-  standby?: { sourcePort: number; slotName: string };
+  standby?: { sourcePort: number; slotName?: string };
 }
 
 /** What every server of an engine shares, found once (the server account, the engine's programs). */

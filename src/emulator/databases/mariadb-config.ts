@@ -105,6 +105,15 @@ export interface OptionFileInput {
   maxConnections: number;
   parameters: Record<string, string>;
   initFile?: string;
+  /** Unique among the servers that replicate with each other. */
+  serverId: number;
+  /** A read replica: writes refused (read_only), replicated changes applied. */
+  readOnly?: boolean;
+}
+
+/** A server_id from the instance's data directory: distinct for every instance, stable across restarts. */
+export function serverIdFor(dataDir: string): number {
+  return (createHash('sha256').update(dataDir).digest().readUInt32BE(0) % 4_000_000_000) + 2;
 }
 
 export function assertOptionFilePath(path: string): void {
@@ -140,8 +149,11 @@ export function renderOptionFile(input: OptionFileInput): string {
     `innodb-flush-method=${input.durable ? 'fsync' : 'nosync'}`,
     // The binary log is what a point-in-time restore replays on top of a backup.
     `log-bin=${input.binlogDir}/mysql-bin`,
-    'server-id=1',
+    `server-id=${input.serverId}`,
     'binlog-format=ROW',
+    // A replica logs what it applies, so it can be the source of another (a chain).
+    'log-slave-updates=ON',
+    `read-only=${input.readOnly ? 'ON' : 'OFF'}`,
   ];
   if (input.initFile) {
     assertOptionFilePath(input.initFile);

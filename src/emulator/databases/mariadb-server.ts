@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,22 @@ import { DatabaseError } from './errors.js';
 import { readTlsFile, writeFileAtomic } from './files.js';
 import { globalValues, setGlobal, withMariadbAdmin, type MariadbAccess } from './mariadb-admin.js';
 import { takeMariadbBackup } from './mariadb-backup.js';
-import { MARIADB_ADMIN_PASSWORD_FILE, nativePasswordHash, renderOptionFile, selectMariadbParameters, sqlString } from './mariadb-config.js';
+import {
+  MARIADB_ADMIN_PASSWORD_FILE,
+  nativePasswordHash,
+  renderOptionFile,
+  selectMariadbParameters,
+  serverIdFor,
+  sqlString,
+} from './mariadb-config.js';
+import {
+  MARIADB_REPLICATION_PASSWORD_FILE,
+  mariadbReplicaState,
+  prepareMariadbSource,
+  promoteMariadb,
+  startMariadbReplication,
+} from './mariadb-replication.js';
+import type { ReplicationState } from './types.js';
 import { ManagedServer, pidIn, type LaunchCommand, type RecordedServer } from './managed-server.js';
 import { logSince, type RunningProcess } from './server-process.js';
 import type { ServerUser } from './server-user.js';
@@ -121,6 +136,58 @@ export class MariadbServer extends ManagedServer<MariadbLayout, MariadbTuning, M
     return this.adminCredentials();
   }
 
+  // ---- read replicas (see mariadb-replication.ts) ----
+
+  /** As a source: the replication user; resolves with how a replica connects. */
+  prepareReplication(): Promise<{ port: number; password: string }> {
+    return this.exclusive(async () => {
+      const file = join(this.layout.data, MARIADB_REPLICATION_PASSWORD_FILE);
+      let password = (await readFile(file, 'utf8').catch(() => '')).trim();
+      if (!password) {
+        password = randomBytes(24).toString('base64url');
+        await writeFileAtomic(file, `${password}\n`, { mode: 0o600, owner: await this.owner() });
+      }
+      await withMariadbAdmin(await this.access(), (connection) => prepareMariadbSource(connection, password));
+      return { port: this.current.port, password };
+    });
+  }
+
+  /** As a new replica (first start done): replication from the copy's GTID position. */
+  beginReplication(source: { port: number; password: string }, gtid: string): Promise<void> {
+    return this.exclusive(async () => {
+      await withMariadbAdmin(await this.access(), (connection) =>
+        startMariadbReplication(connection, {
+          masterUsername: this.current.masterUsername,
+          sourcePort: source.port,
+          password: source.password,
+          caFile: join(this.layout.tls, 'ca.pem'),
+          gtid,
+        }),
+      );
+    });
+  }
+
+  async replication(): Promise<ReplicationState | undefined> {
+    if (!this.state.standby) return undefined;
+    if (!this.pid) return { status: 'stopped', message: 'The replica is not running.' };
+    try {
+      return await withMariadbAdmin({ ...(await this.access()), timeoutMs: 5000 }, mariadbReplicaState);
+    } catch (error) {
+      return { status: 'error', message: (error as Error).message };
+    }
+  }
+
+  promote(): Promise<{ slotName?: string }> {
+    return this.exclusive(async () => {
+      if (!this.state.standby) return {};
+      await withMariadbAdmin(await this.access(), (connection) => promoteMariadb(connection, this.current.masterUsername));
+      this.state = { ...this.state, standby: undefined };
+      await this.saveState();
+      await this.writeConfiguration();
+      return {};
+    });
+  }
+
   private async writeConfiguration(): Promise<void> {
     const { user } = await this.environment;
     const owner = user.switched ? { uid: user.uid, gid: user.gid } : undefined;
@@ -149,6 +216,8 @@ export class MariadbServer extends ManagedServer<MariadbLayout, MariadbTuning, M
       maxConnections: this.tuning.maxConnections,
       parameters: this.current.parameters,
       initFile,
+      serverId: serverIdFor(this.layout.data),
+      readOnly: this.state.standby !== undefined,
     });
     await writeFileAtomic(this.layout.optionFile, options, { mode: 0o644 });
   }

@@ -7,6 +7,7 @@ import { readMariadbBackupInfo, replayBinlogs, MARIADB_BACKUP_INFO_FILE } from '
 import { assertOptionFilePath, firstStartSql, MARIADB_ADMIN_PASSWORD_FILE, validateMariadbNames } from './mariadb-config.js';
 import { mariadbLayout, MariadbServer, type MariadbEnvironment, type MariadbLayout, type MariadbTuning } from './mariadb-server.js';
 import { checkRestoreTarget, loadServerState, sharedUntilFailure } from './managed-server.js';
+import { gtidOfBackup } from './mariadb-replication.js';
 import { run } from './run.js';
 import { assertReachable, chownTree, isExecutable, makeServerDirectory, resolveServerUser } from './server-user.js';
 import { processTemporaryDirectory } from './temporary.js';
@@ -221,6 +222,50 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
     });
   }
 
+  /**
+   * A read replica of `source`: the replication user on the source, an online copy of it as the
+   * replica's data, then replication from the copy's GTID position. Resolves once it replicates.
+   */
+  async function createReplica(source: DatabaseServer, spec: DatabaseSpec): Promise<DatabaseServer> {
+    if (!(source instanceof MariadbServer)) throw invalidSpec('the source of a MariaDB replica must be a MariaDB server');
+    const env = await environment();
+    validate(spec);
+    const connection = await source.prepareReplication();
+    const copy = join(spec.dataDir, 'base-copy');
+    let layout: MariadbLayout;
+    let gtid: string;
+    try {
+      await source.backup(copy);
+      gtid = gtidOfBackup(await readFile(join(copy, 'xtrabackup_binlog_info'), 'utf8'));
+      layout = await layDown(env, copy, spec);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+    let server: MariadbServer | undefined;
+    try {
+      server = new MariadbServer(spec, layout, tuning, Promise.resolve(env), {
+        createdAt: new Date().toISOString(),
+        standby: { sourcePort: connection.port },
+      });
+      await server.saveState();
+      await server.start();
+      await server.beginReplication(connection, gtid);
+      const deadline = Date.now() + tuning.startTimeoutMs;
+      let state = await server.replication();
+      while (state?.status !== 'replicating' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        state = await server.replication();
+      }
+      if (state?.status !== 'replicating') {
+        throw new DatabaseError('StartFailed', `replica ${spec.instanceId} did not start replicating: ${state?.message ?? 'no state'}`);
+      }
+      return server;
+    } catch (error) {
+      await discard(server, layout);
+      throw error;
+    }
+  }
+
   function open(spec: DatabaseSpec): DatabaseServer {
     validate(spec);
     const layout = mariadbLayout(spec.dataDir);
@@ -229,5 +274,5 @@ export function createMariadbEngine(options: MariadbEngineOptions = {}): Databas
     return new MariadbServer(spec, layout, tuning, env, loadServerState(layout.state));
   }
 
-  return { engine: name, create, restoreFromBackup, restoreToPointInTime, open };
+  return { engine: name, create, restoreFromBackup, restoreToPointInTime, open, createReplica };
 }

@@ -10,6 +10,7 @@ import {
   forceSsl,
   parsePostmasterPid,
   primaryConninfo,
+  replicationSlotName,
   PARAMETERS_FILE,
   renderHba,
   renderParameters,
@@ -110,7 +111,7 @@ export class PostgresServer extends ManagedServer<InstanceLayout, ServerTuning, 
           passFile: join(this.layout.pgdata, REPLICATION_PASSFILE),
           applicationName: this.current.instanceId,
         }),
-        slotName: this.state.standby.slotName,
+        slotName: this.state.standby.slotName ?? replicationSlotName(this.current.instanceId),
       };
     }
     const settings = renderServerSettings({

@@ -45,6 +45,7 @@ describe('emulator databases: MariaDB configuration (pure)', () => {
     ]);
     expect(ignored.sort()).to.deep.equal(['port', 'rds_custom']);
     const file = renderOptionFile({
+      serverId: 7,
       dataDir: '/d/data',
       port: 3307,
       socket: '/d/run/s.sock',
@@ -74,6 +75,7 @@ describe('emulator databases: MariaDB configuration (pure)', () => {
     }
     expect(() =>
       renderOptionFile({
+        serverId: 7,
         dataDir: '/with space/data',
         port: 1,
         socket: '/s',
