@@ -166,8 +166,42 @@ export function renderOptionFile(input: OptionFileInput): string {
 }
 
 /**
+ * The master user's global privileges, RDS's list for MariaDB ("Master user account privileges"),
+ * WITH GRANT OPTION: no SUPER, FILE, SHUTDOWN or other administration. REPLICATION CLIENT is
+ * called BINLOG MONITOR since MariaDB 10.5; DELETE HISTORY (10.3+) is part of what a database-level
+ * ALL needs, so the master can still grant ALL on a database.
+ */
+export const MASTER_PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'CREATE',
+  'DROP',
+  'RELOAD',
+  'PROCESS',
+  'REFERENCES',
+  'INDEX',
+  'ALTER',
+  'SHOW DATABASES',
+  'CREATE TEMPORARY TABLES',
+  'LOCK TABLES',
+  'EXECUTE',
+  'REPLICATION SLAVE',
+  'BINLOG MONITOR',
+  'CREATE VIEW',
+  'SHOW VIEW',
+  'CREATE ROUTINE',
+  'ALTER ROUTINE',
+  'CREATE USER',
+  'EVENT',
+  'TRIGGER',
+  'DELETE HISTORY',
+];
+
+/**
  * SQL run once, before the first start accepts connections (--init-file): the emulator's own
- * administrator, the master user (all privileges, from anywhere, as RDS's is), the initial database,
+ * administrator (every privilege), the master user (RDS's privileges, from anywhere), the initial database,
  * and no trace of the accounts mariadb-install-db made. Passwords appear only as hashes.
  */
 export function firstStartSql(input: { adminPassword: string; masterUsername: string; masterPassword: string; dbName: string }): string {
@@ -180,7 +214,7 @@ export function firstStartSql(input: { adminPassword: string; masterUsername: st
     `CREATE USER ${admin} IDENTIFIED BY PASSWORD ${sqlString(nativePasswordHash(input.adminPassword))}`,
     `GRANT ALL PRIVILEGES ON *.* TO ${admin} WITH GRANT OPTION`,
     `CREATE USER ${master} IDENTIFIED BY PASSWORD ${sqlString(nativePasswordHash(input.masterPassword))}`,
-    `GRANT ALL PRIVILEGES ON *.* TO ${master} WITH GRANT OPTION`,
+    `GRANT ${MASTER_PRIVILEGES.join(', ')} ON *.* TO ${master} WITH GRANT OPTION`,
   ];
   if (input.dbName) statements.push(`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(input.dbName)}`);
   return `${statements.join(';\n')};\n`;

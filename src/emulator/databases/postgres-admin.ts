@@ -67,8 +67,36 @@ export async function withAdmin<T>(access: AdminAccess, work: (client: pg.Client
 }
 
 /**
- * Creates the master user and its database. The master is a true superuser here (on RDS it is a
- * member of rds_superuser, nearly one), so extensions and grants a broker needs always work.
+ * The predefined roles RDS grants rds_superuser, by the server version that introduced them. The
+ * role itself is no superuser: CREATEROLE and CREATEDB, these memberships, and (through the
+ * emulator's installation) the extensions RDS allows.
+ */
+const RDS_SUPERUSER_GRANTS: Array<[role: string, sinceVersion: number]> = [
+  ['pg_monitor', 100000],
+  ['pg_signal_backend', 90600],
+  ['pg_read_all_settings', 100000],
+  ['pg_read_all_stats', 100000],
+  ['pg_stat_scan_tables', 100000],
+  ['pg_checkpoint', 150000],
+  ['pg_use_reserved_connections', 160000],
+  ['pg_create_subscription', 160000],
+];
+
+/** rds_superuser as RDS has it; created once per server (it lives in the data directory). */
+export async function ensureRdsSuperuser(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ version: number; present: boolean }>(
+    "SELECT current_setting('server_version_num')::int AS version, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_superuser') AS present",
+  );
+  const { version, present } = rows[0]!;
+  if (!present) await client.query('CREATE ROLE rds_superuser NOLOGIN NOSUPERUSER CREATEDB CREATEROLE');
+  const grants = RDS_SUPERUSER_GRANTS.filter(([, since]) => version >= since).map(([role]) => role);
+  if (grants.length > 0) await client.query(`GRANT ${grants.join(', ')} TO rds_superuser WITH ADMIN OPTION`);
+}
+
+/**
+ * Creates the master user and its database. As on RDS the master is no superuser: LOGIN,
+ * CREATEDB, CREATEROLE and a member of rds_superuser (with ADMIN OPTION, so it can grant the role
+ * on). The `postgres` database is the master's, as it is on RDS, so its public schema is usable.
  */
 export async function createMasterUserAndDatabase(
   client: pg.Client,
@@ -76,8 +104,13 @@ export async function createMasterUserAndDatabase(
   masterPassword: string,
   dbName: string,
 ): Promise<void> {
+  await ensureRdsSuperuser(client);
   const user = client.escapeIdentifier(masterUsername);
-  await client.query(`CREATE ROLE ${user} LOGIN SUPERUSER CREATEDB CREATEROLE PASSWORD '${scramVerifier(masterPassword)}'`);
+  await client.query(
+    `CREATE ROLE ${user} LOGIN NOSUPERUSER CREATEDB CREATEROLE IN ROLE rds_superuser PASSWORD '${scramVerifier(masterPassword)}'`,
+  );
+  await client.query(`GRANT rds_superuser TO ${user} WITH ADMIN OPTION`);
+  await client.query(`ALTER DATABASE postgres OWNER TO ${user}`);
   if (dbName && dbName !== 'postgres') {
     await client.query(`CREATE DATABASE ${client.escapeIdentifier(dbName)} OWNER ${user} STRATEGY = FILE_COPY`);
   }

@@ -13,6 +13,7 @@ import {
 } from './postgres-admin.js';
 import { layDownBackup, readBackupInfo } from './postgres-backup.js';
 import { locatePostgresBinaries } from './postgres-binaries.js';
+import { rdsInstallation } from './postgres-installation.js';
 import { instanceLayout, validateSpec, type InstanceLayout } from './postgres-layout.js';
 import { checkRestoreTarget, loadServerState, sharedUntilFailure } from './managed-server.js';
 import { PostgresServer, type ServerEnvironment, type ServerTuning } from './postgres-server.js';
@@ -75,7 +76,7 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Datab
   }
   const context = sharedUntilFailure(
     async (): Promise<ServerEnvironment> => ({
-      binaries: await locatePostgresBinaries(options.binDir),
+      binaries: await rdsInstallation(await locatePostgresBinaries(options.binDir)),
       user: await resolveServerUser(options.serverAccounts ?? ['postgres', 'nobody']),
     }),
   );

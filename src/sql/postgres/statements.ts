@@ -11,7 +11,7 @@ import { OWNER_ROLE, READONLY_ROLE } from '../names.js';
 export interface ServerFacts {
   /** server_version_num, e.g. 170010. */
   version: number;
-  /** The master user is a superuser (some emulators); on RDS it is not. */
+  /** The master user is a superuser (a self-managed server); on RDS it is not. */
   superuser: boolean;
 }
 

@@ -30,6 +30,13 @@ describe('emulator databases: MariaDB configuration (pure)', () => {
     expect(sql).to.include(`'admin'@'%' IDENTIFIED BY PASSWORD '${nativePasswordHash('master-secret')}'`);
     expect(sql).to.include("DELETE FROM mysql.global_priv WHERE User IN ('root', 'mysql', '')");
     expect(sql).to.include('CREATE DATABASE IF NOT EXISTS `app`');
+    // The master gets RDS's list, never SUPER, FILE or SHUTDOWN; only rdsadmin gets everything.
+    const masterGrant = sql.split(';\n').find((st) => st.startsWith('GRANT') && st.includes("'admin'@'%'"))!;
+    expect(masterGrant).to.match(
+      /^GRANT SELECT, INSERT, .*CREATE USER, EVENT, TRIGGER, DELETE HISTORY ON \*\.\* TO 'admin'@'%' WITH GRANT OPTION$/,
+    );
+    for (const privilege of ['SUPER', 'FILE', 'SHUTDOWN', 'ALL PRIVILEGES']) expect(masterGrant).to.not.include(privilege);
+    expect(sql).to.include("GRANT ALL PRIVILEGES ON *.* TO 'rdsadmin'@'127.0.0.1' WITH GRANT OPTION");
   });
 
   it('passes parameter-group values as loose options, leaving out what the emulator owns', () => {

@@ -48,7 +48,7 @@ describe('emulator databases: PostgreSQL engine', function () {
           )
         ).rows[0],
     );
-    expect(facts).to.deep.equal({ user: 'master', db: 'app', ssl: true, rolsuper: true });
+    expect(facts).to.deep.equal({ user: 'master', db: 'app', ssl: true, rolsuper: false });
     expect(server.pid).to.be.a('number');
   });
 

@@ -10,7 +10,7 @@ import { freePort } from './postgresCluster.js';
 
 /**
  * A MariaDB instance of the project's RDS emulator (a real mariadbd, TLS from the emulator's
- * authority). `master: 'emulator'` uses its master as it comes (ALL PRIVILEGES); `master: 'rds-like'`
+ * authority). `master: 'emulator'` uses its master as it comes (RDS's privileges, as the emulator gives them); `master: 'rds-like'`
  * adds an account with exactly RDS's master privileges. The database, whose name the emulator's
  * DBName rules would refuse, is created here as its master would.
  */

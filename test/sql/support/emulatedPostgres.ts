@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ensureAuthority, issueServerCertificate } from '../../../src/emulator/databases/certificates.js';
 import { createPostgresEngine } from '../../../src/emulator/databases/postgres.js';
+import { ADMIN_PASSWORD_FILE, ADMIN_USER } from '../../../src/emulator/databases/postgres-admin.js';
+import { instanceLayout } from '../../../src/emulator/databases/postgres-layout.js';
 import type { DatabaseServer } from '../../../src/emulator/databases/types.js';
 import { freePort, type TestCluster } from './postgresCluster.js';
 
@@ -12,9 +14,10 @@ import { freePort, type TestCluster } from './postgresCluster.js';
  * authority, rds.force_ssl = 1): the databases the broker meets in local mode and in the
  * integration tests.
  *
- * `master: 'emulator'` uses the emulator's master user as it comes (a superuser). `master:
- * 'rds-like'` adds what real RDS gives instead, an ordinary role with CREATEROLE and CREATEDB that
- * owns the database, because the gateway must work with that master too.
+ * `master: 'emulator'` uses the emulator's master user as it comes (as on RDS: no superuser, a
+ * member of rds_superuser). `master: 'rds-like'` adds a plainer one, an ordinary role with only
+ * CREATEROLE and CREATEDB that owns the database, because the gateway must work with that master
+ * too. `asSuperuser` is the emulator's own administrator, rdsadmin, for the tests' inspections.
  */
 export async function startEmulatedPostgres(options: { master: 'emulator' | 'rds-like'; database: string }): Promise<TestCluster> {
   const root = await mkdtemp(join(tmpdir(), 'rdsb-sql-emulated-'));
@@ -44,13 +47,14 @@ export async function startEmulatedPostgres(options: { master: 'emulator' | 'rds
       parameters: {},
     });
     const caPem = await readFile(authority.caFile, 'utf8');
+    const adminPassword = (await readFile(join(instanceLayout(join(root, 'instance')).pgdata, ADMIN_PASSWORD_FILE), 'utf8')).trim();
     const asSuperuser = async <T>(fn: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> => {
       const client = new pg.Client({
         host: '127.0.0.1',
         port,
         database,
-        user: emulatorMaster.username,
-        password: emulatorMaster.password,
+        user: ADMIN_USER,
+        password: adminPassword,
         ssl: { ca: caPem, rejectUnauthorized: true },
       });
       client.on('error', () => undefined);
