@@ -33,6 +33,17 @@ export function observeInstance(instance: DBInstance): ObservedInstance {
     instanceClass: instance.DBInstanceClass ?? '',
     allocatedStorage: instance.AllocatedStorage ?? 0,
     ...(instance.StorageType ? { storageType: instance.StorageType } : {}),
+    features: {
+      performanceInsightsEnabled: instance.PerformanceInsightsEnabled ?? false,
+      ...(instance.PerformanceInsightsRetentionPeriod !== undefined
+        ? { performanceInsightsRetentionPeriod: instance.PerformanceInsightsRetentionPeriod }
+        : {}),
+      monitoringInterval: instance.MonitoringInterval ?? 0,
+      ...(instance.MonitoringRoleArn ? { monitoringRoleArn: instance.MonitoringRoleArn } : {}),
+      cloudwatchLogsExports: [...(instance.EnabledCloudwatchLogsExports ?? [])],
+      iamDatabaseAuthenticationEnabled: instance.IAMDatabaseAuthenticationEnabled ?? false,
+      ...(instance.CACertificateIdentifier ? { caCertificateIdentifier: instance.CACertificateIdentifier } : {}),
+    },
     multiAz: instance.MultiAZ ?? false,
     vpcSecurityGroupIds: (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter(Boolean),
     parameterGroups: (instance.DBParameterGroups ?? []).map((g) => ({

@@ -1,3 +1,4 @@
+import { featuresForCreate, type DesiredFeatures } from '../reconcile/features.js';
 import type { CreateDBInstanceCommandInput } from '@aws-sdk/client-rds';
 import type { ParsedConfig, PlanConfig, ServiceConfig } from '../config/schema.js';
 import type { PlanMatch } from '../catalog/catalog.js';
@@ -86,7 +87,24 @@ export function desiredSettings(plan: PlanConfig, requested: RequestedSettings):
       requested.engineVersion && compareVersions(requested.engineVersion, rds.engineVersion) > 0
         ? requested.engineVersion
         : rds.engineVersion,
+    features: desiredFeatures(plan),
   };
+}
+
+/** The monitoring, logging, authentication and CA settings the plan manages. */
+export function desiredFeatures(plan: PlanConfig): DesiredFeatures {
+  const rds = plan.rds;
+  const features: DesiredFeatures = {};
+  if (rds.performanceInsightsEnabled !== undefined) features.performanceInsightsEnabled = rds.performanceInsightsEnabled;
+  if (rds.performanceInsightsRetentionPeriod !== undefined)
+    features.performanceInsightsRetentionPeriod = rds.performanceInsightsRetentionPeriod;
+  if (rds.performanceInsightsKmsKeyId) features.performanceInsightsKmsKeyId = rds.performanceInsightsKmsKeyId;
+  if (rds.monitoringInterval !== undefined) features.monitoringInterval = rds.monitoringInterval;
+  if (rds.monitoringRoleArn) features.monitoringRoleArn = rds.monitoringRoleArn;
+  if (rds.enabledCloudwatchLogsExports) features.cloudwatchLogsExports = [...rds.enabledCloudwatchLogsExports];
+  if (rds.iamDatabaseAuthenticationEnabled !== undefined) features.iamDatabaseAuthenticationEnabled = rds.iamDatabaseAuthenticationEnabled;
+  if (rds.caCertificateIdentifier) features.caCertificateIdentifier = rds.caCertificateIdentifier;
+  return features;
 }
 
 export function databaseName(plan: PlanConfig, requested: RequestedSettings): string {
@@ -121,6 +139,7 @@ export function createSettings(plan: PlanConfig, requested: RequestedSettings): 
     AutoMinorVersionUpgrade: rds.autoMinorVersionUpgrade,
     CopyTagsToSnapshot: rds.copyTagsToSnapshot,
     DeletionProtection: rds.deletionProtection,
+    ...featuresForCreate(desired.features ?? {}),
   };
 }
 

@@ -92,8 +92,51 @@ const rdsProperties = z
     skipFinalSnapshot: z.boolean().default(false),
     deleteAutomatedBackups: z.boolean().default(false),
     deletionProtection: z.boolean().default(false),
+    // Monitoring, logs, authentication, certificate authority: unset ones are left as RDS has them.
+    performanceInsightsEnabled: z.boolean().optional(),
+    performanceInsightsRetentionPeriod: z
+      .number()
+      .int()
+      .refine((d) => d === 7 || d === 731 || (d % 31 === 0 && d >= 31 && d <= 713), 'must be 7, a multiple of 31 up to 713, or 731 (days)')
+      .optional(),
+    performanceInsightsKmsKeyId: z.string().min(1).optional(),
+    monitoringInterval: z
+      .union([0, 1, 5, 10, 15, 30, 60].map((n) => z.literal(n)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]])
+      .optional(),
+    monitoringRoleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be the ARN of an IAM role')
+      .optional(),
+    enabledCloudwatchLogsExports: z
+      .array(z.enum(['postgresql', 'upgrade', 'iam-db-auth-error', 'audit', 'error', 'general', 'slowquery']))
+      .optional(),
+    iamDatabaseAuthenticationEnabled: z.boolean().optional(),
+    caCertificateIdentifier: z.enum(['rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', 'rds-ca-ecc384-g1', 'rds-ca-2019']).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((rds, ctx) => {
+    if ((rds.monitoringInterval ?? 0) > 0 && !rds.monitoringRoleArn)
+      ctx.addIssue({ code: 'custom', path: ['monitoringRoleArn'], message: 'is required when monitoringInterval is above 0' });
+    if (rds.monitoringRoleArn && !rds.monitoringInterval)
+      ctx.addIssue({ code: 'custom', path: ['monitoringInterval'], message: 'must be above 0 when monitoringRoleArn is set' });
+    if (
+      rds.performanceInsightsEnabled !== true &&
+      (rds.performanceInsightsRetentionPeriod !== undefined || rds.performanceInsightsKmsKeyId)
+    )
+      ctx.addIssue({ code: 'custom', path: ['performanceInsightsEnabled'], message: 'must be true with a retention period or KMS key' });
+    const logTypes: Record<string, string[]> = {
+      postgres: ['postgresql', 'upgrade', 'iam-db-auth-error'],
+      mysql: ['audit', 'error', 'general', 'slowquery', 'iam-db-auth-error'],
+      mariadb: ['audit', 'error', 'general', 'slowquery'],
+    };
+    const wrong = (rds.enabledCloudwatchLogsExports ?? []).filter((t) => !logTypes[rds.engine]!.includes(t));
+    if (wrong.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['enabledCloudwatchLogsExports'],
+        message: `${rds.engine} cannot export ${wrong.join(', ')}; it exports ${logTypes[rds.engine]!.join(', ')}`,
+      });
+  });
 
 const extensions = z.object({ allowed: z.array(z.string().min(1)).default([]), default: z.array(z.string().min(1)).default([]) }).strict();
 

@@ -1,3 +1,4 @@
+import type { ObservedFeatures } from './features.js';
 import type { Tags } from './tags.js';
 
 /** What one DescribeDBInstances shows of an instance: the only input reconcile trusts. */
@@ -26,6 +27,8 @@ export interface ObservedInstance {
   latestRestorableTime?: Date;
   /** RDS refuses DeleteDBInstance while it is on. */
   deletionProtection?: boolean;
+  /** Monitoring, logs, IAM authentication, CA; absent where RDS did not describe them. */
+  features?: ObservedFeatures;
   tags: Tags;
 }
 

@@ -1,3 +1,4 @@
+import { featuresDiff, type DesiredFeatures, type FeaturesChange } from './features.js';
 import type { ObservedInstance } from './observed.js';
 
 /** The settings a plan (and the user's parameters) ask of an instance, as RDS names them. */
@@ -14,10 +15,12 @@ export interface DesiredSettings {
   preferredMaintenanceWindow?: string;
   /** The plan's engine version: an instance on an older one is upgraded, never downgraded. */
   engineVersion?: string;
+  /** Monitoring, logs, IAM authentication, CA (features.ts); absent: none managed. */
+  features?: DesiredFeatures;
 }
 
 /** The ModifyDBInstance fields that bring the observed instance to the desired settings. */
-export interface SettingsChange {
+export interface SettingsChange extends FeaturesChange {
   DBInstanceClass?: string;
   AllocatedStorage?: number;
   StorageType?: string;
@@ -68,6 +71,7 @@ export function settingsDiff(observed: ObservedInstance, desired: DesiredSetting
     change.EngineVersion = desired.engineVersion;
     if (observed.engineVersion.split('.')[0] !== desired.engineVersion.split('.')[0]) change.AllowMajorVersionUpgrade = true;
   }
+  Object.assign(change, featuresDiff(observed.features, desired.features));
   return change;
 }
 

@@ -1,0 +1,16 @@
+import type { ObservedFeatures } from '../reconcile/features.js';
+
+/** GET instance's view of the monitoring, logging, authentication and CA settings, as RDS shows them now. */
+export function featureParameters(features: ObservedFeatures | undefined): Record<string, unknown> {
+  if (!features) return {};
+  return {
+    performance_insights_enabled: features.performanceInsightsEnabled,
+    ...(features.performanceInsightsEnabled && features.performanceInsightsRetentionPeriod !== undefined
+      ? { performance_insights_retention_period: features.performanceInsightsRetentionPeriod }
+      : {}),
+    monitoring_interval: features.monitoringInterval,
+    enabled_cloudwatch_logs_exports: [...features.cloudwatchLogsExports],
+    iam_database_authentication_enabled: features.iamDatabaseAuthenticationEnabled,
+    ...(features.caCertificateIdentifier ? { ca_certificate_identifier: features.caCertificateIdentifier } : {}),
+  };
+}
