@@ -8,6 +8,7 @@ import { buildConfig } from '../../config/load.js';
 import { startEmulator } from '../../emulator/index.js';
 import { createLogger } from '../../log/logger.js';
 import { ensureLocalParameterGroups } from '../../local/parameter-groups.js';
+import { signalsOrParentExit } from '../../local/parent.js';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID, localConfigDocument, newLocalSecret } from '../../local/config.js';
 import { startServer, stopOnSignal } from '../../server/index.js';
 import { EXIT_OK, parseOrUsage, UsageError, type Command } from '../command.js';
@@ -29,7 +30,8 @@ Options:
       --log-level LEVEL broker log level (default info)
   -h, --help            show this help
 
-Ctrl-C or SIGTERM stops the broker, the emulator and every database it started.`;
+Ctrl-C, SIGTERM, SIGHUP or the end of the process that started it (npm start, npx, a shell)
+stops the broker, the emulator and every database it started, and removes the temporary directory.`;
 
 function parse(argv: string[]) {
   let values;
@@ -121,19 +123,24 @@ Try:
   curl -s ${auth} ${headers} -X PUT '${server.url}/v2/service_instances/${id}?accepts_incomplete=true' -d '{"service_id":"${LOCAL_SERVICE_ID}","plan_id":"${LOCAL_PLANS.small}","context":{"platform":"cloudfoundry","organization_guid":"org","space_guid":"space"}}'
   curl -s ${auth} ${headers} '${server.url}/v2/service_instances/${id}/last_operation?operation=provision'
   curl -s ${auth} ${headers} -X PUT '${server.url}/v2/service_instances/${id}/service_bindings/my-binding' -d '{"service_id":"${LOCAL_SERVICE_ID}","plan_id":"${LOCAL_PLANS.small}"}'
-  rds-broker instances --config ${configFile}
+  npx rds-broker instances --config ${configFile}
 
 Ctrl-C stops everything.
 `);
-  await stopOnSignal({
-    log,
-    stopServer: server.close,
-    stopBroker: async () => {
-      await broker.close();
-      await emulator.stop();
-      if (!persistent) rmSync(stateDir, { recursive: true, force: true });
+  const signals = signalsOrParentExit();
+  await stopOnSignal(
+    {
+      log,
+      stopServer: server.close,
+      stopBroker: async () => {
+        await broker.close();
+        await emulator.stop();
+        if (!persistent) rmSync(stateDir, { recursive: true, force: true });
+      },
     },
-  });
+    signals,
+  );
+  signals.stop();
   return EXIT_OK;
 }
 
