@@ -30,8 +30,12 @@ function descendantsOf(pid: number): number[] {
   const frontier = [pid];
   while (frontier.length > 0) {
     const parent = frontier.pop()!;
-    for (const candidate of all)
-      if (parentOf(candidate) === parent && !found.includes(candidate)) found.push(candidate), frontier.push(candidate);
+    for (const candidate of all) {
+      if (parentOf(candidate) === parent && !found.includes(candidate)) {
+        found.push(candidate);
+        frontier.push(candidate);
+      }
+    }
   }
   return found;
 }
