@@ -8,7 +8,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { RDSClient } from '@aws-sdk/client-rds';
+import { RdsGateway } from '../src/aws/gateway.js';
 import { ensureLocalParameterGroups } from '../src/local/parameter-groups.js';
 import { benchConfigDocument, benchPlans, effectiveCoalescing } from './broker-config.js';
 import { readCalls, settleAll } from './emulator-admin.js';
@@ -82,16 +82,17 @@ async function stop(run: Run, broker: BrokerProcess): Promise<void> {
 async function seed(run: Run): Promise<Fleet> {
   const { file, document } = writeConfig(run, true);
   // The local plans name parameter groups of their own, which must exist before anything is created.
-  const rds = new RDSClient({
+  const rds = new RdsGateway({
     endpoint: run.emulator.url,
     region: document.aws.region,
     credentials: document.aws.credentials,
-    maxAttempts: 3,
+    retry: { maxAttempts: 3, budgetMs: 10_000, baseDelayMs: 100, maxDelayMs: 2000 },
+    coalesce: { enabled: false, windowMs: 0, maxIdentifiers: 100 },
   });
   try {
     await ensureLocalParameterGroups(rds);
   } finally {
-    rds.destroy();
+    rds.close();
   }
   const broker = await launch(run, file, run.builtEntry, 'broker-seed.log');
   try {

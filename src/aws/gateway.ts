@@ -55,6 +55,9 @@ export interface RdsGatewayOptions {
 /** Actions that change nothing in RDS. */
 const READ_ONLY = /^(Describe|List)/;
 
+/** The Marker field of a page request, when there is one. */
+const markerOf = (marker: string | undefined) => (marker ? { Marker: marker } : {});
+
 export interface DeleteOptions {
   skipFinalSnapshot: boolean;
   finalSnapshotIdentifier?: string;
@@ -66,7 +69,7 @@ export interface DeleteOptions {
  * classification; reads of single instances are coalesced into batched describes.
  */
 export class RdsGateway {
-  readonly client: RDSClient;
+  private readonly client: RDSClient;
   readonly budget: RequestBudget | undefined;
   private readonly coalescer: Coalescer<string, DBInstance> | undefined;
   private lastSuccess = 0;
@@ -116,23 +119,38 @@ export class RdsGateway {
     }
   }
 
-  private async describeBatch(identifiers: string[]): Promise<Map<string, DBInstance>> {
-    const found = new Map<string, DBInstance>();
+  /** Every page of a Describe* call: `call(marker)` sends one page (one RDS call, retried as any), `items` picks its entries. */
+  private async allPages<P extends { Marker?: string | undefined }, T>(
+    action: string,
+    call: (marker: string | undefined) => Promise<P>,
+    items: (page: P) => T[] | undefined,
+  ): Promise<T[]> {
+    const out: T[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.send('DescribeDBInstances', () =>
+      const current = marker;
+      const page = await this.send(action, () => call(current));
+      out.push(...(items(page) ?? []));
+      marker = page.Marker;
+    } while (marker);
+    return out;
+  }
+
+  private async describeBatch(identifiers: string[]): Promise<Map<string, DBInstance>> {
+    const found = new Map<string, DBInstance>();
+    const instances = await this.allPages(
+      'DescribeDBInstances',
+      (marker) =>
         this.client.send(
           new DescribeDBInstancesCommand({
             Filters: [{ Name: 'db-instance-id', Values: identifiers }],
             MaxRecords: 100,
-            ...(marker ? { Marker: marker } : {}),
+            ...markerOf(marker),
           }),
         ),
-      );
-      for (const instance of page.DBInstances ?? [])
-        if (instance.DBInstanceIdentifier) found.set(instance.DBInstanceIdentifier.toLowerCase(), instance);
-      marker = page.Marker;
-    } while (marker);
+      (page) => page.DBInstances,
+    );
+    for (const instance of instances) if (instance.DBInstanceIdentifier) found.set(instance.DBInstanceIdentifier.toLowerCase(), instance);
     return found;
   }
 
@@ -158,15 +176,11 @@ export class RdsGateway {
 
   /** Every instance in the account and region, page by page (100 a call). */
   async listInstances(): Promise<ObservedInstance[]> {
-    const out: ObservedInstance[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('DescribeDBInstances', () =>
-        this.client.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
-      );
-      for (const instance of page.DBInstances ?? []) out.push(observeInstance(instance));
-      marker = page.Marker;
-    } while (marker);
+    const out: ObservedInstance[] = await this.allPages(
+      'DescribeDBInstances',
+      (marker) => this.client.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...markerOf(marker) })),
+      (page) => (page.DBInstances ?? []).map(observeInstance),
+    );
     return out;
   }
 
@@ -230,38 +244,29 @@ export class RdsGateway {
 
   /** Snapshots of one instance identifier (the instance may be gone), newest first, with tags. */
   async listSnapshots(instanceIdentifier: string, snapshotType?: 'manual' | 'automated'): Promise<ObservedSnapshot[]> {
-    const out: ObservedSnapshot[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('DescribeDBSnapshots', () =>
+    const out: ObservedSnapshot[] = await this.allPages(
+      'DescribeDBSnapshots',
+      (marker) =>
         this.client.send(
           new DescribeDBSnapshotsCommand({
             DBInstanceIdentifier: instanceIdentifier,
             MaxRecords: 100,
             ...(snapshotType ? { SnapshotType: snapshotType } : {}),
-            ...(marker ? { Marker: marker } : {}),
+            ...markerOf(marker),
           }),
         ),
-      );
-      for (const snapshot of page.DBSnapshots ?? []) out.push(observeSnapshot(snapshot));
-      marker = page.Marker;
-    } while (marker);
+      (page) => (page.DBSnapshots ?? []).map(observeSnapshot),
+    );
     return out.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
   }
 
   /** Every manual snapshot in the account, for housekeeping. */
   async listAllSnapshots(snapshotType: 'manual' | 'automated' = 'manual'): Promise<ObservedSnapshot[]> {
-    const out: ObservedSnapshot[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('DescribeDBSnapshots', () =>
-        this.client.send(
-          new DescribeDBSnapshotsCommand({ SnapshotType: snapshotType, MaxRecords: 100, ...(marker ? { Marker: marker } : {}) }),
-        ),
-      );
-      for (const snapshot of page.DBSnapshots ?? []) out.push(observeSnapshot(snapshot));
-      marker = page.Marker;
-    } while (marker);
+    const out: ObservedSnapshot[] = await this.allPages(
+      'DescribeDBSnapshots',
+      (marker) => this.client.send(new DescribeDBSnapshotsCommand({ SnapshotType: snapshotType, MaxRecords: 100, ...markerOf(marker) })),
+      (page) => (page.DBSnapshots ?? []).map(observeSnapshot),
+    );
     return out;
   }
 
@@ -285,20 +290,17 @@ export class RdsGateway {
   /** Automated backups, retained ones of deleted instances included, of one instance identifier. */
   async listAutomatedBackups(instanceIdentifier: string): Promise<DBInstanceAutomatedBackup[]> {
     try {
-      const out: DBInstanceAutomatedBackup[] = [];
-      let marker: string | undefined;
-      do {
-        const page = await this.send('DescribeDBInstanceAutomatedBackups', () =>
+      const out: DBInstanceAutomatedBackup[] = await this.allPages(
+        'DescribeDBInstanceAutomatedBackups',
+        (marker) =>
           this.client.send(
             new DescribeDBInstanceAutomatedBackupsCommand({
               DBInstanceIdentifier: instanceIdentifier,
-              ...(marker ? { Marker: marker } : {}),
+              ...markerOf(marker),
             }),
           ),
-        );
-        out.push(...(page.DBInstanceAutomatedBackups ?? []));
-        marker = page.Marker;
-      } while (marker);
+        (page) => page.DBInstanceAutomatedBackups,
+      );
       return out;
     } catch (error) {
       if (error instanceof RdsError && error.kind === 'not-found') return [];
@@ -307,21 +309,18 @@ export class RdsGateway {
   }
 
   async describeEngineVersions(engine: string, engineVersion?: string): Promise<DBEngineVersion[]> {
-    const out: DBEngineVersion[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('DescribeDBEngineVersions', () =>
+    const out: DBEngineVersion[] = await this.allPages(
+      'DescribeDBEngineVersions',
+      (marker) =>
         this.client.send(
           new DescribeDBEngineVersionsCommand({
             Engine: engine,
             ...(engineVersion ? { EngineVersion: engineVersion } : {}),
-            ...(marker ? { Marker: marker } : {}),
+            ...markerOf(marker),
           }),
         ),
-      );
-      out.push(...(page.DBEngineVersions ?? []));
-      marker = page.Marker;
-    } while (marker);
+      (page) => page.DBEngineVersions,
+    );
     return out;
   }
 
@@ -330,23 +329,20 @@ export class RdsGateway {
    * an empty answer for a class means RDS would refuse to create an instance of it.
    */
   async describeOrderableOptions(engine: string, engineVersion?: string, instanceClass?: string): Promise<OrderableDBInstanceOption[]> {
-    const out: OrderableDBInstanceOption[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('DescribeOrderableDBInstanceOptions', () =>
+    const out: OrderableDBInstanceOption[] = await this.allPages(
+      'DescribeOrderableDBInstanceOptions',
+      (marker) =>
         this.client.send(
           new DescribeOrderableDBInstanceOptionsCommand({
             Engine: engine,
             ...(engineVersion ? { EngineVersion: engineVersion } : {}),
             ...(instanceClass ? { DBInstanceClass: instanceClass } : {}),
             MaxRecords: 1000,
-            ...(marker ? { Marker: marker } : {}),
+            ...markerOf(marker),
           }),
         ),
-      );
-      out.push(...(page.OrderableDBInstanceOptions ?? []));
-      marker = page.Marker;
-    } while (marker);
+      (page) => page.OrderableDBInstanceOptions,
+    );
     return out;
   }
 
@@ -403,23 +399,20 @@ export class RdsGateway {
 
   /** An instance's events of the last `minutes` (at most RDS's 14 days), oldest first, every page. */
   async describeEvents(instanceIdentifier: string, minutes: number): Promise<Event[]> {
-    const out: Event[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send('DescribeEvents', () =>
+    const out: Event[] = await this.allPages(
+      'DescribeEvents',
+      (marker) =>
         this.client.send(
           new DescribeEventsCommand({
             SourceType: 'db-instance',
             SourceIdentifier: instanceIdentifier,
             Duration: Math.min(Math.max(1, Math.round(minutes)), 20160),
             MaxRecords: 100,
-            ...(marker ? { Marker: marker } : {}),
+            ...markerOf(marker),
           }),
         ),
-      );
-      out.push(...(page.Events ?? []));
-      marker = page.Marker;
-    } while (marker);
+      (page) => page.Events,
+    );
     return out;
   }
 

@@ -4,6 +4,7 @@ import { reconcileInstance } from '../broker/operate.js';
 import { ownInstanceFor } from '../broker/presence.js';
 import { hasPendingWork } from '../reconcile/phase.js';
 import { requeueDelayMs, RetryAfter } from '../reconcile/retry-after.js';
+import { asJobRun } from '../log/context.js';
 import { DelayQueue, realClock, type QueueClock, type RateLimit } from './delay-queue.js';
 
 /**
@@ -46,7 +47,7 @@ export class Requeue {
         try {
           const observed = await ownInstanceFor(this.deps, instanceId, 'poll');
           // The pass requeues the instance itself (through note) while work remains.
-          if (hasPendingWork(observed)) await reconcileInstance(this.deps, observed, instanceId);
+          if (hasPendingWork(observed)) await asJobRun('requeue', () => reconcileInstance(this.deps, observed, instanceId));
         } catch (error) {
           // Gone or not this broker's: nothing to requeue. RDS failing to answer: look again later.
           const message = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,6 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import type { ElectionLog } from './leader.js';
+import { asJobRun } from '../log/context.js';
 
 /** A housekeeping job, run on its schedule by whichever replica leads. */
 export interface HousekeepingJob {
@@ -147,7 +148,7 @@ export class HousekeepingScheduler {
     const log = this.options.log;
     log?.debug({ job: job.name }, 'housekeeping run started');
     try {
-      await job.run(signal);
+      await asJobRun(job.name, () => job.run(signal));
       log?.info({ job: job.name, aborted: signal.aborted }, 'housekeeping run finished');
     } catch (error) {
       if (signal.aborted) {

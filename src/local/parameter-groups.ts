@@ -1,4 +1,5 @@
-import { CreateDBParameterGroupCommand, type RDSClient } from '@aws-sdk/client-rds';
+import { RdsError } from '../aws/errors.js';
+import type { RdsGateway } from '../aws/gateway.js';
 
 /**
  * Local mode's plans use their own parameter groups, as production plans usually do: switching a
@@ -11,18 +12,13 @@ export const LOCAL_PARAMETER_GROUPS = [
   { name: 'rds-broker-local-mysql80', family: 'mysql8.0' },
 ] as const;
 
-export async function ensureLocalParameterGroups(client: RDSClient): Promise<void> {
+/** Creates the groups through the AWS gateway (the only door to the SDK); ones that exist are kept. */
+export async function ensureLocalParameterGroups(rds: Pick<RdsGateway, 'createParameterGroup'>): Promise<void> {
   for (const group of LOCAL_PARAMETER_GROUPS) {
     try {
-      await client.send(
-        new CreateDBParameterGroupCommand({
-          DBParameterGroupName: group.name,
-          DBParameterGroupFamily: group.family,
-          Description: 'rds-broker local mode plans',
-        }),
-      );
+      await rds.createParameterGroup(group.name, group.family, 'rds-broker local mode plans', {});
     } catch (error) {
-      if ((error as Error).name !== 'DBParameterGroupAlreadyExistsFault') throw error;
+      if (!(error instanceof RdsError && error.kind === 'already-exists')) throw error;
     }
   }
 }

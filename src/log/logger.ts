@@ -1,5 +1,7 @@
 import { pino, stdSerializers, stdTimeFunctions, type DestinationStream, type Level, type Logger } from 'pino';
 
+import { currentLogContext } from './context.js';
+
 export type { Logger } from 'pino';
 export type LogLevel = Level | 'silent';
 
@@ -78,6 +80,15 @@ function scrub(value: unknown, depth: number): unknown {
   return copy ?? value;
 }
 
+function withoutBound(context: Readonly<Record<string, unknown>>, logger: Logger): Record<string, unknown> {
+  const keys = Object.keys(context);
+  if (keys.length === 0) return {};
+  const bound = logger.bindings();
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (!(key in bound)) out[key] = context[key];
+  return out;
+}
+
 /**
  * The one way the product makes a logger: JSON lines with ISO timestamps and level names, secrets
  * redacted by field name wherever they appear. `destination` defaults to standard output; tests pass a
@@ -88,6 +99,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     level,
     base: { pid: process.pid },
     timestamp: stdTimeFunctions.isoTime,
+    // The request or job this line belongs to (log/context.ts), on every line whichever logger wrote it.
+    // A logger that already binds a field (a request's own child logger) keeps it once.
+    mixin: (_merge: object, _level: number, logger: Logger) => withoutBound(currentLogContext(), logger),
     formatters: {
       level: (label: string) => ({ level: label }),
       log: (object: Record<string, unknown>) => scrub(object, 0) as Record<string, unknown>,

@@ -6,7 +6,9 @@ import * as requests from './requests.js';
 import type { OsbContext, OsbState } from './state.js';
 
 function requestContext(ctx: OsbContext): RequestContext {
-  const context: RequestContext = { requestId: ctx.state.requestId, log: ctx.state.log, apiVersion: ctx.state.apiVersion ?? '' };
+  // The request's own logger carries its ID and identity even on lines written after the request.
+  const log = ctx.state.log.child({ requestId: ctx.state.requestId, ...(ctx.state.identity ? { identity: ctx.state.identity } : {}) });
+  const context: RequestContext = { requestId: ctx.state.requestId, log, apiVersion: ctx.state.apiVersion ?? '' };
   if (ctx.state.identity) context.identity = ctx.state.identity;
   return context;
 }

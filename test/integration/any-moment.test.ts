@@ -197,7 +197,7 @@ describe('any request at any moment', function () {
         two.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, body),
       ]);
       expect(answers.map((a) => a.status).sort()).to.deep.equal([202, 202]);
-      const described = await stack.broker.deps.rds.client.send(
+      const described = await stack.rds.send(
         new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: [identifier(id)] }] }),
       );
       expect(described.DBInstances).to.have.length(1);
@@ -212,9 +212,7 @@ describe('any request at any moment', function () {
       const id = randomUUID();
       expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
       await bindUri(stack, id, 'b');
-      await stack.broker.deps.rds.client.send(
-        new DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier(id), SkipFinalSnapshot: true }),
-      );
+      await stack.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier(id), SkipFinalSnapshot: true }));
       for (let i = 0; i < 300 && (await instanceExists(stack, id)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
       expect((await stack.server.client.get(`/v2/service_instances/${id}`)).status).to.equal(404);
       // OSB: last_operation of an instance that does not exist is 404; 410 only for a deprovision's poll.
@@ -231,7 +229,7 @@ describe('any request at any moment', function () {
       const id = randomUUID();
       expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
       const arn = (await stack.broker.deps.rds.describeInstance(identifier(id)))!.arn;
-      await stack.broker.deps.rds.client.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: ['Broker Name'] }));
+      await stack.rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: ['Broker Name'] }));
       const response = await deprovision(id);
       expect(response.status).to.equal(422);
       expect(response.json.description).to.contain('"Broker Name"');
@@ -243,7 +241,7 @@ describe('any request at any moment', function () {
     it('a master password changed by hand: bind says so, housekeeping repairs it, bind works again', async () => {
       const id = randomUUID();
       expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
-      await stack.broker.deps.rds.client.send(
+      await stack.rds.send(
         new ModifyDBInstanceCommand({
           DBInstanceIdentifier: identifier(id),
           MasterUserPassword: 'changed-by-hand-123',

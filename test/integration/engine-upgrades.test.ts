@@ -17,7 +17,7 @@ describe('engine version upgrades', function () {
   });
 
   const described = async (id: string) =>
-    (await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${id}` }))).DBInstances![0]!;
+    (await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${id}` }))).DBInstances![0]!;
   const update = (id: string, body: Record<string, unknown>) =>
     stack.server.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, ...body });
 

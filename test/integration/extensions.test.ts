@@ -21,8 +21,7 @@ describe('PostgreSQL extensions', function () {
   const installed = async (uri: string) =>
     (await query(uri, ca, 'SELECT extname FROM pg_extension ORDER BY extname')).map((r) => r.extname as string);
   const groupOf = async (id: string) =>
-    (await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${id}` }))).DBInstances![0]!
-      .DBParameterGroups![0]!;
+    (await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${id}` }))).DBInstances![0]!.DBParameterGroups![0]!;
 
   it('creates requested extensions at provision, preloading the ones that need it through a managed parameter group', async () => {
     const id = randomUUID();
@@ -34,7 +33,7 @@ describe('PostgreSQL extensions', function () {
     expect((await query(uri, ca, 'SELECT count(*)::int AS n FROM pg_stat_statements'))[0].n).to.be.a('number');
     const group = await groupOf(id);
     expect(group.DBParameterGroupName).to.equal('rdsbroker-postgres17-pg-stat-statements');
-    const parameters = await stack.broker.deps.rds.client.send(
+    const parameters = await stack.rds.send(
       new DescribeDBParametersCommand({ DBParameterGroupName: group.DBParameterGroupName!, Source: 'user' }),
     );
     expect(parameters.Parameters?.find((p) => p.ParameterName === 'shared_preload_libraries')?.ParameterValue).to.equal(

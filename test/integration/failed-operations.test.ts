@@ -41,7 +41,7 @@ describe('failed operations say what is left of the instance', function () {
     expect(accepted.status, accepted.text).to.equal(202);
     await emulatorAdmin(stack, 'POST', 'settle', {});
     // RDS ends up on the old class (as when it reverts a change it could not make): the plan change did not happen.
-    await stack.broker.deps.rds.client.send(
+    await stack.rds.send(
       new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier(id), DBInstanceClass: 'db.t4g.micro', ApplyImmediately: true }),
     );
     await emulatorAdmin(stack, 'POST', 'settle', {});

@@ -23,12 +23,12 @@ describe('housekeeping against the emulator', function () {
   });
 
   const snapshotIds = async () => {
-    const all = await stack.broker.deps.rds.client.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }));
+    const all = await stack.rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }));
     return (all.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier!);
   };
 
   it("deletes this broker's snapshots past retention, keeps recent, foreign and final ones", async () => {
-    const rds = stack.broker.deps.rds.client;
+    const rds = stack.rds;
     await takeSnapshot(stack, a, 'hk-old');
     // Time passes in the emulator: what is taken from now on is 40 days younger.
     await emulatorAdmin(stack, 'POST', 'clock', { advanceMs: 40 * DAY });

@@ -107,7 +107,7 @@ describe('the broker’s life cycle under the shipped IAM policy', function () {
     const done = await pollUntilDone(stack, a, response.json.operation);
     noneDenied('update');
     expect(done.state, done.description).to.equal('succeeded');
-    const described = await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: rdsId(a) }));
+    const described = await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: rdsId(a) }));
     expect(described.DBInstances![0]!.DBParameterGroups![0]!.DBParameterGroupName).to.equal('rdsbroker-postgres17-pg-stat-statements');
     expect((await query(uriA, ca, 'SELECT count(*)::int AS n FROM pg_stat_statements'))[0].n).to.be.a('number');
   });

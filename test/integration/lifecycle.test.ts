@@ -177,7 +177,7 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
     const done = await pollUntilDone(stack, instanceId, response.json.operation);
     expect(done.state, done.description).to.equal('succeeded');
     const identifier = `local-${instanceId}`;
-    const described = await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+    const described = await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
     const instance = described.DBInstances![0]!;
     expect(instance.DBInstanceClass).to.equal('db.t4g.small');
     expect(instance.TagList!.find((t) => t.Key === 'Plan ID')?.Value).to.equal(LOCAL_PLANS.medium);
@@ -192,7 +192,7 @@ describe('instance and binding lifecycle through the OSB API, on the emulator', 
     expect(response.status, response.text).to.equal(202);
     const done = await pollUntilDone(stack, instanceId, 'deprovision');
     expect(done.status).to.equal(410);
-    const snapshots = await stack.broker.deps.rds.client.send(
+    const snapshots = await stack.rds.send(
       new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: `local-${instanceId}`, SnapshotType: 'manual' }),
     );
     const final = (snapshots.DBSnapshots ?? []).find((s) => /final/.test(s.DBSnapshotIdentifier ?? ''));

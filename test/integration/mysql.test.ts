@@ -84,7 +84,7 @@ describe('MySQL plans through the OSB API', function () {
   });
 
   it("restores from a snapshot: the data comes along, the source's users do not", async () => {
-    const rds = stack.broker.deps.rds.client;
+    const rds = stack.rds;
     await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: `local-${a}`, DBSnapshotIdentifier: `mysql-${a.slice(0, 8)}` }));
     for (let i = 0; i < 600; i++) {
       const s = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: `mysql-${a.slice(0, 8)}` }));

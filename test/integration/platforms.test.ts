@@ -178,7 +178,7 @@ describe('every platform: contexts, maintenance_info, binding rotation, metadata
           }
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
-        const described = await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${id}` }));
+        const described = await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${id}` }));
         expect(described.DBInstances![0]!.EngineVersion).to.equal('17.5');
         const after = conforms(await upgraded.client.get(`/v2/service_instances/${id}`), instancePath, 'get');
         expect(after.json.maintenance_info.version).to.equal('17.5.0');

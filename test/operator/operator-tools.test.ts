@@ -59,7 +59,7 @@ describe('operator tools against the emulator', function () {
   }
 
   async function describeRds(id: string) {
-    const answer = await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier(id) }));
+    const answer = await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier(id) }));
     return answer.DBInstances![0]!;
   }
 

@@ -10,7 +10,7 @@ import { localConfigDocument, LOCAL_PLANS, LOCAL_SERVICE_ID, newLocalSecret } fr
 import { ensureLocalParameterGroups } from '../../src/local/parameter-groups.js';
 import { bindingUsername } from '../../src/naming/derive.js';
 import { captureLog, request, startTestServer, type TestServer } from '../support/http.js';
-import { allRoles, asMaster, listInstances, sturdyRdsClient } from './support/database.js';
+import { allRoles, asMaster, listInstances, sturdyRdsClient, sturdyRdsGateway } from './support/database.js';
 import { hostileRequests, pollutionMarker, type HostileRequest } from './support/hostile-requests.js';
 import { Platform } from './support/platform.js';
 import { rawRequest, type RawResponse } from './support/raw-http.js';
@@ -83,7 +83,9 @@ describe('reliability: hostile input', function () {
     });
     // Generated requests send wrong credentials on purpose; the limiter would soon answer 429 to all of them.
     document.auth.failedAttemptsPerMinute = 1_000_000;
-    await ensureLocalParameterGroups(sturdyRdsClient(emulator.url));
+    const groups = sturdyRdsGateway(emulator.url);
+    await ensureLocalParameterGroups(groups);
+    groups.close();
     broker = new ServeProcess('hostile', writeConfig(scratch.dir, 'config.yaml', document), await freePort());
     await broker.start();
     platform = new Platform(() => [broker.url], credentials);

@@ -7,7 +7,7 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { localConfigDocument, newLocalSecret } from '../../src/local/config.js';
 import { ensureLocalParameterGroups } from '../../src/local/parameter-groups.js';
 import { KubeApiDouble } from '../housekeeping/kubeApiDouble.js';
-import { sturdyRdsClient } from './support/database.js';
+import { sturdyRdsClient, sturdyRdsGateway } from './support/database.js';
 import { checkEndState, prepareSource, runFlow, type Flow } from './support/flows.js';
 import { Platform } from './support/platform.js';
 import { seededRandom, seedFor, summary } from './support/report.js';
@@ -75,7 +75,9 @@ describe('reliability: three replicas in rotation, housekeeping on exactly one',
     await api.start();
     emulator = await startEmulator({ speed: 0, visibilityLagMs: 200, region: 'eu-west-1', log: () => undefined });
     const rds = sturdyRdsClient(emulator.url);
-    await ensureLocalParameterGroups(rds);
+    const groups = sturdyRdsGateway(emulator.url);
+    await ensureLocalParameterGroups(groups);
+    groups.close();
     scratch = scratchDir('rdsb-replicas-');
     const kubeconfig = join(scratch.dir, 'kubeconfig.yaml');
     writeFileSync(

@@ -32,7 +32,7 @@ export class BrokerProcesses {
   /** Starts one broker process; resolves with a client once it listens. */
   start(
     env: Record<string, string> = {},
-  ): Promise<{ child: ChildProcess; client: OsbClient; exited: Promise<NodeJS.Signals | number | null> }> {
+  ): Promise<{ child: ChildProcess; client: OsbClient; exited: Promise<NodeJS.Signals | number | null>; output: () => string }> {
     const child = spawn(process.execPath, ['bin/rds-broker.js', 'serve', '--config', this.configFile, '--port', '0'], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,9 +52,10 @@ export class BrokerProcesses {
         const match = /"url":"(http:\/\/[^"]+)"/.exec(buffered);
         if (match) {
           clearTimeout(timer);
+          // Everything the process writes from here on is kept, for tests that read its log lines.
           child.stdout!.removeAllListeners('data');
-          child.stdout!.resume();
-          resolve({ child, client: new OsbClient(match[1]!, this.credentials), exited });
+          child.stdout!.on('data', (more: Buffer) => (buffered += more.toString()));
+          resolve({ child, client: new OsbClient(match[1]!, this.credentials), exited, output: () => buffered });
         }
       });
       child.stderr!.on('data', (chunk: Buffer) => (buffered += chunk.toString()));

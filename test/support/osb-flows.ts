@@ -72,7 +72,7 @@ export async function loginRefused(uri: string, ca: string): Promise<boolean> {
 
 /** A manual snapshot through the SDK, as an operator would take it; waits until available. */
 export async function takeSnapshot(stack: Stack, instanceId: string, snapshotId: string): Promise<void> {
-  const rds = stack.broker.deps.rds.client;
+  const rds = stack.rds;
   await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: `local-${instanceId}`, DBSnapshotIdentifier: snapshotId }));
   for (let i = 0; i < 600; i++) {
     const described = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId }));
@@ -87,15 +87,13 @@ export async function takeSnapshot(stack: Stack, instanceId: string, snapshotId:
 }
 
 export async function rdsTags(stack: Stack, instanceId: string): Promise<Record<string, string>> {
-  const described = await stack.broker.deps.rds.client.send(
-    new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${instanceId}` }),
-  );
+  const described = await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${instanceId}` }));
   return Object.fromEntries((described.DBInstances?.[0]?.TagList ?? []).map((t) => [t.Key!, t.Value ?? '']));
 }
 
 export async function instanceExists(stack: Stack, instanceId: string): Promise<boolean> {
   try {
-    await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${instanceId}` }));
+    await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${instanceId}` }));
     return true;
   } catch (error) {
     if ((error as Error).name === 'DBInstanceNotFoundFault') return false;

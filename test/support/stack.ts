@@ -1,3 +1,4 @@
+import { RDSClient } from '@aws-sdk/client-rds';
 import { buildConfig, type Config } from '../../src/config/load.js';
 import { createBroker, type RunningBroker } from '../../src/broker/index.js';
 import { startEmulator } from '../../src/emulator/index.js';
@@ -16,6 +17,8 @@ export interface Stack {
   server: TestServer;
   /** What the broker's use cases logged (the server's own lines are in server.captured). */
   brokerLog: CapturedLog;
+  /** The test's own SDK client for the emulator: what a person in the console would do. */
+  rds: RDSClient;
   stop(): Promise<void>;
 }
 
@@ -48,15 +51,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const config = buildConfig(document, {});
     const captured = captureLog();
     const broker = await createBroker(config, captured.log, { settleSeconds: options.settleSeconds ?? 60 });
-    await ensureLocalParameterGroups(broker.deps.rds.client);
+    await ensureLocalParameterGroups(broker.deps.rds);
     const server = await startTestServer({ config, broker });
+    const rds = new RDSClient({ region: config.aws.region, endpoint: emulator.url, credentials: config.aws.credentials!, maxAttempts: 5 });
     return {
       emulator,
       config,
       broker,
       server,
       brokerLog: captured,
+      rds,
       stop: async () => {
+        rds.destroy();
         await server.close();
         await broker.close();
         await emulator.stop();

@@ -105,7 +105,7 @@ async function run(argv: string[]): Promise<number> {
   const config = buildConfig(document, {});
   const log = createLogger(config.logging.level);
   const broker = await createBroker(config, log);
-  await ensureLocalParameterGroups(broker.deps.rds.client);
+  await ensureLocalParameterGroups(broker.deps.rds);
   const server = await startServer({ config, broker, log });
   const auth = `-u '${username}:${password}'`;
   const headers = `-H 'X-Broker-API-Version: 2.17' -H 'Content-Type: application/json'`;

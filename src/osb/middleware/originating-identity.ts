@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { OriginatingIdentity } from '../../broker/contract.js';
 import { badRequest } from '../errors.js';
 import type { OsbState } from '../state.js';
+import { addToLogContext } from '../../log/context.js';
 
 export const ORIGINATING_IDENTITY_HEADER = 'X-Broker-API-Originating-Identity';
 
@@ -35,7 +36,7 @@ export function originatingIdentity(): Middleware<OsbState> {
       const parsed = parseOriginatingIdentity(header);
       if ('problem' in parsed) throw badRequest(parsed.problem);
       ctx.state.identity = parsed;
-      ctx.state.log = ctx.state.log.child({ identity: parsed });
+      addToLogContext({ identity: parsed });
     }
     await next();
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { OsbState } from '../state.js';
+import { withLogContext } from '../../log/context.js';
 
 export const REQUEST_ID_HEADER = 'X-Broker-API-Request-Identity';
 
@@ -21,8 +22,9 @@ export function requestId(log: Logger): Middleware<OsbState> {
   return async (ctx, next) => {
     const id = chooseRequestId(ctx.get(REQUEST_ID_HEADER) || undefined);
     ctx.state.requestId = id;
-    ctx.state.log = log.child({ requestId: id });
+    // On every line the request causes, whichever logger writes it (log/context.ts).
+    ctx.state.log = log;
     ctx.set(REQUEST_ID_HEADER, id);
-    await next();
+    await withLogContext({ requestId: id }, next);
   };
 }

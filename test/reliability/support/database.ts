@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { masterPassword, type DerivationSecret } from '../../../src/naming/derive.js';
+import { RdsGateway } from '../../../src/aws/gateway.js';
 
 /**
  * What the tests look at from the outside: RDS as the SDK shows it, and the databases as their
@@ -11,6 +12,17 @@ import { masterPassword, type DerivationSecret } from '../../../src/naming/deriv
 /** An SDK client for the emulator that outlasts injected faults (the test must not be the flaky part). */
 export function sturdyRdsClient(endpoint: string, region = 'eu-west-1'): RDSClient {
   return new RDSClient({ endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 20 });
+}
+
+/** The broker's own AWS gateway for the emulator, as sturdy: for what the product does through it. */
+export function sturdyRdsGateway(endpoint: string, region = 'eu-west-1'): RdsGateway {
+  return new RdsGateway({
+    region,
+    endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    retry: { maxAttempts: 10, budgetMs: 60_000, baseDelayMs: 50, maxDelayMs: 1000 },
+    coalesce: { enabled: false, windowMs: 0, maxIdentifiers: 100 },
+  });
 }
 
 export interface InstanceView {
