@@ -44,7 +44,7 @@ describe('plan settings: Performance Insights, Enhanced Monitoring, log exports,
   });
 
   const rdsView = async (id: string): Promise<DBInstance> =>
-    (await stack.broker.deps.rds.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${id}` }))).DBInstances![0]!;
+    (await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${id}` }))).DBInstances![0]!;
   const parametersOf = async (id: string) => (await stack.server.client.get(`/v2/service_instances/${id}`)).json.parameters;
 
   const id = randomUUID();
