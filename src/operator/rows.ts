@@ -137,8 +137,23 @@ function runningCell(row: InstanceRow): string {
   return row.operation.runningSeconds === undefined ? 'done' : humanDuration(row.operation.runningSeconds);
 }
 
-export function renderInstanceTable(rows: readonly InstanceRow[], now: Date): string {
-  if (rows.length === 0) return 'No instances.';
+/** What the operator asked to narrow the list to, and how many instances there are without it. */
+export interface ListingFilter {
+  tenant?: string;
+  pending?: boolean;
+  unfilteredCount: number;
+}
+
+/** An empty listing says whether the filter matched nothing or the broker has no instances at all. */
+export function noInstancesMessage(filter?: ListingFilter): string {
+  const asked = [filter?.tenant !== undefined ? `--tenant ${filter.tenant}` : '', filter?.pending ? '--pending' : ''].filter(Boolean);
+  if (!filter || asked.length === 0) return 'No instances.';
+  const total = filter.unfilteredCount;
+  return `No instances match ${asked.join(' ')}: the filter matched nothing (${total === 0 ? 'this broker has no instances at all' : `${total} instance${total === 1 ? '' : 's'} without it`}).`;
+}
+
+export function renderInstanceTable(rows: readonly InstanceRow[], now: Date, filter?: ListingFilter): string {
+  if (rows.length === 0) return noInstancesMessage(filter);
   const headers = ['INSTANCE ID', 'RDS IDENTIFIER', 'PLAN', 'TENANT', 'STATUS', 'OPERATION', 'RUNNING FOR', 'PENDING STEPS'];
   const body = rows.map((row) => [
     row.instanceId ?? '(no Instance ID tag)',

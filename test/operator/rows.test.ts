@@ -96,6 +96,13 @@ describe('instances: rows from one list call', () => {
     expect(first).to.match(/^other-space\s+local-other-space\s+small\s+cloudfoundry\/org-1\/space-2\s+modifying\s+update\s+1m 01s\s+-$/);
     expect(second).to.contain('restore').and.contain('5m 30s').and.contain('update-settings, reboot (issued 45s ago), neutralise-users');
     expect(renderInstanceTable([], NOW)).to.equal('No instances.');
+    expect(renderInstanceTable([], NOW, { tenant: 'org', unfilteredCount: 3 })).to.equal(
+      'No instances match --tenant org: the filter matched nothing (3 instances without it).',
+    );
+    expect(renderInstanceTable([], NOW, { pending: true, unfilteredCount: 0 })).to.match(
+      /--pending: the filter matched nothing \(this broker has no instances at all\)/,
+    );
+    expect(renderInstanceTable([], NOW, { pending: false, unfilteredCount: 0 })).to.equal('No instances.');
   });
 
   it('shows an unknown plan by its ID rather than hiding the instance', () => {

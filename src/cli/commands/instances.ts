@@ -56,7 +56,11 @@ async function run(argv: string[]): Promise<number> {
       write(
         output === 'json'
           ? renderJson({ broker: config.broker.name, at: now.toISOString(), instances: rows })
-          : renderInstanceTable(rows, now),
+          : renderInstanceTable(rows, now, {
+              ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+              pending: values.pending === true,
+              unfilteredCount: instanceRows(config, observed, { pending: false }, now).length,
+            }),
       );
       return EXIT_OK;
     } finally {
