@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,14 @@ describe('configuration', () => {
     const config = loadConfigFile(exampleConfig, {});
     expect(config.catalog.services[0]!.plans.map((p) => p.name)).to.deep.equal(['small', 'medium']);
     expect(config.aws.endpoint).to.equal('http://127.0.0.1:4566');
+  });
+
+  it("the example's broker name is the one deploy/iam-policy.json's Broker Name conditions allow", () => {
+    const config = loadConfigFile(exampleConfig, {});
+    const policy = readFileSync(join(dirname(exampleConfig), '..', 'deploy', 'iam-policy.json'), 'utf8');
+    const names = [...policy.matchAll(/"aws:(?:Request|Resource)Tag\/Broker Name": "([^"]+)"/g)].map((m) => m[1]);
+    expect(names).to.not.be.empty;
+    expect(new Set(names)).to.deep.equal(new Set([config.broker.name]));
   });
 
   it('fills defaults', () => {
