@@ -125,6 +125,9 @@ Try:
   curl -s ${auth} ${headers} -X PUT '${server.url}/v2/service_instances/${id}/service_bindings/my-binding' -d '{"service_id":"${LOCAL_SERVICE_ID}","plan_id":"${LOCAL_PLANS.small}"}'
   npx rds-broker instances --config ${configFile}
 
+Restores: restore_from_latest_snapshot_of restores the newest snapshot (here usually the one taken
+at creation, without data written since); for current data use restore_from_point_in_time_of.
+
 Ctrl-C stops everything.
 `);
   const signals = signalsOrParentExit();
