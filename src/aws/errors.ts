@@ -3,7 +3,7 @@
  * about kinds of failure (retry? tell the user? give up?) and never about SDK exception names.
  */
 
-export type RdsErrorKind = 'not-found' | 'already-exists' | 'invalid-state' | 'throttled' | 'transient' | 'rejected';
+export type RdsErrorKind = 'not-found' | 'already-exists' | 'invalid-state' | 'throttled' | 'transient' | 'denied' | 'rejected';
 
 export class RdsError extends Error {
   constructor(
@@ -23,6 +23,16 @@ export class RdsError extends Error {
 }
 
 const NOT_FOUND = /NotFound/;
+/** The broker's AWS identity was refused: an operator's problem (IAM policy, credentials), not the user's. */
+const DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'MissingAuthenticationToken',
+]);
 const ALREADY_EXISTS = /AlreadyExists/;
 const THROTTLING = new Set([
   'Throttling',
@@ -62,6 +72,7 @@ export function toRdsError(error: unknown, action: string): RdsError {
   const message = `${action}: ${code}: ${(e.message ?? 'no message').slice(0, 500)}`;
   const status = e.$metadata?.httpStatusCode;
   if (THROTTLING.has(code) || e.$retryable?.throttling) return new RdsError('throttled', code, message, action);
+  if (DENIED.has(code)) return new RdsError('denied', code, message, action);
   if (NOT_FOUND.test(code)) return new RdsError('not-found', code, message, action);
   if (ALREADY_EXISTS.test(code)) return new RdsError('already-exists', code, message, action);
   if (code === 'InvalidDBInstanceState' || code === 'InvalidDBSnapshotState') return new RdsError('invalid-state', code, message, action);

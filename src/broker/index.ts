@@ -80,6 +80,14 @@ async function transientAs503(priority: BudgetPriority, work: () => Promise<Brok
     if (error instanceof BudgetExhaustedError)
       throw new OsbHttpError(503, error.message, { 'Retry-After': String(error.retryAfterSeconds) });
     if (error instanceof RdsError && error.retryable) throw new BrokerError(503, `RDS is busy (${error.code}); try again shortly`);
+    // The platform's user cannot fix this and should not see the broker's role ARN (it is in the log);
+    // the answer names the permission so whoever operates the broker can.
+    if (error instanceof RdsError && error.kind === 'denied') {
+      throw new BrokerError(
+        500,
+        `RDS refused the broker's AWS identity (${error.code}) for rds:${error.action}; the broker's IAM policy or credentials must allow it (its operator can run rds-broker check)`,
+      );
+    }
     throw error;
   }
 }

@@ -227,9 +227,14 @@ describe('rds-broker emulator --iam-policy', function () {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    let stopped = false;
     child.stdout.on('data', (c: Buffer) => {
       output += c.toString();
-      if (/Ctrl-C/.test(output)) child.kill('SIGTERM');
+      // One SIGTERM: a second one, sent on later output, would meet the default handler mid-shutdown.
+      if (!stopped && /Ctrl-C/.test(output)) {
+        stopped = true;
+        child.kill('SIGTERM');
+      }
     });
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));

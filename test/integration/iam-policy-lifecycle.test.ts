@@ -192,4 +192,30 @@ describe('the broker’s life cycle under the shipped IAM policy', function () {
     noneDenied('final deprovisions');
     expect(results.map((r) => r.status)).to.deep.equal(others.map(() => 410));
   });
+
+  it('answers a provision the policy refuses with the permission to grant, not a bare internal error', async () => {
+    const policy = JSON.parse(
+      shippedPolicy({ account: stack.emulator.accountId, region: stack.emulator.region, brokerName: shipped.name }),
+    );
+    policy.Statement.push({ Effect: 'Deny', Action: 'rds:CreateDBInstance', Resource: '*' });
+    stack.emulator.setIamPolicies([JSON.stringify(policy)]);
+    try {
+      const id = randomUUID();
+      const response = await stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.small,
+        context: cfContext(),
+      });
+      expect(response.status, response.text).to.equal(500);
+      expect(response.json.description).to.include('AccessDenied').and.to.include('rds:CreateDBInstance');
+      // The broker's own identity stays in its log, not in the platform user's answer.
+      expect(response.json.description).not.to.match(/arn:aws:(iam|sts)/);
+      const listed = await stack.rds.send(new DescribeDBInstancesCommand({}));
+      expect(listed.DBInstances!.map((i) => i.DBInstanceIdentifier)).not.to.include(rdsId(id));
+    } finally {
+      stack.emulator.setIamPolicies([
+        shippedPolicy({ account: stack.emulator.accountId, region: stack.emulator.region, brokerName: shipped.name }),
+      ]);
+    }
+  });
 });
