@@ -37,6 +37,8 @@ describe('requeue: a step starts as soon as RDS allows, whatever the platform po
       configure: (document: any) => {
         document.broker.retryAfterScale = SPEED;
         document.aws.coalesce = { enabled: true, windowMs: Math.round(250 * SPEED), maxIdentifiers: 100 };
+        // RDS's request budget scaled as its durations are: the same number of calls per RDS step.
+        document.aws.budget = { ratePerSecond: Math.round(11 / SPEED), burst: 280 };
       },
     });
     const requeue = attachRequeue(stack.broker.deps, stack.config.housekeeping.requeue);
