@@ -15,6 +15,8 @@ export class BrokerError extends Error {
     readonly description: string,
     readonly code?: OsbErrorCode,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers the answer needs (Retry-After on a 503). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(description);
   }

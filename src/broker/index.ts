@@ -7,7 +7,6 @@ import { createSqlGateway } from '../sql/index.js';
 import type { SqlGateway } from '../sql/types.js';
 import { BudgetExhaustedError, withBudgetPriority, type BudgetPriority } from '../aws/budget.js';
 import { RdsError } from '../aws/errors.js';
-import { OsbHttpError } from '../osb/errors.js';
 import { BrokerError, type Broker, type BrokerResponse } from './contract.js';
 import type { BrokerDeps } from './deps.js';
 import { bind, bindingLastOperation, fetchBinding, unbind } from './bindings.js';
@@ -78,7 +77,7 @@ async function transientAs503(priority: BudgetPriority, work: () => Promise<Brok
     return await withBudgetPriority(priority, work);
   } catch (error) {
     if (error instanceof BudgetExhaustedError)
-      throw new OsbHttpError(503, error.message, { 'Retry-After': String(error.retryAfterSeconds) });
+      throw new BrokerError(503, error.message, undefined, {}, { 'Retry-After': String(error.retryAfterSeconds) });
     if (error instanceof RdsError && error.retryable) throw new BrokerError(503, `RDS is busy (${error.code}); try again shortly`);
     // The platform's user cannot fix this and should not see the broker's role ARN (it is in the log);
     // the answer names the permission so whoever operates the broker can.

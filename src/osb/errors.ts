@@ -5,13 +5,8 @@ import { BrokerError, type OsbErrorCode } from '../broker/contract.js';
  * leaves through the same renderer, plus the response headers some of them need.
  */
 export class OsbHttpError extends BrokerError {
-  constructor(
-    status: number,
-    description: string,
-    readonly headers: Record<string, string> = {},
-    code?: OsbErrorCode,
-  ) {
-    super(status, description, code);
+  constructor(status: number, description: string, headers: Record<string, string> = {}, code?: OsbErrorCode) {
+    super(status, description, code, {}, headers);
   }
 }
 

@@ -28,7 +28,7 @@ export function errors(): Middleware<OsbState> {
       if (error instanceof BrokerError) {
         ctx.status = error.status;
         ctx.body = errorBody(error);
-        if (error instanceof OsbHttpError) ctx.set(error.headers);
+        ctx.set(error.headers);
         if (error.status >= 500) ctx.state.log.error({ status: error.status, description: error.description }, 'request failed');
         return;
       }
