@@ -258,7 +258,7 @@ describe('rds-broker emulator --iam-policy', function () {
     const file = join(dir, 'good.json');
     writeFileSync(file, JSON.stringify(POLICY));
     const { code, output } = await run(['--iam-policy', file, '--iam-policy', file]);
-    expect(code).to.equal(0);
+    expect(code, output).to.equal(0);
     expect(output).to.match(/IAM\s+enforced: 2 policies/);
   });
 });

@@ -99,6 +99,11 @@ async function run(argv: string[]): Promise<number> {
     handleSignals: false,
     ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
   });
+  // Listening before the banner says so: whoever reads it may signal at once.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   process.stdout.write(`
 rds-broker emulator
   endpoint    ${emulator.url}
@@ -113,10 +118,7 @@ Try:
 
 Ctrl-C stops everything.
 `);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopSignal;
   process.stderr.write(`rds-broker emulator: ${signal}, stopping\n`);
   await emulator.stop();
   return EXIT_OK;
