@@ -15,6 +15,13 @@ export interface LocalSettings {
   /** Kept across restarts with a state directory, so derived passwords stay the same. */
   derivationSecret: string;
   logLevel?: string;
+  /** The emulator's speed (multiplier of RDS's durations): Retry-After follows it, never above RDS's own. */
+  speed?: number;
+}
+
+/** Local mode's Retry-After factor: the emulator's speed, within what the configuration allows (0.01–1). */
+export function retryAfterScaleFor(speed: number): number {
+  return Math.min(1, Math.max(0.01, speed));
 }
 
 export function newLocalSecret(): string {
@@ -65,6 +72,7 @@ export function localConfigDocument(settings: LocalSettings): Record<string, unk
       name: 'rds-broker-local',
       identifierPrefix: 'local',
       derivationSecrets: [{ id: 'local1', value: settings.derivationSecret }],
+      ...(settings.speed === undefined ? {} : { retryAfterScale: retryAfterScaleFor(settings.speed) }),
     },
     aws: {
       region: 'eu-west-1',

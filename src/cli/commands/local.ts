@@ -98,6 +98,7 @@ async function run(argv: string[]): Promise<number> {
     password,
     derivationSecret: localSecret(stateDir, persistent),
     logLevel: options.logLevel,
+    speed: options.speed,
   });
   // The file holds the local secrets; it is for the operator tools on this machine only.
   const configFile = join(stateDir, 'config.yaml');
