@@ -1,6 +1,7 @@
 /**
- * What RDS does on its own schedule: apply queued changes when the maintenance window opens,
- * and let retained backups of deleted instances expire with their retention period.
+ * What RDS does on its own schedule: apply queued changes when the maintenance window opens, take
+ * the daily automated backup in the backup window and expire old ones, and let retained backups of
+ * deleted instances expire with their retention period.
  */
 import { findVersion } from '../model/catalog.js';
 import { defaultParameterGroupName } from '../model/defaults.js';
@@ -9,6 +10,7 @@ import { maintenancePlan, modifyPhases } from '../model/plans.js';
 import { retainedBackupExpired } from '../model/records.js';
 import type { Store } from '../model/store.js';
 import type { InstanceRecord } from '../model/types.js';
+import { dailyBackupTransition, expiredAutomatedSnapshots } from './daily-backups.js';
 import type { Scheduler } from './scheduler.js';
 
 /** The maintenance window's changes as a transition, or undefined when nothing is due or the instance is busy. */
@@ -36,6 +38,18 @@ export function sweep(store: Store, scheduler: Scheduler, now: number, timing: T
       scheduler.kick(inst.identifier);
       changed = true;
     }
+  }
+  for (const inst of [...store.instances.values()]) {
+    const next = dailyBackupTransition(store, inst, now, timing);
+    if (next) {
+      store.putInstance(next);
+      scheduler.kick(inst.identifier);
+      changed = true;
+    }
+  }
+  for (const identifier of expiredAutomatedSnapshots(store, now)) {
+    scheduler.removeSnapshot(identifier);
+    changed = true;
   }
   for (const backup of [...store.automatedBackups.values()]) {
     if (retainedBackupExpired(backup, now)) {

@@ -189,6 +189,14 @@ export class Scheduler {
     if (work.kind === 'destroy' && !work.retainBackups) this.dropAutomatedBackups(inst.dbiResourceId);
   }
 
+  /** One snapshot and its copy of the data (an automated snapshot past its retention). */
+  removeSnapshot(identifier: string): void {
+    const snapshot = this.store.snapshots.get(identifier);
+    if (!snapshot) return;
+    this.store.removeSnapshot(identifier);
+    void this.fleet.removeData(snapshot.dataPath);
+  }
+
   /** Automated backups go with the instance (DeleteAutomatedBackups, or retention set to 0). */
   dropAutomatedBackups(dbiResourceId: string): void {
     for (const s of this.store.snapshotsOfResource(dbiResourceId)) {
