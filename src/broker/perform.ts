@@ -98,10 +98,14 @@ export async function perform(
     case 'ensure-extensions': {
       const target = databaseTarget(deps, observed, instanceId, databaseNameOf(deps, observed));
       const names = decodeExtensions(observed.tags[Tag.extensions]);
+      // Dropped first (DROP … IF EXISTS: a repeat after a crash is harmless), then the wanted ones made.
+      const toDrop = decodeExtensions(observed.tags[Tag.extensionsToDrop]).filter((name) => !names.includes(name));
+      if (toDrop.length > 0) await sql.dropExtensions(target, toDrop);
       await sql.ensureExtensions(target, names);
       failpoint(`after:${action.kind}`);
-      await rds.removeTags(observed.arn, [action.step]);
-      return withoutTag(observed, action.step);
+      const done = observed.tags[Tag.extensionsToDrop] === undefined ? [action.step] : [action.step, Tag.extensionsToDrop];
+      await rds.removeTags(observed.arn, done);
+      return withoutTag(observed, ...done);
     }
     case 'lift-deletion-protection':
       await rds.modifyInstance({ DBInstanceIdentifier: action.resource, ApplyImmediately: true, DeletionProtection: false });

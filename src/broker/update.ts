@@ -7,10 +7,10 @@ import { isEmptyChange, settingsDiff } from '../reconcile/settings.js';
 import { decodeOperation, encodeOperation, PENDING, pendingSteps, Step, StepRequest, Tag, tagValue } from '../reconcile/tags.js';
 import { recordAndReconcile } from './intent.js';
 import { badRequest, BrokerError, concurrencyError, type BrokerResponse, type UpdateRequest } from './contract.js';
-import { databaseTarget, type BrokerDeps } from './deps.js';
+import type { BrokerDeps } from './deps.js';
 import { ownInstanceFor } from './presence.js';
 import { decodeExtensions, desiredWithExtensions, encodeExtensions, ensureManagedParameterGroup, nextExtensions } from './extensions.js';
-import { databaseNameOf, onDatabase } from './database-errors.js';
+import { onDatabase } from './database-errors.js';
 import { instanceMetadata } from './metadata.js';
 import { checkEngineUpgrade, minorUpgradeTarget } from './engine-versions.js';
 import { checkMaintenanceInfo } from './provision.js';
@@ -94,19 +94,17 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   if (typeof parameters.delete_automated_backups === 'boolean')
     newTags[Tag.deleteAutomatedBackups] = String(parameters.delete_automated_backups);
   if (addedExtensions.length > 0 || removedExtensions.length > 0) newTags[Tag.extensions] = encodeExtensions(extensions);
+  // Taken away now, dropped by the extensions step; one enabled again before that step is kept.
+  const toDrop = [...decodeExtensions(tags[Tag.extensionsToDrop]), ...removedExtensions].filter((name) => !extensions.includes(name));
+  if (toDrop.length > 0) newTags[Tag.extensionsToDrop] = encodeExtensions(toDrop);
   const changedTags = Object.fromEntries(Object.entries(newTags).filter(([key, value]) => tags[key] !== value));
 
-  // Extensions no longer wanted go at once (the instance is idle); RDS settings follow.
-  if (removedExtensions.length > 0)
-    await onDatabase(() =>
-      deps.sql.dropExtensions(databaseTarget(deps, observed, request.instanceId, databaseNameOf(deps, observed)), removedExtensions),
-    );
   const applyNow = parameters.apply_at_maintenance_window !== true;
   const rdsChange = !isEmptyChange(change);
   // A new parameter group's extensions need it in place first.
   if (change.DBParameterGroupName) await ensureManagedParameterGroup(deps, target.plan, extensions);
   const wanted = { ...changedTags, ...stepTagsFor({ reboot, failover: parameters.force_failover === true, rdsChange, applyNow }) };
-  if (addedExtensions.length > 0 && (applyNow || !rdsChange)) wanted[Step.extensions] = PENDING;
+  if ((addedExtensions.length > 0 || toDrop.length > 0) && (applyNow || !rdsChange)) wanted[Step.extensions] = PENDING;
   if (rdsChange && applyNow && planChanges && currentPlanId) wanted[Tag.previousPlanId] = currentPlanId;
   if (rdsChange && applyNow && change.DBParameterGroupName) wanted[Step.reboot] = PENDING;
   // Asynchronous work is an operation the platform polls; bookkeeping and SQL alone finish now.

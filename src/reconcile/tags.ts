@@ -30,6 +30,8 @@ export const Tag = {
   requestedSettings: 'Requested Settings',
   masterSecretId: 'Master Secret ID',
   extensions: 'Extensions',
+  /** Extensions an update took away, dropped by the PendingExtensions step (same encoding as Extensions). */
+  extensionsToDrop: 'Extensions To Drop',
   /** The operation the platform asked for and when: `<kind>@<ISO time>`. */
   operation: 'Operation',
   // origin of a restore

@@ -53,6 +53,12 @@ describe('PostgreSQL extensions', function () {
     const names = await installed(uri);
     expect(names).to.include('pgcrypto');
     expect(names).to.not.include('citext');
+    // Dropped by the extensions step, which left no tag behind.
+    const tagKeys = (
+      await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `local-${id}` }))
+    ).DBInstances![0]!.TagList!.map((t) => t.Key);
+    expect(tagKeys).to.not.include('Extensions To Drop');
+    expect(tagKeys).to.not.include('PendingExtensions');
     const fetched = await stack.server.client.get(`/v2/service_instances/${id}`);
     expect(fetched.json.parameters.enable_extensions).to.deep.equal(['pgcrypto']);
   });
