@@ -6,6 +6,8 @@ import type { Config } from '../config/load.js';
 import {
   lookupsNeeded,
   engineVersionKey,
+  instanceClassKey,
+  type InstanceClassFact,
   type CheckFacts,
   type EngineVersionFact,
   type Finding,
@@ -125,6 +127,25 @@ export async function gatherFacts(deps: BrokerDeps, config: Config): Promise<Che
       }),
     );
   }
+  // Classes are asked for with the version RDS would pick (a major alone resolves to a minor).
+  const instanceClasses = new Map<string, Lookup<InstanceClassFact>>();
+  for (const service of config.catalog.services) {
+    for (const { rds } of service.plans) {
+      const key = instanceClassKey(rds.engine, rds.engineVersion, rds.instanceClass);
+      if (instanceClasses.has(key)) continue;
+      const version = engineVersions.get(engineVersionKey(rds.engine, rds.engineVersion));
+      if (version?.state !== 'found') continue;
+      const exact = version.value.resolvedVersion ?? rds.engineVersion;
+      instanceClasses.set(
+        key,
+        await lookup(async () => {
+          const options = await deps.rds.describeOrderableOptions(rds.engine, exact, rds.instanceClass);
+          if (options.length === 0) return undefined;
+          return { storageTypes: [...new Set(options.map((o) => o.StorageType).filter((t): t is string => t !== undefined))] };
+        }),
+      );
+    }
+  }
   const parameterGroups = new Map<string, Lookup<ParameterGroupFact>>();
   for (const name of needed.parameterGroups) {
     parameterGroups.set(
@@ -151,5 +172,5 @@ export async function gatherFacts(deps: BrokerDeps, config: Config): Promise<Che
       }),
     );
   }
-  return { ...facts, engineVersions, parameterGroups, subnetGroups };
+  return { ...facts, engineVersions, instanceClasses, parameterGroups, subnetGroups };
 }

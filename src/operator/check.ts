@@ -33,6 +33,11 @@ export interface SubnetGroupFact {
   subnets: number;
 }
 
+/** What DescribeOrderableDBInstanceOptions offers for one engine version and class. */
+export interface InstanceClassFact {
+  storageTypes: string[];
+}
+
 export interface CheckFacts {
   /** Whether RDS answered with the configured credentials; `path` names what to fix when not. */
   aws: { ok: true; message: string } | { ok: false; path: string; message: string };
@@ -40,11 +45,14 @@ export interface CheckFacts {
   engineVersions: ReadonlyMap<string, Lookup<EngineVersionFact>>;
   parameterGroups: ReadonlyMap<string, Lookup<ParameterGroupFact>>;
   subnetGroups: ReadonlyMap<string, Lookup<SubnetGroupFact>>;
+  /** Keyed by instanceClassKey(engine, version, class); absent when not looked up. */
+  instanceClasses?: ReadonlyMap<string, Lookup<InstanceClassFact>>;
   /** Findings about files (CA bundle, listen TLS), made where the files were read. */
   files: readonly Finding[];
 }
 
 export const engineVersionKey = (engine: string, version: string) => `${engine} ${version}`;
+export const instanceClassKey = (engine: string, version: string, instanceClass: string) => `${engine} ${version} ${instanceClass}`;
 
 /** What to look up in RDS for a configuration: each engine version and group once. */
 export function lookupsNeeded(config: Pick<Config, 'catalog'>): {
@@ -106,6 +114,37 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
         }
       }
       const family = versionFamily ?? engineFamily(plan);
+
+      // The class a plan names must be one RDS sells for its engine version, or every provision fails.
+      const classLookup = facts.instanceClasses?.get(instanceClassKey(rds.engine, rds.engineVersion, rds.instanceClass));
+      if (classLookup?.state === 'error') {
+        findings.push({
+          path: `${at}.instanceClass`,
+          ok: false,
+          message: `cannot tell whether ${rds.instanceClass} is orderable: ${classLookup.message}`,
+        });
+      } else if (classLookup?.state === 'missing') {
+        findings.push({
+          path: `${at}.instanceClass`,
+          ok: false,
+          message: `RDS offers no instance class ${rds.instanceClass} for ${versionWhat} in ${region} (plan ${plan.name}); DescribeOrderableDBInstanceOptions lists the classes it does`,
+        });
+      } else if (classLookup?.state === 'found') {
+        const types = classLookup.value.storageTypes;
+        if (types.length > 0 && !types.includes(rds.storageType)) {
+          findings.push({
+            path: `${at}.storageType`,
+            ok: false,
+            message: `${rds.instanceClass} with ${versionWhat} offers storage ${types.join(', ')}, not ${rds.storageType}`,
+          });
+        } else {
+          findings.push({
+            path: `${at}.instanceClass`,
+            ok: true,
+            message: `${rds.instanceClass} is orderable for ${versionWhat} with ${rds.storageType}`,
+          });
+        }
+      }
 
       if (rds.dbParameterGroupName) {
         const name = rds.dbParameterGroupName;

@@ -243,6 +243,25 @@ describe('operator tools against the emulator', function () {
       expect(text.stdout).to.contain('FAIL  catalog.services[0].plans[1].rds.engineVersion:').and.contain('3 problems found.');
     });
 
+    it('refuses a plan whose instance class RDS does not sell for its engine version, and a storage type the class lacks', async () => {
+      const file = variant('classes.yaml', (d) => {
+        const plans = d.catalog.services[0].plans;
+        plans[0].rds.instanceClass = 'db.t4g.mirco';
+        // RDS offers magnetic storage only on older classes (t3, m5, r5), not on Graviton t4g.
+        plans[1].rds.instanceClass = 'db.t4g.micro';
+        plans[1].rds.storageType = 'standard';
+      });
+      const { code, stdout } = await runInProcess(check, ['--config', file, '--output', 'json']);
+      expect(code).to.equal(1);
+      const report = JSON.parse(stdout) as CheckReport;
+      expect(report.problems.map((p) => p.path)).to.deep.equal([
+        'catalog.services[0].plans[0].rds.instanceClass',
+        'catalog.services[0].plans[1].rds.storageType',
+      ]);
+      expect(report.problems[0]!.message).to.contain('db.t4g.mirco');
+      expect(report.problems[1]!.message).to.contain('standard');
+    });
+
     it('passes a configuration whose every version and group exists', async () => {
       const file = variant('good.yaml', (d) => {
         const plans = d.catalog.services[0].plans;
@@ -261,6 +280,7 @@ describe('operator tools against the emulator', function () {
         'catalog.services[0].plans[0].rds.dbSubnetGroupName',
         'catalog.services[0].plans[1].rds.dbParameterGroupName',
         'catalog.services[0].plans[2].rds.engineVersion',
+        'catalog.services[0].plans[0].rds.instanceClass',
       ]);
     });
 
