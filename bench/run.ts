@@ -327,7 +327,9 @@ async function main(): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   const started = performance.now();
   progress(`machine: ${JSON.stringify(machine())}`);
-  const buildDir = join(outDir, 'build');
+  // The compiled broker stays inside the repository, whatever --out says: it resolves its packages from the
+  // repository's node_modules and takes its module type from package.json, neither of which exists elsewhere.
+  const buildDir = join(root, 'bench', 'out', 'build');
   if (process.env.BENCH_REUSE_BUILD === '1' && existsSync(join(buildDir, 'cli', 'main.js'))) {
     progress(`reusing the compiled broker in ${buildDir} (BENCH_REUSE_BUILD=1)`);
   } else {
