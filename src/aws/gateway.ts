@@ -6,6 +6,7 @@ import {
   CreateDBSnapshotCommand,
   DeleteDBInstanceCommand,
   DeleteDBSnapshotCommand,
+  DescribeCertificatesCommand,
   DescribeDBEngineVersionsCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
@@ -20,6 +21,7 @@ import {
   RemoveTagsFromResourceCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
+  type Certificate,
   type CreateDBInstanceCommandInput,
   type DBInstance,
   type DBInstanceAutomatedBackup,
@@ -344,6 +346,23 @@ export class RdsGateway {
       (page) => page.OrderableDBInstanceOptions,
     );
     return out;
+  }
+
+  /**
+   * The certificate authorities RDS offers this account (no PEM: identifier, thumbprint, validity),
+   * and the one new instances get when they name none (operator checks).
+   */
+  async describeCertificates(): Promise<{ certificates: Certificate[]; defaultForNewLaunches?: string }> {
+    let defaultForNewLaunches: string | undefined;
+    const certificates: Certificate[] = await this.allPages(
+      'DescribeCertificates',
+      (marker) => this.client.send(new DescribeCertificatesCommand({ MaxRecords: 100, ...markerOf(marker) })),
+      (page) => {
+        defaultForNewLaunches ??= page.DefaultCertificateForNewLaunches;
+        return page.Certificates;
+      },
+    );
+    return { certificates, ...(defaultForNewLaunches ? { defaultForNewLaunches } : {}) };
   }
 
   close(): void {

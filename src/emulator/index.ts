@@ -8,7 +8,7 @@ import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { ensureAuthority, issueServerCertificate } from './databases/certificates.js';
+import { authorityFacts, ensureAuthority, issueServerCertificate } from './databases/certificates.js';
 import { createPostgresEngine } from './databases/postgres.js';
 import { createMariadbEngine } from './databases/mariadb.js';
 import { installEngineCatalogs } from './model/parameters.js';
@@ -151,8 +151,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const arns = new Arns(region, accountId);
     // Parsed before anything starts listening: an invalid policy stops the start with its reason.
     const iam = new IamEnforcer(options.iamPolicies, arns);
+    const described = authorityFacts(authority.caPem);
     const api = new QueryApi({
-      context: () => ({ store, fleet, scheduler, clock, arns, region, timing, now: clock.now(), changed }),
+      context: () => ({ store, fleet, scheduler, clock, arns, region, timing, authority: described, now: clock.now(), changed }),
       stats,
       throttle,
       faults,

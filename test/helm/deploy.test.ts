@@ -37,6 +37,7 @@ describe('deploy/: IAM policy and Cloud Foundry manifest', () => {
           'CreateDBSnapshot',
           'DeleteDBInstance',
           'DeleteDBSnapshot',
+          'DescribeCertificates',
           'DescribeDBEngineVersions',
           'DescribeDBInstanceAutomatedBackups',
           'DescribeDBInstances',

@@ -154,6 +154,12 @@ describe('unit: the resources each RDS call is authorised on', () => {
       { Engine: 'postgres' },
       ['DescribeDBEngineVersions *'],
     ],
+    [
+      'DescribeCertificates: no resource types, so *',
+      'DescribeCertificates',
+      { CertificateIdentifier: 'rds-ca-rsa2048-g1' },
+      ['DescribeCertificates *'],
+    ],
     ['an action this table does not know: *', 'DescribeEvents', {}, ['DescribeEvents *']],
     ['a required identifier left out: *', 'RebootDBInstance', {}, ['RebootDBInstance *']],
   ];

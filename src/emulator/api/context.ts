@@ -7,6 +7,13 @@ import type { Fleet } from '../runtime/fleet.js';
 import type { Scheduler } from '../runtime/scheduler.js';
 import type { QueryParams } from './query.js';
 
+export interface AuthorityFacts {
+  /** SHA-1 of the certificate's DER, lower-case hex, as RDS's Thumbprint. */
+  thumbprint: string;
+  validFrom: Date;
+  validTill: Date;
+}
+
 export interface ActionContext {
   store: Store;
   fleet: Fleet;
@@ -15,6 +22,8 @@ export interface ActionContext {
   arns: Arns;
   region: string;
   timing: Timing;
+  /** The authority that signs every database's certificate, as DescribeCertificates reports it. */
+  authority: AuthorityFacts;
   /** The request's time, in emulator time. */
   now: number;
   /** Records changed: persist soon. */

@@ -1,6 +1,7 @@
 /** Action name → handler. Anything else is InvalidAction, as on RDS. */
 import type { ActionHandler } from './context.js';
 import { deleteDBInstanceAutomatedBackup, describeDBInstanceAutomatedBackups } from './actions/backups.js';
+import { describeCertificates } from './actions/certificates.js';
 import { createDBSubnetGroup, deleteDBSubnetGroup, describeDBEngineVersions, describeDBSubnetGroups } from './actions/catalog.js';
 import { createDBInstance, deleteDBInstance, describeDBInstances, rebootDBInstance } from './actions/instances.js';
 import { modifyDBInstance } from './actions/modify.js';
@@ -48,6 +49,7 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, Actio
   ['DescribeDBParameters', describeDBParameters],
   ['DescribeEngineDefaultParameters', describeEngineDefaultParameters],
   ['DescribeEvents', describeEvents],
+  ['DescribeCertificates', describeCertificates],
   ['DescribeDBSubnetGroups', describeDBSubnetGroups],
   ['CreateDBSubnetGroup', createDBSubnetGroup],
   ['DeleteDBSubnetGroup', deleteDBSubnetGroup],

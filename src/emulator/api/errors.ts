@@ -35,6 +35,8 @@ export const snapshotAlreadyExists = (id: string) =>
 
 export const invalidSnapshotState = (message: string) => new RdsError('InvalidDBSnapshotState', message);
 
+export const certificateNotFound = (id: string) => new RdsError('CertificateNotFound', `Certificate ${id} not found.`, 404);
+
 export const parameterGroupNotFound = (name: string) =>
   new RdsError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name}`, 404);
 

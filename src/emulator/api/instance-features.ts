@@ -5,7 +5,7 @@
  * RestoreDBInstance… / ModifyDBInstance parameters; refused with RDS's error codes.
  */
 import type { InstanceFeatures } from '../model/types.js';
-import { invalidCombination, invalidValue, RdsError } from './errors.js';
+import { certificateNotFound, invalidCombination, invalidValue } from './errors.js';
 import type { QueryParams } from './query.js';
 
 export const DEFAULT_FEATURES: InstanceFeatures = {
@@ -32,8 +32,6 @@ const LOG_TYPES: Readonly<Record<string, readonly string[]>> = {
   mysql: ['audit', 'error', 'general', 'slowquery', 'iam-db-auth-error'],
   mariadb: ['audit', 'error', 'general', 'slowquery'],
 };
-
-const certificateNotFound = (id: string) => new RdsError('CertificateNotFound', `Certificate ${id} not found.`, 404);
 
 /** 7 (the free tier), a whole number of months of 31 days up to 23, or 731 (two years). */
 export function validRetention(days: number): boolean {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { chown, link, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -99,6 +99,16 @@ async function loadOrCreateAuthority(dir: string): Promise<CertificateAuthority>
   const current = await readFile(caFile, 'utf8').catch(() => undefined);
   if (current !== caPem) await writeFileAtomic(caFile, caPem, { mode: 0o644 });
   return { caFile, caKeyFile: keyFile, caPem };
+}
+
+/** What DescribeCertificates says of an authority: its SHA-1 thumbprint (lower-case hex) and validity. Pure. */
+export function authorityFacts(pem: string): { thumbprint: string; validFrom: Date; validTill: Date } {
+  const certificate = new X509Certificate(pem);
+  return {
+    thumbprint: certificate.fingerprint.replace(/:/g, '').toLowerCase(),
+    validFrom: new Date(certificate.validFrom),
+    validTill: new Date(certificate.validTo),
+  };
 }
 
 function certificatesIn(pem: string): string[] {

@@ -32,7 +32,8 @@ export function newSubnetId(): string {
   return `subnet-${randomString('0123456789abcdef', 17)}`;
 }
 
-export type ArnKind = 'db' | 'snapshot' | 'pg' | 'subgrp' | 'auto-backup';
+/** `cert` names a certificate authority (DescribeCertificates); it carries no tags, so parse() leaves it out. */
+export type ArnKind = 'db' | 'snapshot' | 'pg' | 'subgrp' | 'auto-backup' | 'cert';
 
 export class Arns {
   constructor(
