@@ -18,6 +18,7 @@ import { identifierOf, newestSecret, ownershipProblem, type BrokerDeps } from '.
 import { instanceMetadata } from './metadata.js';
 import { encodeExtensions, ensureManagedParameterGroup } from './extensions.js';
 import { createSettings, encodeRequested, requestedFromParameters, type RequestedSettings } from './plans.js';
+import { checkReplicaPrecondition, requestedReplicaCount } from './replicas.js';
 import { parseRestoreRequest, resolveRestoreSource, type ResolvedSource } from './restore-source.js';
 import { tenantFromRequest, tenantFromTags, tenantKey, tenantTags, type Tenant } from './tenant.js';
 
@@ -141,6 +142,10 @@ export async function provision(deps: BrokerDeps, request: ProvisionRequest): Pr
       typeof parameters.delete_automated_backups === 'boolean' ? parameters.delete_automated_backups : plan.rds.deleteAutomatedBackups,
     extensions: requestedExtensions(plan, parameters),
   };
+  checkReplicaPrecondition(
+    requestedReplicaCount(plan, parameters),
+    intent.requested.backupRetentionPeriod ?? plan.rds.backupRetentionPeriod,
+  );
   const identifier = identifierOf(deps, request.instanceId);
   const existing = await deps.rds.describeInstance(identifier);
   if (existing) {

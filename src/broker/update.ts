@@ -16,6 +16,7 @@ import { checkEngineUpgrade, minorUpgradeTarget } from './engine-versions.js';
 import { checkMaintenanceInfo } from './provision.js';
 import { decodeRequested, encodeRequested, planById, planChangeAllowed, requestedFromParameters } from './plans.js';
 import { tenantFromRequest, tenantTags } from './tenant.js';
+import { checkReplicaPrecondition, currentReplicaCount, requestedReplicaCount } from './replicas.js';
 
 /** What is running on an instance, in words, or undefined when it is idle. */
 export function runningOperation(observed: ObservedInstance): string | undefined {
@@ -44,6 +45,10 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   const problems = validateParameters(target.service, target.plan, 'update', parameters);
   if (problems.length > 0) throw badRequest(problems.join('; '));
   const requested = requestedFromParameters(parameters, decodeRequested(tags[Tag.requestedSettings]));
+  checkReplicaPrecondition(
+    requestedReplicaCount(target.plan, parameters, currentReplicaCount(tags)),
+    requested.backupRetentionPeriod ?? target.plan.rds.backupRetentionPeriod,
+  );
   const encodedRequested = encodeRequested(requested);
 
   const running = runningOperation(observed);

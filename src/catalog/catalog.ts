@@ -63,6 +63,11 @@ function planBullets(plan: PlanConfig): string[] {
     rds.multiAz ? 'Multi-AZ' : 'Single-AZ',
     `${rds.backupRetentionPeriod} days of automated backups`,
   ];
+  const replicas = plan.readReplicas;
+  if (replicas)
+    bullets.push(
+      `Read replicas: ${replicas.default} by default, up to ${replicas.max}${replicas.instanceClass ? ` (${replicas.instanceClass})` : ''}`,
+    );
   return bullets;
 }
 

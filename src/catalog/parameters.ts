@@ -46,6 +46,7 @@ export const parameterHints: Record<string, string> = {
   enable_extensions: 'a list of distinct extension names this plan allows',
   disable_extensions: 'a list of distinct extension names this plan allows',
   read_only: 'true or false',
+  read_replicas: "an integer number of read replicas from 0 to the plan's maximum",
 };
 
 function extensionList(plan: PlanConfig, description: string): JsonSchema {
@@ -98,6 +99,15 @@ function parameterSchema(name: string, plan: PlanConfig): JsonSchema {
       return extensionList(plan, 'PostgreSQL extensions to create.');
     case 'disable_extensions':
       return extensionList(plan, 'PostgreSQL extensions to drop.');
+    case 'read_replicas': {
+      const replicas = plan.readReplicas!;
+      return {
+        type: 'integer',
+        minimum: 0,
+        maximum: replicas.max,
+        description: `Number of read replicas of the instance, 0 to ${replicas.max}; absent: ${replicas.default} on provision, unchanged on update.`,
+      };
+    }
     default:
       throw new Error(`no schema for parameter ${name}`);
   }
@@ -114,11 +124,16 @@ const extensionParameters = new Set(['enable_extensions', 'disable_extensions'])
 /**
  * The parameter names a request of `kind` accepts for this plan: the plan's selection, else the
  * service's, else every name the broker understands. Extension parameters are dropped for a plan
- * that allows no extension, since there would be nothing valid to send.
+ * that allows no extension, and read_replicas for a plan that allows no replicas, since there
+ * would be nothing valid to send.
  */
 export function acceptedParameters(service: ServiceConfig, plan: PlanConfig, kind: ParameterKind): string[] {
   const selected: readonly string[] = plan.parameters?.[kind] ?? service.parameters?.[kind] ?? allNames[kind];
-  return selected.filter((name) => !extensionParameters.has(name) || plan.extensions.allowed.length > 0);
+  return selected.filter(
+    (name) =>
+      (!extensionParameters.has(name) || plan.extensions.allowed.length > 0) &&
+      (name !== 'read_replicas' || plan.readReplicas !== undefined),
+  );
 }
 
 /** Parameters that mean nothing without another one: `dependencies` in draft-04 and draft-07 alike. */

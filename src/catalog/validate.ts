@@ -47,13 +47,20 @@ function describe(error: ErrorObject, accepted: string[], kind: ParameterKind): 
   switch (error.keyword) {
     case 'additionalProperties': {
       const unknown = String((error.params as { additionalProperty: string }).additionalProperty);
+      if (unknown === 'read_replicas' && !accepted.includes(unknown))
+        return `parameter "read_replicas" is not accepted on ${kind} by this plan: it allows no read replicas`;
       return `parameter ${JSON.stringify(unknown)} is not accepted on ${kind} by this plan (accepted: ${acceptedText})`;
     }
     case 'type':
       if (!name) return 'parameters must be a JSON object';
       return `parameter ${name} must be ${articled(String((error.params as { type: string }).type))}`;
-    case 'minimum':
     case 'maximum':
+      if (name === 'read_replicas') {
+        const limit = (error.params as { limit: number }).limit;
+        return `parameter read_replicas must be at most ${limit}: this plan allows up to ${limit} read replicas`;
+      }
+      return `parameter ${name} must be ${hint ?? 'as the catalog schema describes'}`;
+    case 'minimum':
     case 'pattern':
     case 'format':
     case 'minLength':

@@ -49,6 +49,13 @@ function crossCheck(config: ParsedConfig): string[] {
       if (plan.rds.engine !== 'postgres' && plan.extensions.allowed.length > 0) {
         problems.push(`${planWhere}.extensions.allowed: extensions exist only for postgres plans`);
       }
+      const replicas = plan.readReplicas;
+      if (replicas && replicas.default > replicas.max)
+        problems.push(`${planWhere}.readReplicas.default: ${replicas.default} is above readReplicas.max (${replicas.max})`);
+      if (replicas && plan.rds.backupRetentionPeriod === 0)
+        problems.push(
+          `${planWhere}.readReplicas: RDS makes read replicas only of an instance with automated backups; set rds.backupRetentionPeriod above 0`,
+        );
     });
   });
   const secretIds = config.broker.derivationSecrets.map((s) => s.id);

@@ -24,6 +24,7 @@ export const provisionParameterNames = [
   'restore_from_point_in_time_of',
   'restore_from_point_in_time_before',
   'enable_extensions',
+  'read_replicas',
 ] as const;
 export const updateParameterNames = [
   'backup_retention_period',
@@ -37,6 +38,7 @@ export const updateParameterNames = [
   'delete_automated_backups',
   'enable_extensions',
   'disable_extensions',
+  'read_replicas',
 ] as const;
 export const bindParameterNames = ['read_only'] as const;
 
@@ -140,6 +142,24 @@ const rdsProperties = z
 
 const extensions = z.object({ allowed: z.array(z.string().min(1)).default([]), default: z.array(z.string().min(1)).default([]) }).strict();
 
+/** RDS allows up to 15 read replicas of one PostgreSQL, MySQL or MariaDB source. */
+export const MAX_READ_REPLICAS = 15;
+
+/**
+ * Read replicas a plan allows: `default` when the user asks for none, up to `max` with the
+ * `read_replicas` parameter; `instanceClass` for the replicas (absent: the plan's class).
+ */
+const readReplicas = z
+  .object({
+    default: z.number().int().min(0).max(MAX_READ_REPLICAS).default(0),
+    max: z.number().int().min(1).max(MAX_READ_REPLICAS),
+    instanceClass: z
+      .string()
+      .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must look like db.t4g.micro')
+      .optional(),
+  })
+  .strict();
+
 const credentialsSettings = z
   .object({
     /** sslmode written into the PostgreSQL uri handed to applications. */
@@ -169,6 +189,7 @@ const plan = z
     updatable_to: z.array(z.string()).optional(),
     rds: rdsProperties,
     extensions: extensions.default({ allowed: [], default: [] }),
+    readReplicas: readReplicas.optional(),
     credentials: credentialsSettings.default({ sslmode: 'require', includeCaBundle: false }),
     parameters: parameterSelection.optional(),
   })

@@ -33,7 +33,9 @@ export const LOCAL_PLANS = {
   small: '5c1f3f8e-2d55-4d38-9d7e-8f3a6a1b0001',
   medium: '5c1f3f8e-2d55-4d38-9d7e-8f3a6a1b0002',
   postgres16: '5c1f3f8e-2d55-4d38-9d7e-8f3a6a1b0003',
+  replicated: '5c1f3f8e-2d55-4d38-9d7e-8f3a6a1b0004',
   mysql: '5c1f3f8e-2d55-4d38-9d7e-8f3a6a1b0101',
+  mysqlReplicated: '5c1f3f8e-2d55-4d38-9d7e-8f3a6a1b0102',
 } as const;
 export const LOCAL_MYSQL_SERVICE_ID = 'b9a4f6a0-5b0e-4f57-9a43-7b7d0c2f0002';
 
@@ -45,6 +47,7 @@ export function localConfigDocument(settings: LocalSettings): Record<string, unk
     instanceClass: string,
     engineVersion: string,
     extra: Record<string, unknown> = {},
+    planExtra: Record<string, unknown> = {},
   ) => ({
     id,
     name,
@@ -64,6 +67,27 @@ export function localConfigDocument(settings: LocalSettings): Record<string, unk
     },
     extensions: { allowed: ['pg_stat_statements', 'pgcrypto', 'citext', 'hstore', 'uuid-ossp'], default: [] },
     credentials: { sslmode: 'verify-full', includeCaBundle: true },
+    ...planExtra,
+  });
+  // Read replicas are real standby servers behind the emulator: a few are plenty on one machine.
+  const readReplicas = { default: 1, max: 3 };
+  const mysqlPlan = (id: string, name: string, description: string, planExtra: Record<string, unknown> = {}) => ({
+    id,
+    name,
+    description,
+    free: true,
+    rds: {
+      engine: 'mysql',
+      engineVersion: '8.0.41',
+      instanceClass: 'db.t4g.micro',
+      allocatedStorage: 20,
+      storageType: 'gp3',
+      backupRetentionPeriod: 7,
+      vpcSecurityGroupIds: ['sg-0a1b2c3d4e5f60001'],
+      dbParameterGroupName: 'rds-broker-local-mysql80',
+    },
+    credentials: { sslmode: 'verify-full', includeCaBundle: true },
+    ...planExtra,
   });
   return {
     listen: { host: '127.0.0.1', port: settings.port },
@@ -94,6 +118,15 @@ export function localConfigDocument(settings: LocalSettings): Record<string, unk
             plan(LOCAL_PLANS.small, 'small', 'PostgreSQL 17, db.t4g.micro, 20 GB', 'db.t4g.micro', '17.4'),
             plan(LOCAL_PLANS.medium, 'medium', 'PostgreSQL 17, db.t4g.small, 20 GB', 'db.t4g.small', '17.4'),
             plan(LOCAL_PLANS.postgres16, 'small-16', 'PostgreSQL 16, db.t4g.micro, 20 GB', 'db.t4g.micro', '16.4'),
+            plan(
+              LOCAL_PLANS.replicated,
+              'replicated',
+              'PostgreSQL 17, db.t4g.micro, 20 GB, with read replicas (1 by default, up to 3)',
+              'db.t4g.micro',
+              '17.4',
+              {},
+              { readReplicas },
+            ),
           ],
         },
         {
@@ -102,23 +135,15 @@ export function localConfigDocument(settings: LocalSettings): Record<string, unk
           description: 'MySQL on Amazon RDS (local emulator)',
           tags: ['mysql', 'relational'],
           plans: [
-            {
-              id: LOCAL_PLANS.mysql,
-              name: 'small',
-              description: 'MySQL 8.0, db.t4g.micro, 20 GB',
-              free: true,
-              rds: {
-                engine: 'mysql',
-                engineVersion: '8.0.41',
-                instanceClass: 'db.t4g.micro',
-                allocatedStorage: 20,
-                storageType: 'gp3',
-                backupRetentionPeriod: 7,
-                vpcSecurityGroupIds: ['sg-0a1b2c3d4e5f60001'],
-                dbParameterGroupName: 'rds-broker-local-mysql80',
+            mysqlPlan(LOCAL_PLANS.mysql, 'small', 'MySQL 8.0, db.t4g.micro, 20 GB'),
+            mysqlPlan(
+              LOCAL_PLANS.mysqlReplicated,
+              'replicated',
+              'MySQL 8.0, db.t4g.micro, 20 GB, with read replicas (1 by default, up to 3)',
+              {
+                readReplicas,
               },
-              credentials: { sslmode: 'verify-full', includeCaBundle: true },
-            },
+            ),
           ],
         },
       ],

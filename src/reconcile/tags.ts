@@ -32,6 +32,10 @@ export const Tag = {
   extensions: 'Extensions',
   /** Extensions an update took away, dropped by the PendingExtensions step (same encoding as Extensions). */
   extensionsToDrop: 'Extensions To Drop',
+  /** On a primary: how many read replicas it should have (the PendingReadReplicas step makes it so). */
+  readReplicas: 'Read Replicas',
+  /** On a read replica: the RDS identifier of the primary whose replica it is. */
+  replicaOf: 'Replica Of',
   /** The operation the platform asked for and when: `<kind>@<ISO time>`. */
   operation: 'Operation',
   // origin of a restore

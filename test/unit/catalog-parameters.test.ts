@@ -103,6 +103,47 @@ describe('user parameter validation', () => {
     expect(validateParameters(postgres, large, 'update', { enable_extensions: ['pgcrypto'] })).to.have.length(1);
   });
 
+  describe('read_replicas', () => {
+    const withReplicas = testConfig((d) => (d.catalog.services[0].plans[0].readReplicas = { default: 1, max: 2 }));
+    const service = withReplicas.catalog.services[0]!;
+    const plan = service.plans[0]!;
+    const onPlan = (kind: ParameterKind, params: unknown) => validateParameters(service, plan, kind, params);
+
+    it('a plan with readReplicas accepts 0 to max on provision and update', () => {
+      for (const count of [0, 1, 2]) {
+        expect(onPlan('provision', { read_replicas: count })).to.deep.equal([]);
+        expect(onPlan('update', { read_replicas: count })).to.deep.equal([]);
+      }
+    });
+
+    it('a count above the maximum is refused naming the maximum', () => {
+      expect(onPlan('provision', { read_replicas: 3 })).to.deep.equal([
+        'parameter read_replicas must be at most 2: this plan allows up to 2 read replicas',
+      ]);
+    });
+
+    it('a negative or fractional count is refused naming the parameter', () => {
+      expect(onPlan('update', { read_replicas: -1 }).join()).to.match(
+        /^parameter read_replicas must be an integer number of read replicas/,
+      );
+      expect(onPlan('update', { read_replicas: 1.5 })).to.deep.equal(['parameter read_replicas must be an integer']);
+    });
+
+    it('a plan without readReplicas refuses the parameter naming it', () => {
+      for (const kind of ['provision', 'update'] as const)
+        expect(check(kind, { read_replicas: 1 })).to.deep.equal([
+          `parameter "read_replicas" is not accepted on ${kind} by this plan: it allows no read replicas`,
+        ]);
+    });
+
+    it('the catalog publishes it only for the plan that allows replicas, with its maximum', () => {
+      const plans = (buildCatalog(withReplicas) as any).services[0].plans;
+      const schemaOf = (p: any) => p.schemas.service_instance.create.parameters.properties.read_replicas;
+      expect(schemaOf(plans.find((p: any) => p.id === plan.id))).to.include({ type: 'integer', minimum: 0, maximum: 2 });
+      expect(plans.filter((p: any) => p.id !== plan.id).map(schemaOf)).to.deep.equal(plans.slice(1).map(() => undefined));
+    });
+  });
+
   describe('agrees with the schema the catalog publishes', () => {
     // An independent validator compiled from the catalog body a platform receives.
     const ajv = new Ajv({ strict: false, allErrors: true });

@@ -145,8 +145,10 @@ describe('catalog', () => {
 
     it('describe exactly the accepted parameters', () => {
       const small = plans.find((p) => p.id === ids.small);
-      expect(Object.keys(small.schemas.service_instance.create.parameters.properties)).to.deep.equal([...provisionParameterNames]);
-      expect(Object.keys(small.schemas.service_instance.update.parameters.properties)).to.deep.equal([...updateParameterNames]);
+      // The small plan allows no read replicas: read_replicas is not offered.
+      const noReplicas = (names: readonly string[]) => names.filter((n) => n !== 'read_replicas');
+      expect(Object.keys(small.schemas.service_instance.create.parameters.properties)).to.deep.equal(noReplicas(provisionParameterNames));
+      expect(Object.keys(small.schemas.service_instance.update.parameters.properties)).to.deep.equal(noReplicas(updateParameterNames));
       expect(Object.keys(small.schemas.service_binding.create.parameters.properties)).to.deep.equal([...bindParameterNames]);
       const large = plans.find((p) => p.id === ids.large);
       expect(Object.keys(large.schemas.service_instance.create.parameters.properties)).to.deep.equal(['db_name']);
@@ -164,11 +166,15 @@ describe('catalog', () => {
     it("then the service's", () => {
       expect(acceptedParameters(mysql, mysql.plans[0], 'provision')).to.deep.equal(['backup_retention_period']);
     });
-    it('else every name the broker understands, without extension parameters when the plan allows none', () => {
-      expect(acceptedParameters(postgres, postgres.plans[0], 'update')).to.deep.equal([...updateParameterNames]);
-      expect(acceptedParameters(postgres, postgres.plans[2], 'update')).to.deep.equal(
-        updateParameterNames.filter((n) => n !== 'enable_extensions' && n !== 'disable_extensions'),
+    it('else every name the broker understands, without extension parameters when the plan allows none, nor read_replicas without replicas', () => {
+      expect(acceptedParameters(postgres, postgres.plans[0], 'update')).to.deep.equal(
+        updateParameterNames.filter((n) => n !== 'read_replicas'),
       );
+      expect(acceptedParameters(postgres, postgres.plans[2], 'update')).to.deep.equal(
+        updateParameterNames.filter((n) => n !== 'enable_extensions' && n !== 'disable_extensions' && n !== 'read_replicas'),
+      );
+      const replicated = { ...postgres.plans[0], readReplicas: { default: 0, max: 2 } };
+      expect(acceptedParameters(postgres, replicated, 'update')).to.deep.equal([...updateParameterNames]);
       expect(acceptedParameters(mysql, mysql.plans[0], 'bind')).to.deep.equal(['read_only']);
     });
   });

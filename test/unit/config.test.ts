@@ -93,6 +93,24 @@ describe('configuration', () => {
         /extensions\.default\[0\]: hstore is not in extensions\.allowed/,
       ],
       [
+        'read replicas on a plan without automated backups',
+        (d) => {
+          d.catalog.services[0].plans[0].readReplicas = { max: 2 };
+          d.catalog.services[0].plans[0].rds.backupRetentionPeriod = 0;
+        },
+        /^catalog\.services\[0\]\.plans\[0\]\.readReplicas: RDS makes read replicas only of an instance with automated backups; set rds\.backupRetentionPeriod above 0$/,
+      ],
+      [
+        'a default replica count above the maximum',
+        (d) => (d.catalog.services[0].plans[0].readReplicas = { default: 3, max: 2 }),
+        /readReplicas\.default: 3 is above readReplicas\.max \(2\)/,
+      ],
+      [
+        'more read replicas than RDS allows',
+        (d) => (d.catalog.services[0].plans[0].readReplicas = { max: 16 }),
+        /^catalog\.services\[0\]\.plans\[0\]\.readReplicas\.max: /,
+      ],
+      [
         'an unknown parameter name',
         (d) => (d.catalog.services[0].parameters = { provision: ['size'] }),
         /^catalog\.services\[0\]\.parameters\.provision\[0\]: /,
