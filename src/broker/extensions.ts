@@ -36,14 +36,25 @@ export function preloadLibraries(extensions: readonly string[]): string[] {
   return [...new Set(extensions.map((e) => PRELOAD_LIBRARIES[e]).filter((l): l is string => l !== undefined))].sort();
 }
 
+/**
+ * Pure: how every managed group of a family begins, whatever its libraries. The IAM policy scopes
+ * the broker's own parameter groups by it (`pg:rdsbroker-postgres17-*`), so both names come from here.
+ */
+export function managedParameterGroupPrefix(family: string): string {
+  return `rdsbroker-${family
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/-+$/, '')}-`;
+}
+
 /** Pure: the name of the managed group for a family and library set (RDS: letters, digits, single hyphens). */
 export function managedParameterGroupName(family: string, libraries: readonly string[]): string {
-  const readable = `rdsbroker-${family}-${libraries.join('-')}`
+  const readable = `${managedParameterGroupPrefix(family)}${libraries.join('-')}`
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/-+$/, '');
   if (readable.length <= 200) return readable;
-  return `rdsbroker-${family.replace(/[^a-z0-9]+/g, '-')}-${createHash('sha256').update(libraries.join(',')).digest('hex').slice(0, 16)}`;
+  return `${managedParameterGroupPrefix(family)}${createHash('sha256').update(libraries.join(',')).digest('hex').slice(0, 16)}`;
 }
 
 /** The parameter group an instance of the plan with these extensions should use, if not the plan's own. */
