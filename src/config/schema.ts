@@ -1,6 +1,7 @@
 import { DEFAULT_BUDGET } from '../aws/budget.js';
 import { z } from 'zod';
 import { secretSchema } from './secret.js';
+import { storageProblems } from './storage.js';
 
 /**
  * The broker's configuration file, validated at start-up. Every object is strict, so a misspelt
@@ -70,6 +71,8 @@ const rdsProperties = z
     maxAllocatedStorage: z.number().int().min(5).max(65536).optional(),
     storageType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'standard']).default('gp3'),
     iops: z.number().int().positive().optional(),
+    /** MiB/s, gp3 from 400 GiB only. */
+    storageThroughput: z.number().int().positive().optional(),
     storageEncrypted: z.boolean().default(true),
     kmsKeyId: z.string().optional(),
     multiAz: z.boolean().default(false),
@@ -117,6 +120,8 @@ const rdsProperties = z
   })
   .strict()
   .superRefine((rds, ctx) => {
+    // Storage rules as RDS applies them (storage.ts).
+    for (const problem of storageProblems(rds)) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
     if ((rds.monitoringInterval ?? 0) > 0 && !rds.monitoringRoleArn)
       ctx.addIssue({ code: 'custom', path: ['monitoringRoleArn'], message: 'is required when monitoringInterval is above 0' });
     if (rds.monitoringRoleArn && !rds.monitoringInterval)

@@ -3,6 +3,7 @@
  * (TagList/Tag, VpcSecurityGroups/VpcSecurityGroupMembership, DBParameterGroups/DBParameterGroup…).
  */
 import { DEFAULT_FEATURES, renderFeatures } from './instance-features.js';
+import { describedPerformance } from './storage.js';
 import { LICENSE_MODEL, findVersion } from '../model/catalog.js';
 import { visibleState } from '../model/lifecycle.js';
 import type { InstanceRecord, PendingChanges, SubnetGroupRecord, VisibleState } from '../model/types.js';
@@ -19,8 +20,9 @@ function pendingXml(p: PendingChanges): string {
     el('BackupRetentionPeriod', p.BackupRetentionPeriod) +
     el('MultiAZ', p.MultiAZ) +
     el('EngineVersion', p.EngineVersion) +
-    el('Iops', p.Iops) +
-    el('StorageType', p.StorageType);
+    el('Iops', p.Iops || undefined) +
+    el('StorageType', p.StorageType) +
+    el('StorageThroughput', p.StorageThroughput || undefined);
   return inner ? `<PendingModifiedValues>${inner}</PendingModifiedValues>` : '<PendingModifiedValues/>';
 }
 
@@ -68,6 +70,7 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
   const window = exists ? ctx.fleet.restorableWindow(inst) : undefined;
   const subnetGroup = ctx.store.subnetGroups.get(inst.subnetGroupName);
   const showEndpoint = exists && view.status !== 'creating';
+  const performance = describedPerformance(inst);
   return (
     el('DBInstanceIdentifier', inst.identifier) +
     el('DBInstanceClass', inst.instanceClass) +
@@ -102,11 +105,12 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
     el('ReadReplicaSourceDBInstanceIdentifier', inst.readReplicaSource) +
     list('ReadReplicaDBInstanceIdentifiers', 'ReadReplicaDBInstanceIdentifier', ctx.store.replicasOf(inst.identifier), escapeXml) +
     el('LicenseModel', LICENSE_MODEL[inst.engine]) +
-    el('Iops', inst.iops) +
+    el('Iops', performance.iops) +
     `<OptionGroupMemberships><OptionGroupMembership><OptionGroupName>${optionGroupName(inst)}</OptionGroupName><Status>in-sync</Status></OptionGroupMembership></OptionGroupMemberships>` +
     el('PubliclyAccessible', inst.publiclyAccessible) +
     statusInfos(inst, ctx) +
     el('StorageType', inst.storageType) +
+    el('StorageThroughput', performance.storageThroughput) +
     '<DbInstancePort>0</DbInstancePort>' +
     el('StorageEncrypted', inst.storageEncrypted) +
     el('DbiResourceId', inst.dbiResourceId) +

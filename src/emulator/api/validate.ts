@@ -100,27 +100,6 @@ export function dbName(engine: EngineName, value: string | undefined): string | 
   return value;
 }
 
-const STORAGE_RANGES: Record<string, [number, number]> = {
-  gp2: [20, 65536],
-  gp3: [20, 65536],
-  io1: [100, 65536],
-  io2: [100, 65536],
-  standard: [5, 3072],
-};
-
-export function storageType(value: string): string {
-  if (!(value in STORAGE_RANGES)) throw invalidValue(`Invalid storage type: ${value}`);
-  return value;
-}
-
-export function allocatedStorage(engine: EngineName, type: string, size: number): number {
-  const [min, max] = STORAGE_RANGES[type]!;
-  if (!Number.isInteger(size) || size < min || size > max) {
-    throw invalidCombination(`Invalid storage size for engine name ${engine} and storage type ${type}: ${size}`);
-  }
-  return size;
-}
-
 export function backupRetention(value: number): number {
   if (value < 0 || value > 35) throw invalidValue('The backup retention period must be between 0 and 35 days.');
   return value;

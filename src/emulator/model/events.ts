@@ -61,6 +61,16 @@ export function instanceEvents(prev: InstanceRecord | undefined, next: InstanceR
       out.push(instanceEvent(id, 'RDS-EVENT-0002', 'backup', 'Finished DB Instance backup'));
     if (before === 'rebooting' && after !== 'failed')
       out.push(instanceEvent(id, 'RDS-EVENT-0006', 'availability', 'DB instance restarted'));
+    if (after === 'storage-full') {
+      out.push(
+        instanceEvent(
+          id,
+          'RDS-EVENT-0007',
+          'low storage',
+          'Allocated storage has been exhausted. Allocate additional storage to resolve the issue.',
+        ),
+      );
+    }
     if (after === 'failed') {
       out.push(
         instanceEvent(

@@ -119,6 +119,13 @@ const STANDARD: StorageOption = {
   supportsStorageThroughput: false,
 };
 
+const BY_TYPE: Readonly<Record<string, StorageOption>> = { gp2: GP2, gp3: GP3, io1: IO1, io2: IO2, standard: STANDARD };
+
+/** The sizes and IOPS bounds of a storage type (whatever the class), or undefined for a type RDS does not have. */
+export function storageOptionOf(storageType: string): StorageOption | undefined {
+  return Object.hasOwn(BY_TYPE, storageType) ? BY_TYPE[storageType] : undefined;
+}
+
 /** Magnetic ("standard") storage is offered on the older x86 families only; Graviton classes never had it. */
 function storageOptionsFor(instanceClass: string): StorageOption[] {
   const family = instanceClass.split('.')[1] ?? '';

@@ -206,6 +206,12 @@ export function failInstance(inst: InstanceRecord, reason: string): InstanceReco
   return { ...inst, transition: undefined, status: 'failed', failureReason: reason, shown: undefined };
 }
 
+/** The database filled its storage: `storage-full` until a storage increase completes. Undefined: not available now. */
+export function fillStorage(inst: InstanceRecord): InstanceRecord | undefined {
+  if (inst.transition || inst.status !== 'available') return undefined;
+  return { ...inst, status: 'storage-full', shown: undefined };
+}
+
 function applySettings(inst: InstanceRecord, apply: SettingChanges | undefined): InstanceRecord {
   if (!apply) return inst;
   const next: InstanceRecord = { ...inst };
@@ -223,8 +229,12 @@ function applySettings(inst: InstanceRecord, apply: SettingChanges | undefined):
     delete pending.StorageType;
   }
   if (apply.iops !== undefined) {
-    next.iops = apply.iops;
+    next.iops = apply.iops || undefined;
     delete pending.Iops;
+  }
+  if (apply.storageThroughput !== undefined) {
+    next.storageThroughput = apply.storageThroughput || undefined;
+    delete pending.StorageThroughput;
   }
   if (apply.backupRetentionPeriod !== undefined) {
     next.backupRetentionPeriod = apply.backupRetentionPeriod;
@@ -298,6 +308,10 @@ export function refusal(
         ? undefined
         : `Cannot create a snapshot because the database instance ${inst.identifier} is not currently in the available state.`;
     case 'modify':
+      // Out of storage, RDS still takes the one change that helps (the action checks it is one).
+      return status === 'available' || status === 'storage-full'
+        ? undefined
+        : `Database instance ${inst.identifier} is not in available state (it is ${status}).`;
     case 'reboot':
       return status === 'available' ? undefined : `Database instance ${inst.identifier} is not in available state (it is ${status}).`;
   }

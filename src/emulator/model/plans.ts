@@ -55,6 +55,7 @@ export function pendingAsSettings(pending: PendingChanges): SettingChanges {
   if (pending.AllocatedStorage !== undefined) s.allocatedStorage = pending.AllocatedStorage;
   if (pending.StorageType !== undefined) s.storageType = pending.StorageType;
   if (pending.Iops !== undefined) s.iops = pending.Iops;
+  if (pending.StorageThroughput !== undefined) s.storageThroughput = pending.StorageThroughput;
   if (pending.BackupRetentionPeriod !== undefined) s.backupRetentionPeriod = pending.BackupRetentionPeriod;
   if (pending.MultiAZ !== undefined) s.multiAZ = pending.MultiAZ;
   return s;
@@ -121,7 +122,11 @@ export function maintenancePlan(inst: InstanceRecord, defaultGroupForUpgrade?: s
   return {
     settings,
     showsPending: { ...inst.pending, EngineVersion: undefined },
-    storageChanged: settings.allocatedStorage !== undefined || settings.storageType !== undefined || settings.iops !== undefined,
+    storageChanged:
+      settings.allocatedStorage !== undefined ||
+      settings.storageType !== undefined ||
+      settings.iops !== undefined ||
+      settings.storageThroughput !== undefined,
     engineUpgrade: inst.pending.EngineVersion
       ? { engineVersion: inst.pending.EngineVersion, parameterGroupName: defaultGroupForUpgrade }
       : undefined,

@@ -22,8 +22,8 @@ export type TransitionalStatus =
   | 'storage-optimization'
   | 'deleting';
 
-/** Statuses an instance rests in when nothing is in progress. */
-export type RestingStatus = 'available' | 'failed';
+/** Statuses an instance rests in when nothing is in progress (storage-full: until its storage grows). */
+export type RestingStatus = 'available' | 'failed' | 'storage-full';
 
 export type InstanceStatus = TransitionalStatus | RestingStatus;
 
@@ -34,7 +34,10 @@ export interface PendingChanges {
   DBInstanceClass?: string;
   AllocatedStorage?: number;
   StorageType?: string;
+  /** 0: the provisioned IOPS go (a type that takes none); not shown. */
   Iops?: number;
+  /** MiB/s; 0: back to gp3's baseline; not shown. */
+  StorageThroughput?: number;
   BackupRetentionPeriod?: number;
   MultiAZ?: boolean;
   EngineVersion?: string;
@@ -47,7 +50,10 @@ export interface SettingChanges {
   instanceClass?: string;
   allocatedStorage?: number;
   storageType?: string;
+  /** 0 removes the provisioned IOPS. */
   iops?: number;
+  /** 0 removes the provisioned throughput. */
+  storageThroughput?: number;
   backupRetentionPeriod?: number;
   multiAZ?: boolean;
   engineVersion?: string;
@@ -144,7 +150,10 @@ export interface InstanceRecord {
   allocatedStorage: number;
   maxAllocatedStorage?: number;
   storageType: string;
+  /** Provisioned IOPS (io1, io2, gp3 from 400 GiB); DescribeDBInstances shows gp3's baseline without them. */
   iops?: number;
+  /** Provisioned throughput in MiB/s (gp3 from 400 GiB). */
+  storageThroughput?: number;
   /** Absent on records saved before these settings existed: RDS's defaults. */
   features?: InstanceFeatures;
   masterUsername: string;

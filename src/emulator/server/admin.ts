@@ -19,6 +19,8 @@ export interface AdminControls {
   maintenance(identifier: string): string | undefined;
   /** Puts an instance in RDS's `failed` status, as a host failure would; the reason shows in GET instances. */
   fail(identifier: string, reason: string): string | undefined;
+  /** Puts an available instance in RDS's `storage-full` status, as a database that filled its storage would be. */
+  fillStorage(identifier: string): string | undefined;
   advanceClock(ms: number): { offsetMs: number; now: string };
   settings(): { speed: number; visibilityLagMs: number };
   configure(settings: { speed?: number; visibilityLagMs?: number }): void;
@@ -154,6 +156,12 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
         const refused = admin.fail(id, reason);
         if (refused) throw new AdminError(404, refused);
         return send(res, 200, { failed: id });
+      }
+      case 'POST /_emulator/storage-full': {
+        const id = identifierOf(await readJson(req), true)!;
+        const refused = admin.fillStorage(id);
+        if (refused) throw new AdminError(refused.startsWith('no DB instance') ? 404 : 409, refused);
+        return send(res, 200, { storageFull: id });
       }
       case 'POST /_emulator/clock': {
         const advanceMs = numberOf(await readJson(req), 'advanceMs', 0, 3650 * 86_400_000);

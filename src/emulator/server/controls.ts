@@ -2,7 +2,7 @@
 import type { Faults } from '../faults/faults.js';
 import type { TokenBuckets } from '../faults/throttle.js';
 import type { IamEnforcer } from '../iam/enforcer.js';
-import { actualStatus, failInstance, visibleState, type Timing } from '../model/lifecycle.js';
+import { actualStatus, failInstance, fillStorage, visibleState, type Timing } from '../model/lifecycle.js';
 import type { Store } from '../model/store.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Fleet } from '../runtime/fleet.js';
@@ -65,6 +65,15 @@ export function adminControls(
       const inst = d.store.instance(id);
       if (!inst) return `no DB instance ${id}`;
       d.store.putInstance(failInstance(inst, reason));
+      d.scheduler.kick(id);
+      return undefined;
+    },
+    fillStorage: (id) => {
+      const inst = d.store.instance(id);
+      if (!inst) return `no DB instance ${id}`;
+      const next = fillStorage(inst);
+      if (!next) return `DB instance ${id} is not available (it is ${actualStatus(inst)})`;
+      d.store.putInstance(next);
       d.scheduler.kick(id);
       return undefined;
     },

@@ -26,6 +26,7 @@ import {
 import { markerXml, paginate } from '../paging.js';
 import type { QueryParams } from '../query.js';
 import { instanceResult, renderInstance } from '../render-instance.js';
+import { checkMaxAllocatedStorage, checkStorage, checkStorageType, type Storage } from '../storage.js';
 import * as v from '../validate.js';
 import { promoteReplicasOf } from './replicas.js';
 import { addSnapshotRecord, commitInstance, findInstance, findParameterGroup, nameFromIdOrArn, newAutomatedSnapshotId } from './common.js';
@@ -85,14 +86,18 @@ export const createDBInstance: ActionHandler = (ctx, params) => {
   const masterPassword = v.masterPassword(engine, params.string('MasterUserPassword'));
   const dbName = v.dbName(engine, params.string('DBName'));
   const iops = params.integer('Iops');
-  const storageType = v.storageType(params.string('StorageType') ?? (iops !== undefined ? 'io1' : 'gp2'));
-  const storage = params.integer('AllocatedStorage');
-  if (storage === undefined) throw invalidValue('The parameter AllocatedStorage must be provided and must not be blank.');
-  const allocatedStorage = v.allocatedStorage(engine, storageType, storage);
-  const maxAllocatedStorage = params.integer('MaxAllocatedStorage');
-  if (maxAllocatedStorage !== undefined && maxAllocatedStorage < allocatedStorage) {
-    throw invalidValue('Max storage size must be greater than storage size');
-  }
+  const storageThroughput = params.integer('StorageThroughput');
+  const storageType = checkStorageType(params.string('StorageType') ?? (iops !== undefined ? 'io1' : 'gp2'));
+  const allocatedStorage = params.integer('AllocatedStorage');
+  if (allocatedStorage === undefined) throw invalidValue('The parameter AllocatedStorage must be provided and must not be blank.');
+  const storage: Storage = {
+    storageType,
+    allocatedStorage,
+    ...(iops !== undefined ? { iops } : {}),
+    ...(storageThroughput !== undefined ? { storageThroughput } : {}),
+  };
+  checkStorage(engine, storage);
+  const maxAllocatedStorage = checkMaxAllocatedStorage(engine, storage, params.integer('MaxAllocatedStorage'));
   const parameterGroupName = resolveParameterGroup(ctx, params.string('DBParameterGroupName'), version.family);
   const subnetGroup = resolveSubnetGroup(ctx, params.string('DBSubnetGroupName'));
   const multiAZ = params.boolean('MultiAZ') ?? false;
@@ -125,6 +130,7 @@ export const createDBInstance: ActionHandler = (ctx, params) => {
     maxAllocatedStorage,
     storageType,
     iops,
+    storageThroughput,
     features,
     masterUsername,
     masterPassword,

@@ -6,7 +6,7 @@
  */
 import { findVersion, upgradeTargets } from '../../model/catalog.js';
 import { defaultParameterGroupName } from '../../model/defaults.js';
-import { beginTransition, freezeView, refusal, visibleState } from '../../model/lifecycle.js';
+import { actualStatus, beginTransition, freezeView, refusal, visibleState } from '../../model/lifecycle.js';
 import { modifyPhases, pendingAsSettings, type ModifyPlan } from '../../model/plans.js';
 import type { InstanceRecord, PendingChanges } from '../../model/types.js';
 import { checkBackupWindow, checkMaintenanceWindow, nextMaintenanceStart, windowsOverlap } from '../../model/windows.js';
@@ -15,6 +15,7 @@ import { invalidCombination, invalidInstanceState, invalidValue } from '../error
 import type { QueryParams } from '../query.js';
 import { instanceResult } from '../render-instance.js';
 import { DEFAULT_FEATURES, modifiedFeatures } from '../instance-features.js';
+import { checkMaxAllocatedStorage, checkStorage, checkStorageType, nextStorage, type Storage } from '../storage.js';
 import * as v from '../validate.js';
 import { addSnapshotRecord, commitInstance, findInstance, newAutomatedSnapshotId } from './common.js';
 import { resolveParameterGroup, resolveVersion } from './instances.js';
@@ -47,25 +48,58 @@ function engineChange(ctx: ActionContext, inst: InstanceRecord, params: QueryPar
   return { engineVersion: target.version, family: target.family, parameterGroupName: defaultParameterGroupName(target.family) };
 }
 
-function storageChange(inst: InstanceRecord, params: QueryParams): { size?: number; type?: string; iops?: number } {
+interface StorageChange {
+  size?: number;
+  type?: string;
+  /** 0: the provisioned value goes. */
+  iops?: number;
+  throughput?: number;
+  /** The storage as it will be, for the autoscaling ceiling's check. */
+  next: Storage;
+}
+
+function storageChange(inst: InstanceRecord, params: QueryParams): StorageChange {
   const requested = params.integer('AllocatedStorage');
   const type = params.string('StorageType');
-  const iops = params.integer('Iops');
-  const newType = type === undefined ? undefined : v.storageType(type);
+  const newType = type === undefined ? undefined : checkStorageType(type);
   let size: number | undefined;
   if (requested !== undefined && requested !== inst.allocatedStorage) {
     if (requested < inst.allocatedStorage) {
       throw invalidValue(`Invalid storage size: the allocated storage cannot be reduced (from ${inst.allocatedStorage} to ${requested}).`);
     }
     // RDS rounds an increase of less than 10% up to 10%.
-    size = v.allocatedStorage(inst.engine, newType ?? inst.storageType, Math.max(requested, Math.ceil((inst.allocatedStorage * 11) / 10)));
+    size = Math.max(requested, Math.ceil((inst.allocatedStorage * 11) / 10));
   }
-  if (newType !== undefined && size === undefined) v.allocatedStorage(inst.engine, newType, inst.allocatedStorage);
+  const current: Storage = {
+    storageType: inst.storageType,
+    allocatedStorage: inst.allocatedStorage,
+    ...(inst.iops !== undefined ? { iops: inst.iops } : {}),
+    ...(inst.storageThroughput !== undefined ? { storageThroughput: inst.storageThroughput } : {}),
+  };
+  const next = nextStorage(current, {
+    storageType: newType,
+    allocatedStorage: size,
+    iops: params.integer('Iops'),
+    storageThroughput: params.integer('StorageThroughput'),
+  });
+  checkStorage(inst.engine, next);
   return {
     size,
-    type: newType !== undefined && newType !== inst.storageType ? newType : undefined,
-    iops: iops !== undefined && iops !== inst.iops ? iops : undefined,
+    type: next.storageType !== inst.storageType ? next.storageType : undefined,
+    iops: next.iops !== inst.iops ? (next.iops ?? 0) : undefined,
+    throughput: next.storageThroughput !== inst.storageThroughput ? (next.storageThroughput ?? 0) : undefined,
+    next,
   };
+}
+
+/** The autoscaling ceiling after the request: 0 or the allocated storage turns it off, as on RDS. */
+function maxStorageChange(inst: InstanceRecord, params: QueryParams, storage: StorageChange): number | undefined {
+  const requested = params.integer('MaxAllocatedStorage');
+  if (requested === 0 || (requested !== undefined && requested === storage.next.allocatedStorage)) return undefined;
+  const max = requested ?? inst.maxAllocatedStorage;
+  // A ceiling already set must still be above storage that grows.
+  if (requested === undefined && storage.size === undefined) return max;
+  return checkMaxAllocatedStorage(inst.engine, storage.next, max);
 }
 
 export const modifyDBInstance: ActionHandler = (ctx, params) => {
@@ -113,9 +147,11 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
     throw invalidCombination(`The master user password of read replica ${inst.identifier} comes from its source; change it there.`);
   }
   const password = passwordParam === undefined ? undefined : v.masterPassword(inst.engine, passwordParam);
-  const maxStorage = params.integer('MaxAllocatedStorage');
-  if (maxStorage !== undefined && maxStorage !== 0 && maxStorage < (storage.size ?? inst.allocatedStorage)) {
-    throw invalidValue('Max storage size must be greater than storage size');
+  const maxAllocatedStorage = maxStorageChange(inst, params, storage);
+  if (actualStatus(inst) === 'storage-full' && storage.size === undefined) {
+    throw invalidInstanceState(
+      `Database instance ${inst.identifier} is in storage-full state: increase its allocated storage (AllocatedStorage above ${inst.allocatedStorage}) before any other change.`,
+    );
   }
 
   const features = modifiedFeatures(params, inst.engine, inst.engineVersion, inst.features ?? DEFAULT_FEATURES);
@@ -164,6 +200,16 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
         queued.Iops = storage.iops;
       },
     );
+  if (storage.throughput !== undefined)
+    defer(
+      () => {
+        plan.settings.storageThroughput = storage.throughput;
+        plan.showsPending.StorageThroughput = storage.throughput;
+      },
+      () => {
+        queued.StorageThroughput = storage.throughput;
+      },
+    );
   if (multiAZ !== undefined)
     defer(
       () => {
@@ -202,7 +248,10 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
     if (inst.pending.EngineVersion && !plan.engineUpgrade) plan.engineUpgrade = { engineVersion: inst.pending.EngineVersion };
   }
   plan.storageChanged =
-    plan.settings.allocatedStorage !== undefined || plan.settings.storageType !== undefined || plan.settings.iops !== undefined;
+    plan.settings.allocatedStorage !== undefined ||
+    plan.settings.storageType !== undefined ||
+    plan.settings.iops !== undefined ||
+    plan.settings.storageThroughput !== undefined;
   plan.password = password;
   if (plan.settings.backupRetentionPeriod !== undefined && inst.backupRetentionPeriod === 0 && plan.settings.backupRetentionPeriod > 0) {
     plan.automatedSnapshotId = newAutomatedSnapshotId(ctx, inst);
@@ -217,7 +266,7 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
     deletionProtection: params.boolean('DeletionProtection') ?? inst.deletionProtection,
     autoMinorVersionUpgrade: params.boolean('AutoMinorVersionUpgrade') ?? inst.autoMinorVersionUpgrade,
     publiclyAccessible: params.boolean('PubliclyAccessible') ?? inst.publiclyAccessible,
-    maxAllocatedStorage: maxStorage === undefined ? inst.maxAllocatedStorage : maxStorage === 0 ? undefined : maxStorage,
+    maxAllocatedStorage,
     features,
     preferredMaintenanceWindow: maintenance ?? inst.preferredMaintenanceWindow,
     pending: applyNow ? {} : { ...inst.pending, ...queued },

@@ -9,6 +9,7 @@ import { checkBackupWindow, windowsOverlap } from '../../model/windows.js';
 import type { ActionContext, ActionHandler } from '../context.js';
 import { instanceAlreadyExists, invalidCombination, invalidInstanceState, invalidValue, RdsError } from '../errors.js';
 import { instanceResult } from '../render-instance.js';
+import { checkMaxAllocatedStorage, checkStorage, checkStorageType, nextStorage } from '../storage.js';
 import * as v from '../validate.js';
 import { addSnapshotRecord, commitInstance, findInstance, newAutomatedSnapshotId } from './common.js';
 import { resolveParameterGroup, resolveSubnetGroup, resolveZone } from './instances.js';
@@ -25,12 +26,26 @@ export const createDBInstanceReadReplica: ActionHandler = (ctx, params) => {
     throw invalidCombination(`ReplicaMode isn't supported for the ${source.engine} DB engine.`);
   }
   const instanceClass = v.orderableClass(params.string('DBInstanceClass') ?? source.instanceClass, source.engine, source.engineVersion);
-  const storageType = v.storageType(params.string('StorageType') ?? source.storageType);
-  const iops = params.integer('Iops') ?? (storageType === source.storageType ? source.iops : undefined);
-  const maxAllocatedStorage = params.integer('MaxAllocatedStorage') ?? source.maxAllocatedStorage;
-  if (maxAllocatedStorage !== undefined && maxAllocatedStorage < source.allocatedStorage) {
-    throw invalidValue('Max storage size must be greater than storage size');
-  }
+  const requestedType = params.string('StorageType');
+  const storage = nextStorage(
+    {
+      storageType: source.storageType,
+      allocatedStorage: source.allocatedStorage,
+      ...(source.iops !== undefined ? { iops: source.iops } : {}),
+      ...(source.storageThroughput !== undefined ? { storageThroughput: source.storageThroughput } : {}),
+    },
+    {
+      storageType: requestedType === undefined ? undefined : checkStorageType(requestedType),
+      iops: params.integer('Iops'),
+      storageThroughput: params.integer('StorageThroughput'),
+    },
+  );
+  checkStorage(source.engine, storage);
+  const maxAllocatedStorage = checkMaxAllocatedStorage(
+    source.engine,
+    storage,
+    params.integer('MaxAllocatedStorage') ?? source.maxAllocatedStorage,
+  );
   const family = findVersion(source.engine, source.engineVersion)!.family;
   const parameterGroupName = resolveParameterGroup(ctx, params.string('DBParameterGroupName') ?? source.parameterGroupName, family);
   const subnetGroup = resolveSubnetGroup(ctx, params.string('DBSubnetGroupName') ?? source.subnetGroupName);
@@ -62,8 +77,9 @@ export const createDBInstanceReadReplica: ActionHandler = (ctx, params) => {
     instanceClass,
     allocatedStorage: source.allocatedStorage,
     maxAllocatedStorage,
-    storageType,
-    iops,
+    storageType: storage.storageType,
+    iops: storage.iops,
+    storageThroughput: storage.storageThroughput,
     // The data, its roles and their passwords come from the source.
     masterUsername: source.masterUsername,
     masterPassword: source.masterPassword,

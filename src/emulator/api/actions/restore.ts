@@ -21,6 +21,7 @@ import {
 } from '../errors.js';
 import type { QueryParams } from '../query.js';
 import { instanceResult } from '../render-instance.js';
+import { checkStorage, checkStorageType, nextStorage } from '../storage.js';
 import * as v from '../validate.js';
 import { addSnapshotRecord, commitInstance, findInstance, findSnapshot, newAutomatedSnapshotId } from './common.js';
 import { resolveParameterGroup, resolveSubnetGroup, resolveVersion, resolveZone } from './instances.js';
@@ -47,12 +48,25 @@ function newInstance(ctx: ActionContext, params: QueryParams, identifier: string
     throw invalidCombination(`The engine ${engineParam} does not match the source's engine ${source.engine}.`);
   }
   const version = resolveVersion(source.engine, source.engineVersion);
-  const storageType = v.storageType(params.string('StorageType') ?? source.storageType);
+  const requestedType = params.string('StorageType');
   const requestedStorage = params.integer('AllocatedStorage');
   if (requestedStorage !== undefined && requestedStorage < source.allocatedStorage) {
     throw invalidValue(`The allocated storage must be at least the source's ${source.allocatedStorage} GiB.`);
   }
-  const allocatedStorage = v.allocatedStorage(source.engine, storageType, requestedStorage ?? source.allocatedStorage);
+  const storage = nextStorage(
+    {
+      storageType: source.storageType,
+      allocatedStorage: source.allocatedStorage,
+      ...(source.iops !== undefined ? { iops: source.iops } : {}),
+    },
+    {
+      storageType: requestedType === undefined ? undefined : checkStorageType(requestedType),
+      allocatedStorage: requestedStorage,
+      iops: params.integer('Iops'),
+      storageThroughput: params.integer('StorageThroughput'),
+    },
+  );
+  checkStorage(source.engine, storage);
   const subnetGroup = resolveSubnetGroup(ctx, params.string('DBSubnetGroupName'));
   const multiAZ = params.boolean('MultiAZ') ?? false;
   const port = params.integer('Port') ?? (source.engine === 'postgres' ? 5432 : 3306);
@@ -64,9 +78,10 @@ function newInstance(ctx: ActionContext, params: QueryParams, identifier: string
     engine: source.engine,
     engineVersion: version.version,
     instanceClass: classParam === undefined ? source.instanceClass : v.orderableClass(classParam, source.engine, version.version),
-    allocatedStorage,
-    storageType,
-    iops: params.integer('Iops') ?? source.iops,
+    allocatedStorage: storage.allocatedStorage,
+    storageType: storage.storageType,
+    iops: storage.iops,
+    storageThroughput: storage.storageThroughput,
     // RDS's restores take the log exports, IAM authentication and the CA; the rest is a later ModifyDBInstance.
     features: parseFeatures(params, source.engine, version.version),
     masterUsername: source.masterUsername,

@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import { buildConfig, ConfigError } from '../../src/config/load.js';
+import { leastMaxAllocatedStorage, storageProblems } from '../../src/config/storage.js';
+import { configDocument } from '../osb/fixtures.js';
+
+describe('plan storage: type, IOPS, throughput, autoscaling ceiling', () => {
+  describe('storageProblems (pure, RDS rules)', () => {
+    const cases: Array<[string, Parameters<typeof storageProblems>[0], string[]]> = [
+      ['gp3 at its baseline', { storageType: 'gp3', allocatedStorage: 20 }, []],
+      [
+        'gp3 from 400 GiB with IOPS and throughput',
+        { storageType: 'gp3', allocatedStorage: 400, iops: 16000, storageThroughput: 4000 },
+        [],
+      ],
+      [
+        'gp3 from 400 GiB with throughput only (IOPS at the 12000 baseline)',
+        { storageType: 'gp3', allocatedStorage: 500, storageThroughput: 3000 },
+        [],
+      ],
+      ['gp3 IOPS below 400 GiB', { storageType: 'gp3', allocatedStorage: 399, iops: 12000 }, ['iops']],
+      ['gp3 throughput below 400 GiB', { storageType: 'gp3', allocatedStorage: 100, storageThroughput: 500 }, ['storageThroughput']],
+      ['gp3 IOPS under 12000', { storageType: 'gp3', allocatedStorage: 400, iops: 3000 }, ['iops']],
+      [
+        'gp3 throughput over a quarter per IOPS',
+        { storageType: 'gp3', allocatedStorage: 400, iops: 12000, storageThroughput: 3001 },
+        ['storageThroughput'],
+      ],
+      [
+        'gp3 throughput over 4000',
+        { storageType: 'gp3', allocatedStorage: 400, iops: 64000, storageThroughput: 4001 },
+        ['storageThroughput'],
+      ],
+      ['io1 with IOPS within 1–50 per GiB', { storageType: 'io1', allocatedStorage: 100, iops: 5000 }, []],
+      ['io1 without IOPS', { storageType: 'io1', allocatedStorage: 100 }, ['iops']],
+      ['io1 above 50 per GiB', { storageType: 'io1', allocatedStorage: 100, iops: 5001 }, ['iops']],
+      ['io2 up to 1000 per GiB', { storageType: 'io2', allocatedStorage: 100, iops: 100000 }, []],
+      ['io2 under 1000 IOPS', { storageType: 'io2', allocatedStorage: 100, iops: 999 }, ['iops']],
+      ['io1 below 100 GiB', { storageType: 'io1', allocatedStorage: 50, iops: 1000 }, ['allocatedStorage']],
+      ['throughput on io1', { storageType: 'io1', allocatedStorage: 100, iops: 1000, storageThroughput: 500 }, ['storageThroughput']],
+      ['IOPS on gp2', { storageType: 'gp2', allocatedStorage: 100, iops: 1000 }, ['iops']],
+      ['IOPS on standard', { storageType: 'standard', allocatedStorage: 100, iops: 1000 }, ['iops']],
+      ['standard beyond 3072 GiB', { storageType: 'standard', allocatedStorage: 4000 }, ['allocatedStorage']],
+      ['gp2 below 20 GiB', { storageType: 'gp2', allocatedStorage: 10 }, ['allocatedStorage']],
+      ['a ceiling 10% above', { storageType: 'gp3', allocatedStorage: 100, maxAllocatedStorage: 110 }, []],
+      ['a ceiling less than 10% above', { storageType: 'gp3', allocatedStorage: 100, maxAllocatedStorage: 109 }, ['maxAllocatedStorage']],
+      ['a ceiling beyond the type', { storageType: 'standard', allocatedStorage: 100, maxAllocatedStorage: 4000 }, ['maxAllocatedStorage']],
+    ];
+    for (const [title, settings, fields] of cases) {
+      it(`${title}: ${fields.length === 0 ? 'accepted' : `refused at ${fields.join(', ')}`}`, () => {
+        expect(storageProblems(settings).map((p) => p.field)).to.deep.equal(fields);
+      });
+    }
+    it('the least ceiling is 10% above the storage, rounded up', () => {
+      expect([leastMaxAllocatedStorage(20), leastMaxAllocatedStorage(100), leastMaxAllocatedStorage(101)]).to.deep.equal([22, 110, 112]);
+    });
+  });
+
+  describe('configuration refuses an impossible plan, naming the field', () => {
+    function problemsOf(rds: Record<string, unknown>): string[] {
+      const doc = configDocument();
+      Object.assign(doc.catalog.services[0].plans[0].rds, rds);
+      try {
+        buildConfig(doc, {});
+        return [];
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+    }
+    it('accepts a gp3 plan with provisioned IOPS and throughput from 400 GiB', () => {
+      expect(
+        problemsOf({ storageType: 'gp3', allocatedStorage: 400, iops: 12000, storageThroughput: 1000, maxAllocatedStorage: 800 }),
+      ).to.deep.equal([]);
+    });
+    it('refuses gp3 IOPS on 100 GiB at rds.iops', () => {
+      expect(problemsOf({ storageType: 'gp3', allocatedStorage: 100, iops: 12000 }).join('\n')).to.match(/rds\.iops.*400 GiB/);
+    });
+    it('refuses io1 without IOPS at rds.iops', () => {
+      expect(problemsOf({ storageType: 'io1', allocatedStorage: 100 }).join('\n')).to.match(/rds\.iops.*required/);
+    });
+    it('refuses a ceiling below the storage at rds.maxAllocatedStorage', () => {
+      expect(problemsOf({ allocatedStorage: 100, maxAllocatedStorage: 100 }).join('\n')).to.match(/rds\.maxAllocatedStorage.*110 GiB/);
+    });
+  });
+});
