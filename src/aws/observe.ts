@@ -33,6 +33,9 @@ export function observeInstance(instance: DBInstance): ObservedInstance {
     instanceClass: instance.DBInstanceClass ?? '',
     allocatedStorage: instance.AllocatedStorage ?? 0,
     ...(instance.StorageType ? { storageType: instance.StorageType } : {}),
+    ...(instance.Iops !== undefined ? { iops: instance.Iops } : {}),
+    ...(instance.StorageThroughput !== undefined ? { storageThroughput: instance.StorageThroughput } : {}),
+    ...(instance.MaxAllocatedStorage !== undefined ? { maxAllocatedStorage: instance.MaxAllocatedStorage } : {}),
     features: {
       performanceInsightsEnabled: instance.PerformanceInsightsEnabled ?? false,
       ...(instance.PerformanceInsightsRetentionPeriod !== undefined

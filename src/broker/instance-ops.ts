@@ -17,7 +17,7 @@ import { identifierOf, type BrokerDeps } from './deps.js';
 import { absentAnswer, ownInstanceFor, presenceOf } from './presence.js';
 import { instanceMetadata } from './metadata.js';
 import { failedOperationFields } from './failed-operation.js';
-import { featureParameters } from './feature-parameters.js';
+import { featureParameters, storageParameters } from './feature-parameters.js';
 import { reconcileInstance } from './operate.js';
 import { transientDecision } from './transient.js';
 import { decodeRequested, planById } from './plans.js';
@@ -114,6 +114,7 @@ export async function fetchInstance(deps: BrokerDeps, request: FetchInstanceRequ
     ...(observed.preferredMaintenanceWindow ? { preferred_maintenance_window: observed.preferredMaintenanceWindow } : {}),
     skip_final_snapshot: tags[Tag.skipFinalSnapshot] === 'true',
     delete_automated_backups: tags[Tag.deleteAutomatedBackups] === 'true',
+    ...storageParameters(observed),
     ...featureParameters(observed.features),
   };
   if (tags[Tag.extensions]) parameters.enable_extensions = tags[Tag.extensions]!.split(':').filter(Boolean);

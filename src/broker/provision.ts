@@ -195,6 +195,8 @@ async function startRestore(
     DBInstanceClass: settings.DBInstanceClass,
     MultiAZ: settings.MultiAZ,
     StorageType: settings.StorageType,
+    // io1/io2 cannot exist without their IOPS; gp3's provisioned values and a larger size come with the settings step.
+    ...(settings.Iops !== undefined && (settings.StorageType === 'io1' || settings.StorageType === 'io2') ? { Iops: settings.Iops } : {}),
     PubliclyAccessible: settings.PubliclyAccessible,
     AutoMinorVersionUpgrade: settings.AutoMinorVersionUpgrade,
     CopyTagsToSnapshot: settings.CopyTagsToSnapshot,

@@ -12,6 +12,11 @@ export interface ObservedInstance {
   instanceClass: string;
   allocatedStorage: number;
   storageType?: string;
+  /** As RDS describes them: provisioned IOPS, or gp3's baseline IOPS and throughput. */
+  iops?: number;
+  storageThroughput?: number;
+  /** The storage autoscaling ceiling; absent: autoscaling off. */
+  maxAllocatedStorage?: number;
   multiAz: boolean;
   vpcSecurityGroupIds: string[];
   parameterGroups: Array<{ name: string; applyStatus: string }>;
