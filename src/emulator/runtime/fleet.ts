@@ -188,9 +188,21 @@ export class Fleet {
     return !this.usesDisk || this.options.engines[engine]?.createReplica !== undefined;
   }
 
+  /**
+   * The source's server, once it runs: a cluster's reader may be created while its writer is still
+   * being created (RDS accepts both at once), so it waits for the writer as long as that is creating.
+   */
+  private async sourceServer(sourceId: string): Promise<DatabaseServer | undefined> {
+    for (;;) {
+      const source = this.store.instance(sourceId);
+      const server = source && this.servers.get(source.dbiResourceId);
+      if (server || !source?.cluster || source.databaseReady || source.transition?.kind !== 'create') return server;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   private async createReplica(inst: InstanceRecord, sourceId: string): Promise<WorkResult> {
-    const source = this.store.instance(sourceId);
-    const sourceServer = source && this.servers.get(source.dbiResourceId);
+    const sourceServer = await this.sourceServer(sourceId);
     if (!sourceServer) throw new Error(`the source ${sourceId} of read replica ${inst.identifier} is not running`);
     const engine = this.engine(inst.engine);
     if (!engine.createReplica) throw new Error(`the ${inst.engine} engine makes no read replicas`);
