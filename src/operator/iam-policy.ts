@@ -108,6 +108,7 @@ export function iamPolicy(config: PolicyInput): PolicyDocument {
         'rds:DescribeDBSubnetGroups',
         'rds:DescribeEvents',
         'rds:DescribeOrderableDBInstanceOptions',
+        'rds:DescribeCertificates',
       ],
       Resource: '*',
     },
