@@ -103,12 +103,15 @@ function applyClusterSettings(cluster: ClusterRecord, apply: ClusterSettings | u
 /** The current phase is over: its settings apply; next phase, rest, or (a deletion) gone. */
 export function completeClusterPhase(cluster: ClusterRecord, now: number): ClusterRecord | null {
   const t = cluster.transition!;
-  const next = applyClusterSettings(cluster, t.phases[t.index]!.apply);
+  const finished = t.phases[t.index]!;
+  let next = applyClusterSettings(cluster, finished.apply);
+  // ClusterCreateTime: the cluster exists once `creating` is over (its first backup comes after).
+  if (finished.status === 'creating' && next.createdAt === undefined) next = { ...next, createdAt: now };
   if (t.index + 1 < t.phases.length) {
     return { ...next, transition: { ...t, index: t.index + 1, phaseStartedAt: now, workDone: false } };
   }
   if (t.kind === 'delete') return null;
-  return { ...next, transition: undefined, status: 'available', createdAt: next.createdAt ?? now };
+  return { ...next, transition: undefined, status: 'available' };
 }
 
 export function clusterWorkSucceeded(cluster: ClusterRecord, transitionId: number): ClusterRecord {
@@ -126,8 +129,16 @@ export function clusterWorkFailed(cluster: ClusterRecord, transitionId: number, 
   return { ...cluster, transition: undefined, status: 'failed', failureReason: reason, shown: undefined };
 }
 
-export function createClusterPhases(work: ClusterWork = { kind: 'open' }): ClusterPhase[] {
-  return [clusterPhase('creating', { work })];
+/** A new (or restored) cluster: `creating`, then its first automated snapshot (`backing-up`), as RDS shows it. */
+export function createClusterPhases(work: ClusterWork, automatedSnapshotId: string): ClusterPhase[] {
+  return [clusterPhase('creating', { work }), clusterPhase('backing-up', { work: { kind: 'snapshot', snapshotId: automatedSnapshotId } })];
+}
+
+/** Snapshots the rest of a transition would have taken, when something replaces it (a deletion). */
+export function pendingSnapshotIds(cluster: ClusterRecord, includeCurrent: boolean): string[] {
+  const t = cluster.transition;
+  if (!t) return [];
+  return t.phases.slice(includeCurrent ? t.index : t.index + 1).flatMap((p) => (p.work?.kind === 'snapshot' ? [p.work.snapshotId] : []));
 }
 
 export function deleteClusterPhases(finalSnapshotId: string | undefined): ClusterPhase[] {

@@ -34,6 +34,9 @@ export interface ClusterSettings {
 /** What the servers behind the cluster must do during a phase; without databases, nothing. */
 export type ClusterWork =
   | { kind: 'open' }
+  /** A restored cluster's data: the snapshot's copy (or a point in time of a source) becomes the cluster's seed. */
+  | { kind: 'restore'; snapshotId: string }
+  | { kind: 'restore-point-in-time'; sourceClusterResourceId: string; target: number }
   | { kind: 'snapshot'; snapshotId: string }
   | { kind: 'set-password'; password: string }
   | { kind: 'upgrade'; engineVersion: string }
@@ -96,6 +99,13 @@ export interface ClusterRecord {
   shown?: { until: number; view: ClusterView };
   /** The member that takes writes (IsClusterWriter); the first member created, until it goes. */
   writer?: string;
+  /**
+   * A restored cluster's data (relative to the state directory), until its first writer starts
+   * from it; without databases, absent.
+   */
+  seedPath?: string;
+  /** RestoreDBClusterFromSnapshot / ToPointInTime: where the data came from, for the events and the log. */
+  restoredFrom?: string;
   failureReason?: string;
 }
 

@@ -172,6 +172,10 @@ export class Store {
     this.revision++;
   }
 
+  removeClusterParameterGroup(name: string): void {
+    if (this.clusterParameterGroups.delete(name)) this.revision++;
+  }
+
   removeInstance(identifier: string): void {
     const record = this.instances.get(identifier);
     if (!record) return;

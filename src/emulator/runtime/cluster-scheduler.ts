@@ -11,7 +11,10 @@ import type { Clock } from './clock.js';
 
 export interface ClusterWorkResult {
   port?: number;
+  /** A snapshot's copy. */
   dataPath?: string;
+  /** A restored cluster's data, waiting for its first writer. */
+  seedPath?: string;
 }
 
 /** The effectful half: what a phase's work does to the servers behind the cluster. */
@@ -106,8 +109,9 @@ export class ClusterScheduler {
       return;
     }
     if (work.kind === 'destroy') this.dropAutomatedSnapshots(latest.identifier);
-    const withPort = result.port !== undefined ? { ...latest, port: result.port } : latest;
-    this.commit(latest, clusterWorkSucceeded(withPort, transitionId));
+    let learned = result.port !== undefined ? { ...latest, port: result.port } : latest;
+    if (result.seedPath !== undefined) learned = { ...learned, seedPath: result.seedPath };
+    this.commit(latest, clusterWorkSucceeded(learned, transitionId));
   }
 
   private recordSnapshot(snapshotId: string, ok: boolean, dataPath: string | undefined, now: number): void {

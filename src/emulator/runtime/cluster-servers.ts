@@ -18,6 +18,8 @@ export class ClusterServers implements ClusterPerformer {
     if (!this.fleet.usesDisk) return {};
     switch (work.kind) {
       case 'open':
+      case 'restore':
+      case 'restore-point-in-time':
       case 'destroy':
       case 'upgrade':
         return {};

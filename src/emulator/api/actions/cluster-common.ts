@@ -1,5 +1,8 @@
 /** Lookups and parameter readers shared by the cluster actions. */
-import type { ClusterRecord, ServerlessV2Scaling } from '../../model/cluster-types.js';
+import { beginClusterTransition, createClusterPhases } from '../../model/cluster-lifecycle.js';
+import { clusterSnapshotOf } from '../../model/cluster-records.js';
+import type { ClusterRecord, ClusterWork, ServerlessV2Scaling } from '../../model/cluster-types.js';
+import { automatedSnapshotId } from '../../model/ids.js';
 import type { ActionContext } from '../context.js';
 import { clusterNotFound, clusterParameterGroupNotFound, invalidCombination, invalidValue } from '../errors.js';
 import type { QueryParams } from '../query.js';
@@ -28,6 +31,29 @@ export function findClusterParameterGroup(ctx: ActionContext, name: string, fami
     );
   }
   return group.name;
+}
+
+/** A free `rds:<cluster>-<time>` name for an automated cluster snapshot. */
+export function newAutomatedClusterSnapshotId(ctx: ActionContext, cluster: string): string {
+  const base = automatedSnapshotId(cluster, ctx.now);
+  let id = base;
+  for (let n = 2; ctx.store.clusterSnapshots.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+/** Start a new cluster: `creating` with its work, then its first automated snapshot, recorded now. */
+export function startNewCluster(ctx: ActionContext, record: ClusterRecord, kind: 'create' | 'restore', work: ClusterWork): ClusterRecord {
+  const snapshotId = newAutomatedClusterSnapshotId(ctx, record.identifier);
+  const started = beginClusterTransition(
+    record,
+    kind,
+    createClusterPhases(work, snapshotId),
+    ctx.store.transitionId(),
+    ctx.now,
+    ctx.timing,
+  );
+  ctx.store.putClusterSnapshot(clusterSnapshotOf(started, snapshotId, 'automated', ctx.now, ctx.store.vpcId, undefined));
+  return started;
 }
 
 /** Store the record and let the cluster scheduler drive it. */

@@ -6,13 +6,7 @@ import {
   findClusterVersion,
   isClusterEngine,
 } from '../../model/cluster-catalog.js';
-import {
-  actualClusterStatus,
-  beginClusterTransition,
-  createClusterPhases,
-  currentClusterView,
-  deleteClusterPhases,
-} from '../../model/cluster-lifecycle.js';
+import { actualClusterStatus, beginClusterTransition, currentClusterView, deleteClusterPhases } from '../../model/cluster-lifecycle.js';
 import { clusterSnapshotOf } from '../../model/cluster-records.js';
 import type { ClusterEngine, ClusterRecord } from '../../model/cluster-types.js';
 import { newClusterResourceId } from '../../model/ids.js';
@@ -31,7 +25,14 @@ import type { QueryParams } from '../query.js';
 import { clusterResult, renderCluster } from '../render-cluster.js';
 import * as v from '../validate.js';
 import { resolveSubnetGroup } from './instances.js';
-import { clusterName, commitCluster, findCluster, findClusterParameterGroup, serverlessScaling } from './cluster-common.js';
+import {
+  clusterName,
+  commitCluster,
+  findCluster,
+  findClusterParameterGroup,
+  serverlessScaling,
+  startNewCluster,
+} from './cluster-common.js';
 
 export function clusterEngine(value: string): ClusterEngine {
   const lower = value.toLowerCase();
@@ -142,7 +143,7 @@ export const createDBCluster: ActionHandler = (ctx, params) => {
     status: 'available',
     pending: {},
   };
-  const started = beginClusterTransition(record, 'create', createClusterPhases(), ctx.store.transitionId(), ctx.now, ctx.timing);
+  const started = startNewCluster(ctx, record, 'create', { kind: 'open' });
   commitCluster(ctx, started);
   return clusterResult(started, ctx);
 };
