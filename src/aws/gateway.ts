@@ -100,7 +100,7 @@ export class RdsGateway {
     const budget = this.budget;
     const paced = budget
       ? async () => {
-          await budget.take(budgetContext.priority, budgetContext.committed);
+          await budget.take(budgetContext.priority, budgetContext.committed, budgetContext.startedAt);
           return call();
         }
       : call;
