@@ -64,6 +64,18 @@ export function observeInstance(instance: DBInstance): ObservedInstance {
     ...(instance.LatestRestorableTime ? { latestRestorableTime: new Date(instance.LatestRestorableTime) } : {}),
     deletionProtection: instance.DeletionProtection ?? false,
     tags: tagsToRecord(instance.TagList),
+    readReplicaIdentifiers: [...(instance.ReadReplicaDBInstanceIdentifiers ?? [])],
+    ...(instance.ReadReplicaSourceDBInstanceIdentifier ? { replicaSource: instance.ReadReplicaSourceDBInstanceIdentifier } : {}),
+    ...replicationOf(instance),
+  };
+}
+
+/** The "read replication" entry of StatusInfos, as a replica reports it. */
+function replicationOf(instance: DBInstance): Pick<ObservedInstance, 'replication'> {
+  const info = (instance.StatusInfos ?? []).find((i) => i.StatusType === 'read replication');
+  if (!info) return {};
+  return {
+    replication: { status: info.Status ?? 'unknown', normal: info.Normal ?? false, ...(info.Message ? { message: info.Message } : {}) },
   };
 }
 

@@ -13,8 +13,8 @@ import {
   concurrencyError,
   BrokerError,
 } from './contract.js';
-import { identifierOf, type BrokerDeps } from './deps.js';
-import { absentAnswer, ownInstanceFor, presenceOf } from './presence.js';
+import type { BrokerDeps } from './deps.js';
+import { absentAnswer, observeInstance, ownInstanceFor, presenceOf } from './presence.js';
 import { instanceMetadata } from './metadata.js';
 import { failedOperationFields } from './failed-operation.js';
 import { featureParameters, storageParameters } from './feature-parameters.js';
@@ -38,7 +38,7 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
   const operation = parseOperation(request.operation);
   let observed;
   try {
-    observed = await deps.rds.describeInstance(identifierOf(deps, request.instanceId));
+    observed = await observeInstance(deps, request.instanceId, operation === 'deprovision' ? 'poll-deprovision' : 'poll');
   } catch (error) {
     const transient = transientDecision(error);
     if (!transient) throw error;

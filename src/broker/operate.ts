@@ -8,6 +8,8 @@ import { decodeRequested, planById } from './plans.js';
 import { transientDecision } from './transient.js';
 import { decodeExtensions, desiredWithExtensions } from './extensions.js';
 import { perform } from './perform.js';
+import { replicaInstanceClass, replicaSlots } from './replicas.js';
+import { wantedReplicas } from '../reconcile/replicas.js';
 
 /** Builds reconcile's input from one observation: the plan's desired settings come from the tags. */
 export function reconcileInput(
@@ -21,7 +23,11 @@ export function reconcileInput(
   const requested = decodeRequested(observed.tags[Tag.requestedSettings]);
   const extensions = decodeExtensions(observed.tags[Tag.extensions]);
   const plan = planById(deps.config, observed.tags[Tag.planId]);
-  if (plan) input.desired = desiredWithExtensions(plan.plan, requested, extensions);
+  if (plan) {
+    input.desired = desiredWithExtensions(plan.plan, requested, extensions);
+    input.replicaInstanceClass = replicaInstanceClass(plan.plan);
+  }
+  input.replicaSlots = replicaSlots(observed.identifier, wantedReplicas(observed.tags));
   const previous = planById(deps.config, observed.tags[Tag.previousPlanId]);
   if (previous) input.previousDesired = desiredWithExtensions(previous.plan, requested, extensions);
   return input;

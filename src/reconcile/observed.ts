@@ -35,6 +35,17 @@ export interface ObservedInstance {
   /** Monitoring, logs, IAM authentication, CA; absent where RDS did not describe them. */
   features?: ObservedFeatures;
   tags: Tags;
+  /** Read replicas RDS lists for this instance (ReadReplicaDBInstanceIdentifiers). */
+  readReplicaIdentifiers?: string[];
+  /** For a read replica: its source (ReadReplicaSourceDBInstanceIdentifier). */
+  replicaSource?: string;
+  /** For a read replica: its replication as RDS reports it (StatusInfos, "read replication"). */
+  replication?: { status: string; normal: boolean; message?: string };
+  /**
+   * The instance's read replicas as described in the same read, when they were (a replica step is
+   * pending, a deletion, a binding); undefined when they were not read.
+   */
+  replicas?: ObservedInstance[];
 }
 
 export function primaryParameterGroup(observed: ObservedInstance): { name: string; applyStatus: string } | undefined {
