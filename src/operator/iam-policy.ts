@@ -117,6 +117,8 @@ export function iamPolicy(config: PolicyInput): PolicyDocument {
       Effect: 'Allow',
       Action: [
         'rds:CreateDBInstance',
+        // Read replicas: the replica and its source are both the broker's instances.
+        'rds:CreateDBInstanceReadReplica',
         'rds:RestoreDBInstanceFromDBSnapshot',
         'rds:RestoreDBInstanceToPointInTime',
         'rds:AddTagsToResource',
