@@ -53,8 +53,8 @@ export interface RdsGatewayOptions {
   /** The client-side request budget every call takes a token from (src/aws/budget.ts); none: unpaced. */
   budget?: BudgetSettings;
   budgetObserver?: BudgetObserver;
-  /** Called once per HTTP call made to RDS (retries included), for metrics. */
-  onCall?: (action: string, outcome: 'ok' | 'throttled' | 'error', seconds: number) => void;
+  /** Called once per HTTP call made to RDS (retries included), for metrics; a failed call carries RDS's error code. */
+  onCall?: (action: string, outcome: 'ok' | 'throttled' | 'error', seconds: number, code?: string) => void;
 }
 
 /** Actions that change nothing in RDS. */
@@ -109,9 +109,9 @@ export class RdsGateway {
         }
       : call;
     try {
-      const result = await withRetry(action, this.options.retry, paced, (outcome, seconds) => {
+      const result = await withRetry(action, this.options.retry, paced, (outcome, seconds, code) => {
         if (outcome === 'throttled') budget?.onThrottled();
-        this.options.onCall?.(action, outcome, seconds);
+        this.options.onCall?.(action, outcome, seconds, code);
       });
       this.lastSuccess = Date.now();
       // Once an operation has changed something in RDS, its remaining calls wait for budget however

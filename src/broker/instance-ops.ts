@@ -18,7 +18,7 @@ import { absentAnswer, observeInstance, ownInstanceFor, presenceOf } from './pre
 import { instanceMetadata } from './metadata.js';
 import { failedOperationFields } from './failed-operation.js';
 import { featureParameters, storageParameters } from './feature-parameters.js';
-import { reconcileInstance } from './operate.js';
+import { reconcileInstance, reportPass } from './operate.js';
 import { transientDecision } from './transient.js';
 import { decodeRequested, planById } from './plans.js';
 import { deriveMaintenanceInfo, planMaintenanceInfo } from '../catalog/catalog.js';
@@ -49,6 +49,8 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
     };
   }
   const presence = presenceOf(deps, observed, request.instanceId);
+  // An instance RDS no longer has ends whatever operation this process saw on it (a deprovision's last poll).
+  if (presence.kind === 'missing') reportPass(deps, request.instanceId, undefined, operation, 'gone');
   if (presence.kind !== 'own') throw absentAnswer(operation === 'deprovision' ? 'poll-deprovision' : 'poll', presence);
   const decision = await reconcileInstance(deps, observed, request.instanceId, operation ? { operation } : {});
   if (decision.state === 'gone') throw gone(decision.description);

@@ -2,6 +2,7 @@ import { RdsError } from '../aws/errors.js';
 import { RetryAfter } from '../reconcile/retry-after.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { ASYNC_ACTIONS, reconcile, type Decision, type ReconcileInput } from '../reconcile/reconcile.js';
+import { currentStep } from '../reconcile/phase.js';
 import { decodeOperation, Tag, type OperationKind } from '../reconcile/tags.js';
 import type { BrokerDeps } from './deps.js';
 import { decodeRequested, planById } from './plans.js';
@@ -55,6 +56,24 @@ export interface PassResult {
   observed: ObservedInstance | undefined;
 }
 
+/** Tells the metrics where an instance's operation stands after a pass (or a poll that found it gone). */
+export function reportPass(
+  deps: BrokerDeps,
+  instanceId: string,
+  observed: ObservedInstance | undefined,
+  operation: OperationKind | undefined,
+  state: Decision['state'],
+): void {
+  const recorded = decodeOperation(observed?.tags[Tag.operation]);
+  deps.onPassEnd?.({
+    instanceId,
+    kind: operation ?? recorded?.kind ?? 'other',
+    step: currentStep(observed),
+    ...(recorded ? { startedAt: recorded.at } : {}),
+    state,
+  });
+}
+
 /** One reconcile pass (see reconcilePass), answering its decision. */
 export async function reconcileInstance(
   deps: BrokerDeps,
@@ -81,8 +100,10 @@ export async function reconcilePass(
   let current = observed;
   let performed = 0;
   const end = (decision: Decision): PassResult => {
-    if (decision.state === 'in progress' && !options.dryRun)
-      deps.onInProgress?.(instanceId, decision.retryAfterSeconds ?? RetryAfter.fallback);
+    if (!options.dryRun) {
+      if (decision.state === 'in progress') deps.onInProgress?.(instanceId, decision.retryAfterSeconds ?? RetryAfter.fallback);
+      reportPass(deps, instanceId, current, operation, decision.state);
+    }
     return { decision, observed: current };
   };
   for (let i = 0; i < (options.maxActions ?? 12); i++) {

@@ -16,6 +16,7 @@ import {
 } from './contract.js';
 import { identifierOf, newestSecret, ownershipProblem, type BrokerDeps } from './deps.js';
 import { instanceMetadata } from './metadata.js';
+import { reportPass } from './operate.js';
 import { encodeExtensions, ensureManagedParameterGroup } from './extensions.js';
 import { createSettings, encodeRequested, requestedFromParameters, type RequestedSettings } from './plans.js';
 import { checkReplicaPrecondition, replicaSlots, requestedReplicaCount } from './replicas.js';
@@ -177,6 +178,7 @@ export async function provision(deps: BrokerDeps, request: ProvisionRequest): Pr
     // The polls that follow read the replicas with the primary, in the same describe.
     if (intent.replicas > 0) deps.rds.expectMembers(identifier, replicaSlots(identifier, intent.replicas));
     deps.onInProgress?.(request.instanceId, RetryAfter.forStatus('creating'));
+    reportPass(deps, request.instanceId, created, operation, 'in progress');
     return { status: 202, body: { operation, metadata: instanceMetadata(created) } };
   } catch (error) {
     if (error instanceof RdsError && error.kind === 'already-exists') {
