@@ -136,7 +136,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         log,
         certificates: {
           caFile: authority.caFile,
-          issue: (dir) => issueServerCertificate(authority, dir, ['127.0.0.1', 'localhost']),
+          // 127.0.0.2: a cluster's reader endpoint passes connections through to its members.
+          issue: (dir) => issueServerCertificate(authority, dir, ['127.0.0.1', '127.0.0.2', 'localhost']),
         },
       },
       store,
@@ -144,9 +145,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     cleanupOnFailure.push(() => fleet.stopAll());
     const scheduler = new Scheduler(store, fleet, clock, () => timing, { changed, log });
     cleanupOnFailure.push(() => scheduler.stop());
-    const clusterScheduler = new ClusterScheduler(store, new ClusterServers(fleet, store), clock, () => timing, { changed, log });
+    const clusterServers = new ClusterServers(fleet, store);
+    cleanupOnFailure.push(() => clusterServers.stopAll());
+    const clusterScheduler = new ClusterScheduler(store, clusterServers, clock, () => timing, { changed, log });
     cleanupOnFailure.push(() => clusterScheduler.stop());
     await resumeInstances(store, fleet, log);
+    for (const cluster of store.clusters.values()) {
+      await clusterServers
+        .resume(cluster)
+        .catch((err: unknown) => log(`the endpoints of cluster ${cluster.identifier} did not open again: ${String(err)}`));
+    }
     for (const inst of store.instances.values()) scheduler.kick(inst.identifier);
     for (const id of store.clusters.keys()) clusterScheduler.kick(id);
 
@@ -230,6 +238,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         await scheduler.stop();
         await clusterScheduler.stop();
         await persister?.flush();
+        await clusterServers.stopAll();
         await fleet.stopAll();
         process.off('exit', onExit);
         if (ephemeral) await rm(stateDir, { recursive: true, force: true });

@@ -7,9 +7,7 @@ import type { ClusterPending, ClusterRecord, ClusterSnapshotRecord, ClusterView 
 import type { ActionContext } from './context.js';
 import { el, escapeXml, list, stringList, tagList, time } from './xml.js';
 
-/** Where the cluster endpoint and the reader endpoint listen: two loopback addresses, one port. */
-export const WRITER_ADDRESS = '127.0.0.1';
-export const READER_ADDRESS = '127.0.0.2';
+import { READER_HOST as READER_ADDRESS, WRITER_HOST as WRITER_ADDRESS } from '../runtime/endpoint-proxy.js';
 
 function pendingXml(p: ClusterPending): string {
   const inner = (p.MasterUserPassword ? '<MasterUserPassword>****</MasterUserPassword>' : '') + el('EngineVersion', p.EngineVersion);
