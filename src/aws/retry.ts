@@ -27,8 +27,7 @@ export async function withRetry<T>(
   action: string,
   policy: RetryPolicy,
   call: () => Promise<T>,
-  /** Told of every attempt; a failed one carries RDS's error code. */
-  onAttempt?: (outcome: 'ok' | 'throttled' | 'error', seconds: number, code?: string) => void,
+  onAttempt?: (outcome: 'ok' | 'throttled' | 'error', seconds: number) => void,
 ): Promise<T> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
@@ -42,7 +41,7 @@ export async function withRetry<T>(
       // only wait again.
       if (raw instanceof BudgetExhaustedError) throw raw;
       const error = toRdsError(raw, action);
-      onAttempt?.(error.kind === 'throttled' ? 'throttled' : 'error', (performance.now() - t0) / 1000, error.code);
+      onAttempt?.(error.kind === 'throttled' ? 'throttled' : 'error', (performance.now() - t0) / 1000);
       const delay = backoffDelay(attempt, policy, Math.random());
       const outOfTime = Date.now() - started + delay > policy.budgetMs;
       if (!error.retryable || attempt + 1 >= policy.maxAttempts || outOfTime) throw error;

@@ -65,12 +65,16 @@ function crossCheck(config: ParsedConfig): string[] {
   return problems;
 }
 
-/** Validates a parsed document and resolves its secrets; throws ConfigError naming every problem. */
-export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+/** Schema and cross-field checks; secrets stay as written. */
+function validate(document: unknown): { parsed: ParsedConfig; problems: string[] } {
   const result = configSchema.safeParse(document);
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, configSchema, document)));
-  const parsed = result.data;
-  const problems = crossCheck(parsed);
+  return { parsed: result.data, problems: crossCheck(result.data) };
+}
+
+/** Validates a parsed document and resolves its secrets; throws ConfigError naming every problem. */
+export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const { parsed, problems } = validate(document);
   const resolve = (ref: Parameters<typeof resolveSecret>[0], where: string): string => {
     try {
       return resolveSecret(ref, env);
@@ -111,6 +115,21 @@ export function buildConfig(document: unknown, env: NodeJS.ProcessEnv = process.
 
 /** Reads a YAML or JSON configuration file (YAML is a superset of JSON; a .json file is parsed as JSON). */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  return buildConfig(readConfigDocument(path), env);
+}
+
+/**
+ * A configuration file validated as the broker validates it, its secrets left unresolved (as
+ * written: `{ env: … }`, `{ file: … }`): for tools that need none, such as `iam-policy`, run where
+ * the broker's secrets are not.
+ */
+export function loadConfigFileWithoutSecrets(path: string): ParsedConfig {
+  const { parsed, problems } = validate(readConfigDocument(path));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parsed;
+}
+
+function readConfigDocument(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -132,5 +151,5 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
       throw new ConfigError([`${path} is not valid YAML or JSON: ${describeYamlError(error as Error)}`]);
     }
   }
-  return buildConfig(document, env);
+  return document;
 }

@@ -4,7 +4,8 @@ import { createDeps } from '../broker/index.js';
 import { identifierOf, ownershipProblem, type BrokerDeps } from '../broker/deps.js';
 import { BrokerError } from '../broker/contract.js';
 import { RdsError } from '../aws/errors.js';
-import { ConfigError, loadConfigFile, type Config } from '../config/load.js';
+import { ConfigError, loadConfigFile, loadConfigFileWithoutSecrets, type Config } from '../config/load.js';
+import type { ParsedConfig } from '../config/schema.js';
 import { createLogger, type LogLevel } from '../log/logger.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { Tag } from '../reconcile/tags.js';
@@ -56,6 +57,16 @@ export function requireConfigFile(value: string | undefined): string {
 export function loadOperatorConfig(file: string): Config {
   try {
     return loadConfigFile(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new InvalidConfigFile(file, error.problems);
+    throw error;
+  }
+}
+
+/** The configuration validated as the broker validates it, without resolving a secret (for commands that need none). */
+export function loadOperatorSettings(file: string): ParsedConfig {
+  try {
+    return loadConfigFileWithoutSecrets(file);
   } catch (error) {
     if (error instanceof ConfigError) throw new InvalidConfigFile(file, error.problems);
     throw error;

@@ -33,7 +33,6 @@ describe('deploy/: IAM policy and Cloud Foundry manifest', () => {
         [
           'AddTagsToResource',
           'CreateDBInstance',
-          'CreateDBInstanceReadReplica',
           'CreateDBParameterGroup',
           'CreateDBSnapshot',
           'DeleteDBInstance',
@@ -90,10 +89,11 @@ describe('deploy/: IAM policy and Cloud Foundry manifest', () => {
       }
     });
 
-    it('names instances with the chart’s default identifier prefix', () => {
+    it('names instances with the chart’s default identifier prefix, in its region', () => {
       const instanceArns = policy.Statement.flatMap((s) => [s.Resource].flat()).filter((r) => /:db:/.test(r));
       expect(instanceArns.length).to.be.greaterThan(0);
-      for (const arn of instanceArns) expect(arn).to.equal(`arn:aws:rds:*:*:db:${chartValues.config.broker.identifierPrefix}-*`);
+      for (const arn of instanceArns)
+        expect(arn).to.equal(`arn:aws:rds:${chartValues.config.aws.region}:*:db:${chartValues.config.broker.identifierPrefix}-*`);
     });
   });
 

@@ -6,14 +6,15 @@ import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { checkMasterCredentials, cleanUpSnapshots, resyncPendingSteps } from '../../src/housekeeping/jobs.js';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
 import { masterPassword } from '../../src/naming/derive.js';
+import { iamPolicy, type PolicyDocument } from '../../src/operator/iam-policy.js';
 import { bindUri, caOf, cfContext, provisionAndWait, query, requestRestore } from '../support/osb-flows.js';
 import { emulatorAdmin, pollUntilDone, startStack, type Stack } from '../support/stack.js';
 
 /**
- * The broker's whole life cycle against an emulator that enforces the IAM policy this project
- * ships (deploy/iam-policy.json), with the broker configured as the shipped deployment is (broker
- * name and identifier prefix of deploy/configmap.yaml). A call the policy forgets fails here with
- * the permission and resource RDS would name, not in an operator's account.
+ * The broker's whole life cycle against an emulator that enforces the IAM policy `rds-broker
+ * iam-policy` generates for this test's own configuration (local mode's plans, with the broker name
+ * and identifier prefix of the shipped deployment, deploy/configmap.yaml). A call the generator
+ * forgets fails here with the permission and resource RDS would name, not in an operator's account.
  */
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,21 +30,11 @@ function shippedBrokerSettings(): { name: string; identifierPrefix: string } {
   return { name, identifierPrefix };
 }
 
-/** The shipped policy, with its placeholders (if any) filled in for the emulator's account and region. */
-function shippedPolicy(values: { account: string; region: string; brokerName: string }): string {
-  const text = readFileSync(`${root}/deploy/iam-policy.json`, 'utf8')
-    .replace(/\$\{(AWS::)?Account(Id)?\}|<ACCOUNT(_ID)?>/gi, values.account)
-    .replace(/\$\{(AWS::)?Region\}|<REGION>/gi, values.region)
-    .replace(/\$\{BrokerName\}|<BROKER_NAME>/gi, values.brokerName);
-  const left = /\$\{[^}]*\}|<[A-Z_]+>/.exec(text);
-  if (left) throw new Error(`deploy/iam-policy.json has a placeholder this test does not fill in: ${left[0]}`);
-  return text;
-}
-
-describe('the broker’s life cycle under the shipped IAM policy', function () {
+describe('the broker’s life cycle under the IAM policy generated for its configuration', function () {
   this.timeout(600_000);
   const shipped = shippedBrokerSettings();
   let stack: Stack;
+  let policy: PolicyDocument;
   let ca: string;
   const a = randomUUID();
   const others: string[] = [];
@@ -71,11 +62,12 @@ describe('the broker’s life cycle under the shipped IAM policy', function () {
       },
     });
     ca = caOf(stack);
+    // The policy names the configured region: the emulator must be in it, or nothing would match.
+    expect(stack.config.aws.region).to.equal(stack.emulator.region);
+    policy = iamPolicy(stack.config);
     // Local mode's plan parameter groups are the operator's, made before the broker runs; from here
-    // on every call is the broker's, under the shipped policy.
-    stack.emulator.setIamPolicies([
-      shippedPolicy({ account: stack.emulator.accountId, region: stack.emulator.region, brokerName: shipped.name }),
-    ]);
+    // on every call is the broker's, under the generated policy.
+    stack.emulator.setIamPolicies([JSON.stringify(policy)]);
   });
   after(async () => {
     if (stack) {
@@ -194,11 +186,8 @@ describe('the broker’s life cycle under the shipped IAM policy', function () {
   });
 
   it('answers a provision the policy refuses with the permission to grant, not a bare internal error', async () => {
-    const policy = JSON.parse(
-      shippedPolicy({ account: stack.emulator.accountId, region: stack.emulator.region, brokerName: shipped.name }),
-    );
-    policy.Statement.push({ Effect: 'Deny', Action: 'rds:CreateDBInstance', Resource: '*' });
-    stack.emulator.setIamPolicies([JSON.stringify(policy)]);
+    const denying = { ...policy, Statement: [...policy.Statement, { Effect: 'Deny', Action: 'rds:CreateDBInstance', Resource: '*' }] };
+    stack.emulator.setIamPolicies([JSON.stringify(denying)]);
     try {
       const id = randomUUID();
       const response = await stack.server.client.put(`/v2/service_instances/${id}?accepts_incomplete=true`, {
@@ -213,9 +202,7 @@ describe('the broker’s life cycle under the shipped IAM policy', function () {
       const listed = await stack.rds.send(new DescribeDBInstancesCommand({}));
       expect(listed.DBInstances!.map((i) => i.DBInstanceIdentifier)).not.to.include(rdsId(id));
     } finally {
-      stack.emulator.setIamPolicies([
-        shippedPolicy({ account: stack.emulator.accountId, region: stack.emulator.region, brokerName: shipped.name }),
-      ]);
+      stack.emulator.setIamPolicies([JSON.stringify(policy)]);
     }
   });
 });

@@ -1,8 +1,14 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { managedParameterGroupName } from '../../src/broker/extensions.js';
 import { type ConditionContext, decide } from '../../src/emulator/iam/evaluate.js';
 import { parsePolicy } from '../../src/emulator/iam/policy.js';
 import { iamPolicy, type PolicyDocument, type PolicyStatement } from '../../src/operator/iam-policy.js';
+import { loadConfigFileWithoutSecrets } from '../../src/config/load.js';
+import { configDir, runCli } from './cli-support.js';
 import { testConfig } from './fixtures.js';
 
 /**
@@ -233,6 +239,17 @@ describe('iam-policy: the generator', () => {
     expect(decision(policy, 'kms:DescribeKey', aliased, { ...viaRds, 'kms:resourcealiases': ['alias/payroll'] })).to.equal('implicit-deny');
   });
 
+  it('allows read replicas only when a plan offers them, as new instances of the prefix tagged for this broker', () => {
+    expect(actions(iamPolicy(testConfig()))).to.not.include('rds:CreateDBInstanceReadReplica');
+    const policy = iamPolicy(testConfig((d) => (d.catalog.services[0].plans[1].readReplicas = { max: 2 })));
+    expect(statement(policy, 'CreateInstancesTaggedForThisBroker')?.Action).to.include('rds:CreateDBInstanceReadReplica');
+    const replica = rdsArn('db', 'local-6f1c-r1');
+    expect(decision(policy, 'rds:CreateDBInstanceReadReplica', replica, requestTag('rds-broker-local'))).to.equal('allow');
+    expect(decision(policy, 'rds:CreateDBInstanceReadReplica', rdsArn('db', 'payroll-r1'), requestTag('rds-broker-local'))).to.equal(
+      'implicit-deny',
+    );
+  });
+
   it('is a document the emulator’s IAM accepts, every statement an Allow with a Sid of its own', () => {
     const everything = iamPolicy(
       testConfig((d) => {
@@ -250,5 +267,98 @@ describe('iam-policy: the generator', () => {
     expect(everything.Statement.every((s) => s.Effect === 'Allow')).to.equal(true);
     const sids = everything.Statement.map((s) => s.Sid);
     expect(new Set(sids).size).to.equal(sids.length);
+  });
+});
+
+describe('iam-policy: the command and the shipped policy', function () {
+  this.timeout(120_000);
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const read = (path: string) => readFileSync(join(root, path), 'utf8');
+  const shipped = read('deploy/iam-policy.json');
+  const files = configDir();
+  after(() => files.remove());
+
+  it('prints deploy/iam-policy.json exactly, for examples/config.yaml, run as a process', async () => {
+    const result = await runCli(['iam-policy', '--config', 'examples/config.yaml']);
+    expect(result.stderr).to.equal('');
+    expect(result.code).to.equal(0);
+    expect(result.stdout).to.equal(shipped);
+  });
+
+  it('the shipped policy names the example’s broker, prefix and region, and covers the rdsbroker- groups it creates', () => {
+    const text = shipped;
+    expect(text).to.include('"aws:RequestTag/Broker Name": "rds-broker"').and.include('"aws:ResourceTag/Broker Name": "rds-broker"');
+    expect(text).to.include('"arn:aws:rds:eu-west-1:*:db:rdsb-*"');
+    expect(text).to.include('"Resource": "arn:aws:rds:eu-west-1:*:pg:rdsbroker-postgres17-*"');
+  });
+
+  it('docs/kubernetes.md shows the same policy', () => {
+    const doc = read('docs/kubernetes.md');
+    const section = doc.slice(doc.indexOf('## IAM policy'));
+    const block = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block, 'a json block in the IAM policy section').to.be.a('string');
+    expect(block).to.equal(shipped);
+  });
+
+  it('grants every permission the chart’s, the kustomize base’s and Cloud Foundry’s default configurations need', () => {
+    const chart = parseYaml(read('helm/rds-broker/values.yaml')).config;
+    chart.auth = { credentials: [{ username: 'broker', password: { env: 'BROKER_PASSWORD' } }] };
+    chart.broker.derivationSecrets = [{ id: 's1', value: { env: 'RDS_BROKER_DERIVATION_SECRET_S1' } }];
+    const kustomize = parseYaml(parseYaml(read('deploy/configmap.yaml')).data['config.yaml']);
+    const configs = {
+      chart: files.write('chart.yaml', chart),
+      kustomize: files.write('kustomize.yaml', kustomize),
+      cloudfoundry: join(root, 'deploy/cloudfoundry/config.yaml'),
+    };
+    const deployed = JSON.parse(shipped) as PolicyDocument;
+    for (const [name, file] of Object.entries(configs)) {
+      for (const needed of iamPolicy(loadConfigFileWithoutSecrets(file)).Statement) {
+        const granted = statement(deployed, needed.Sid);
+        expect(granted, `${name}: ${needed.Sid}`).to.not.equal(undefined);
+        expect(granted!.Condition, `${name}: ${needed.Sid}`).to.deep.equal(needed.Condition);
+        expect(granted!.Action, `${name}: ${needed.Sid}`).to.include.members(needed.Action);
+        expect(resources(granted), `${name}: ${needed.Sid}`).to.include.members(resources(needed));
+      }
+    }
+  });
+
+  it('needs none of the configuration’s secrets, and prints none', async () => {
+    const document = parseYaml(read('examples/config.yaml'));
+    document.auth.credentials[0].password = { env: 'IAM_POLICY_TEST_UNSET_PASSWORD' };
+    document.broker.derivationSecrets[0].value = { file: join(files.dir, 'no-such-secret') };
+    document.aws.credentials.secretAccessKey = 'inline-secret-key-not-to-print';
+    const result = await runCli(['iam-policy', '--config', files.write('secrets.yaml', document)]);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.equal(shipped);
+    expect(result.stdout + result.stderr).to.not.include('inline-secret-key-not-to-print');
+  });
+
+  it('exits 2 with the usage on wrong flags, and with the problems on an invalid configuration', async () => {
+    for (const args of [[], ['--config'], ['--config', 'examples/config.yaml', '--output', 'json'], ['examples/config.yaml']]) {
+      const result = await runCli(['iam-policy', ...args]);
+      expect(result.code, args.join(' ')).to.equal(2);
+      expect(result.stdout, args.join(' ')).to.equal('');
+      expect(result.stderr, args.join(' ')).to.match(/^rds-broker iam-policy: .+\n\nUsage: rds-broker iam-policy --config FILE\n/);
+    }
+    const document = parseYaml(read('examples/config.yaml'));
+    document.broker.identifierPrefix = 'Not_A_Prefix';
+    const bad = files.write('bad.yaml', document);
+    const invalid = await runCli(['iam-policy', '--config', bad]);
+    expect(invalid.code).to.equal(2);
+    expect(invalid.stdout).to.equal('');
+    expect(invalid.stderr).to.match(
+      new RegExp(`^rds-broker iam-policy: invalid configuration in ${bad}:\n  - broker\\.identifierPrefix: `),
+    );
+    const missing = await runCli(['iam-policy', '--config', join(files.dir, 'missing.yaml')]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.include('cannot read').and.include('ENOENT');
+  });
+
+  it('is listed in the tool’s help, and has its own', async () => {
+    const help = await runCli(['--help']);
+    expect(help.stdout).to.match(/\n {2}iam-policy +print the least-privilege IAM policy for a configuration\n/);
+    const own = await runCli(['iam-policy', '--help']);
+    expect(own.code).to.equal(0);
+    expect(own.stdout).to.match(/^Usage: rds-broker iam-policy --config FILE\n/);
   });
 });

@@ -6,9 +6,10 @@ import { inspect } from './inspect.js';
 import { check } from './check.js';
 import { steps } from './steps.js';
 import { emulator } from './emulator.js';
+import { iamPolicyCommand } from './iam-policy.js';
 
 /**
  * Every command of the CLI, in the order `rds-broker --help` lists them. To add one, write
  * commands/<name>.ts exporting a Command and add it here.
  */
-export const commands: Command[] = [serve, local, instances, inspect, check, steps, emulator];
+export const commands: Command[] = [serve, local, instances, inspect, check, steps, iamPolicyCommand, emulator];

@@ -2,7 +2,6 @@
 import { allFamilies } from './catalog.js';
 import { newSecurityGroupId, newSubnetId, newVpcId } from './ids.js';
 import { Store } from './store.js';
-import { seedClusterDefaults } from './cluster-records.js';
 
 export function defaultParameterGroupName(family: string): string {
   return `default.${family}`;
@@ -28,7 +27,6 @@ export function seedDefaults(store: Store, region: string): void {
       values: {},
     });
   }
-  seedClusterDefaults(store);
   if (!store.subnetGroups.has('default')) {
     store.putSubnetGroup({
       name: 'default',
