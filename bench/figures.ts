@@ -13,7 +13,7 @@ export interface Figure {
 }
 
 interface Target {
-  comparison: '<=' | '>=';
+  comparison: '<=' | '>=' | '<';
   limit: number;
   /** Only for this coalescing mode (the uncoalesced call rate has no target: it shows what coalescing saves). */
   coalescing?: boolean;
@@ -26,13 +26,28 @@ export const TARGETS: Record<string, Target> = {
   polls_per_second: { comparison: '>=', limit: 2000 },
   rss_mb: { comparison: '<=', limit: 150 },
   startup_ms: { comparison: '<=', limit: 1000 },
+  // The request budget against the throttled emulator (the accepted count is for 1,000 provisions).
+  budget_accepted: { comparison: '>=', limit: 600 },
+  budget_throttled_share: { comparison: '<=', limit: 0.05 },
+  budget_creates_per_instance: { comparison: '<=', limit: 1.05 },
+  budget_failed_polls: { comparison: '<=', limit: 0 },
+  fleet_rds_calls_per_second: { comparison: '<', limit: 12 },
+  fleet_request_waits_over_1s: { comparison: '<=', limit: 0 },
+  fleet_failed_polls: { comparison: '<=', limit: 0 },
+  soak_rss_peak_mb: { comparison: '<=', limit: 150 },
 };
+
+function meets(value: number, target: Target): boolean {
+  if (target.comparison === '<=') return value <= target.limit;
+  if (target.comparison === '<') return value < target.limit;
+  return value >= target.limit;
+}
 
 /** The figure with `target` and `met` added when a target applies to it. */
 export function judged(figure: Figure): Figure {
   const target = TARGETS[figure.metric];
   if (!target || (target.coalescing !== undefined && target.coalescing !== figure.coalescing)) return figure;
-  const met = figure.value !== null && (target.comparison === '<=' ? figure.value <= target.limit : figure.value >= target.limit);
+  const met = figure.value !== null && meets(figure.value, target);
   return { ...figure, target: `${target.comparison} ${target.limit}`, met };
 }
 

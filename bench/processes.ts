@@ -183,3 +183,35 @@ export async function startEmulatorProcess(entry: string, settings: Record<strin
     throw error;
   }
 }
+
+/**
+ * Starts `rds-broker emulator ARGS` (the command operators and developers run) from `entry` and
+ * reads its endpoint from the banner. It is stopped by its PID, with SIGTERM, as Ctrl-C would.
+ */
+export async function startEmulatorCommand(entry: string, args: string[], logFile: string): Promise<EmulatorProcess> {
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [entry, 'emulator', ...args], { stdio: ['ignore', 'pipe', log] });
+  closeSync(log);
+  const stop = () => stopChild(child);
+  const lines = createInterface({ input: child.stdout! });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the emulator did not start within 60 s; see ${logFile}`)), 60_000);
+      lines.on('line', (line) => {
+        const match = /^\s*endpoint\s+(http\S+)/.exec(line);
+        if (!match) return;
+        clearTimeout(timer);
+        resolve(match[1]!);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the emulator exited with ${signal ?? `code ${code}`} before it listened; see ${logFile}`));
+      });
+    });
+    // The rest of the banner (and anything later) is read and dropped, so the pipe never fills.
+    return { child, url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

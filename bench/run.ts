@@ -8,15 +8,27 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { RdsGateway } from '../src/aws/gateway.js';
-import { ensureLocalParameterGroups } from '../src/local/parameter-groups.js';
-import { benchConfigDocument, benchPlans, effectiveCoalescing } from './broker-config.js';
-import { readCalls, settleAll } from './emulator-admin.js';
+import { benchConfigDocument, effectiveCoalescing } from './broker-config.js';
+import { budgetScenario } from './budget-scenario.js';
+import { BENCH_REGION, type BenchContext } from './context.js';
+import { readCalls } from './emulator-admin.js';
+import { fleetScenario } from './fleet-scenario.js';
+import { seedFleet } from './fleet.js';
+import { soakScenario } from './soak.js';
 import { formatFigure, type Figure } from './figures.js';
 import { closedLoop, createLoadClient, offerRate, openConnections, pollEachOnce, type LoadResult, type PollTarget } from './load.js';
 import { benchUsage, BenchUsageError, parseBenchOptions, type BenchOptions } from './options.js';
-import { cpuMsOf, freePort, memoryOf, startBroker, startEmulatorProcess, type BrokerProcess, type EmulatorProcess } from './processes.js';
-import { changePlan, inParallel, newInstanceIds, osbClient, pollPaths, provision, type Fleet } from './seed.js';
+import {
+  cpuMsOf,
+  freePort,
+  memoryOf,
+  startBroker,
+  startEmulatorCommand,
+  startEmulatorProcess,
+  type BrokerProcess,
+  type EmulatorProcess,
+} from './processes.js';
+import { pollPaths } from './seed.js';
 import { callDelta, median, round, summarise } from './stats.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,9 +37,6 @@ const print = (figure: Figure) => process.stdout.write(`${formatFigure(figure)}\
 
 /** Polls the open loop may keep waiting before it counts further due polls as skipped. */
 const MAX_IN_FLIGHT = 2000;
-const SEED_CONCURRENCY = 32;
-/** The region of the local configuration, so the emulator's ARNs name the region the broker asks. */
-const BENCH_REGION = 'eu-west-1';
 
 interface Run {
   options: BenchOptions;
@@ -76,39 +85,6 @@ async function launch(run: Run, configFile: string, entry: string, logName: stri
 async function stop(run: Run, broker: BrokerProcess): Promise<void> {
   await broker.stop();
   run.children.delete(broker);
-}
-
-/** Creates the fleet through a broker of its own, which is stopped before anything is measured. */
-async function seed(run: Run): Promise<Fleet> {
-  const { file, document } = writeConfig(run, true);
-  // The local plans name parameter groups of their own, which must exist before anything is created.
-  const rds = new RdsGateway({
-    endpoint: run.emulator.url,
-    region: document.aws.region,
-    credentials: document.aws.credentials,
-    retry: { maxAttempts: 3, budgetMs: 10_000, baseDelayMs: 100, maxDelayMs: 2000 },
-    coalesce: { enabled: false, windowMs: 0, maxIdentifiers: 100 },
-  });
-  try {
-    await ensureLocalParameterGroups(rds);
-  } finally {
-    rds.close();
-  }
-  const broker = await launch(run, file, run.builtEntry, 'broker-seed.log');
-  try {
-    const client = osbClient(broker.url, run.username, run.password);
-    const updating = newInstanceIds(Math.floor(run.options.instances / 2));
-    const creating = newInstanceIds(run.options.instances - updating.length);
-    progress(`provisioning ${updating.length} instances, settling them to available, then changing their plan`);
-    await inParallel(updating, SEED_CONCURRENCY, (id) => provision(client, benchPlans, id));
-    await settleAll(run.emulator.url);
-    await inParallel(updating, SEED_CONCURRENCY, (id) => changePlan(client, benchPlans, id));
-    progress(`provisioning ${creating.length} more instances, left creating`);
-    await inParallel(creating, SEED_CONCURRENCY, (id) => provision(client, benchPlans, id));
-    return { creating, updating };
-  } finally {
-    await stop(run, broker);
-  }
 }
 
 const counts = (record: Record<string, number>) => Object.fromEntries(Object.entries(record).sort());
@@ -341,24 +317,46 @@ async function main(): Promise<number> {
     );
   }
 
-  const emulator = await startEmulatorProcess(
-    join(root, 'bench', 'emulator-process.ts'),
-    { speed: options.speed, databases: 'none', region: BENCH_REGION },
-    join(outDir, 'emulator.log'),
-  );
-  const run: Run = {
+  const builtEntry = join(buildDir, 'cli', 'main.js');
+  const children = new Set<BrokerProcess>();
+  const emulators = new Set<EmulatorProcess>();
+  const ctx: BenchContext = {
     options,
     outDir,
-    emulator,
     username: 'bench',
     password: randomBytes(18).toString('base64url'),
     derivationSecret: randomBytes(24).toString('base64url'),
-    builtEntry: join(buildDir, 'cli', 'main.js'),
-    children: new Set(),
+    builtEntry,
+    async launch(configFile, logName) {
+      const broker = await startBroker({
+        entry: builtEntry,
+        configFile,
+        port: await freePort(),
+        logFile: join(outDir, logName),
+        nodeArgs: brokerNodeArgs,
+      });
+      children.add(broker);
+      return broker;
+    },
+    async stop(broker) {
+      await broker.stop();
+      children.delete(broker);
+    },
+    async emulator(args, logName) {
+      const emulator = await startEmulatorCommand(builtEntry, args, join(outDir, logName));
+      emulators.add(emulator);
+      return emulator;
+    },
+    async stopEmulator(emulator) {
+      await emulator.stop();
+      emulators.delete(emulator);
+    },
+    progress,
+    print,
   };
   const stopAll = async () => {
-    for (const broker of run.children) await broker.stop();
-    await emulator.stop();
+    for (const broker of children) await broker.stop();
+    for (const emulator of emulators) await emulator.stop();
   };
   const onSignal = (signal: NodeJS.Signals) => {
     progress(`${signal}: stopping the processes started`);
@@ -367,12 +365,17 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const fleet = await seed(run);
-    const targets = pollPaths(fleet);
-    progress(
-      `fleet ready: ${fleet.creating.length} creating, ${fleet.updating.length} modifying (${round((performance.now() - started) / 1000, 1)} s)`,
-    );
-    for (const mode of options.modes) await measureMode(run, targets, mode === 'on');
+    for (const scenario of options.scenarios) {
+      progress(
+        `scenario ${scenario} (${round((performance.now() - started) / 1000, 1)} s in; load average ${loadavg()
+          .map((l) => round(l, 2))
+          .join(' ')})`,
+      );
+      if (scenario === 'polls') await pollsScenario(ctx, children, emulators);
+      else if (scenario === 'budget') await budgetScenario(ctx);
+      else if (scenario === 'fleet') await fleetScenario(ctx);
+      else await soakScenario(ctx);
+    }
     progress(
       `done in ${round((performance.now() - started) / 1000, 1)} s; load average ${loadavg()
         .map((l) => round(l, 2))
@@ -381,6 +384,27 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await stopAll();
+  }
+}
+
+/** The polls scenario: what a poll costs, coalescing on and off (the figures of the first table in bench/README.md). */
+async function pollsScenario(ctx: BenchContext, children: Set<BrokerProcess>, emulators: Set<EmulatorProcess>): Promise<void> {
+  const { options, outDir } = ctx;
+  const emulator = await startEmulatorProcess(
+    join(root, 'bench', 'emulator-process.ts'),
+    { speed: options.speed, databases: 'none', region: BENCH_REGION },
+    join(outDir, 'emulator.log'),
+  );
+  emulators.add(emulator);
+  try {
+    const run: Run = { ...ctx, emulator, children };
+    const fleet = await seedFleet(ctx, emulator, options.instances, true, 'polls');
+    progress(`fleet ready: ${fleet.creating.length} creating, ${fleet.updating.length} modifying`);
+    const targets = pollPaths(fleet);
+    for (const mode of options.modes) await measureMode(run, targets, mode === 'on');
+  } finally {
+    await emulator.stop();
+    emulators.delete(emulator);
   }
 }
 

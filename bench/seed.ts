@@ -101,3 +101,37 @@ export function pollPaths(fleet: Fleet): Array<{ path: string }> {
   }
   return paths;
 }
+
+export interface ProvisionAnswer {
+  status: number;
+  /** The Retry-After header, when the answer has one. */
+  retryAfter?: string;
+  ms: number;
+  /** What failed, when no HTTP answer came. */
+  error?: string;
+}
+
+/** One provision whatever it answers (a burst counts every status; `provision` above insists on 202). */
+export async function provisionAnswer(client: OsbClient, plans: PlanIds, instanceId: string): Promise<ProvisionAnswer> {
+  const started = performance.now();
+  try {
+    const response = await fetch(`${client.baseUrl}/v2/service_instances/${instanceId}?accepts_incomplete=true`, {
+      method: 'PUT',
+      headers: { Authorization: client.authorization, 'X-Broker-API-Version': '2.17', 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        service_id: plans.serviceId,
+        plan_id: plans.smallPlanId,
+        organization_guid: context.organization_guid,
+        space_guid: context.space_guid,
+        context,
+      }),
+      // Longer than any wait bound the broker may be given (55 s at most), so every answer arrives.
+      signal: AbortSignal.timeout(90_000),
+    });
+    await response.arrayBuffer();
+    const retryAfter = response.headers.get('retry-after');
+    return { status: response.status, ...(retryAfter !== null ? { retryAfter } : {}), ms: performance.now() - started };
+  } catch (error) {
+    return { status: 0, error: (error as Error).name, ms: performance.now() - started };
+  }
+}

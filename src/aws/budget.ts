@@ -28,7 +28,7 @@ export interface BudgetSettings {
   burst: number;
   /** Tokens added per second: the sustained call rate. */
   ratePerSecond: number;
-  /** The longest a request or a poll waits for a token before it is refused. */
+  /** The longest a request or a poll waits for tokens, all its calls together, from its start; then it is refused. */
   maxWaitMs: number;
   /** The longest background work waits (it yields to everything else meanwhile). */
   backgroundMaxWaitMs: number;
@@ -144,8 +144,12 @@ export class RequestBudget {
   /**
    * Resolves when a call of this priority may go. With `unbounded`, waits however long (for the
    * later calls of an operation that has already changed something in RDS: never leave half of it).
+   * `startedAt` (this budget's clock) is when the platform's request began: a request or a poll
+   * makes several calls, and the wait bound is for the whole of it, not for each call, or a
+   * provision's describe and create could each wait the bound and the platform would give up on
+   * the answer. Background work is bounded per call.
    */
-  take(priority: BudgetPriority, unbounded = false): Promise<void> {
+  take(priority: BudgetPriority, unbounded = false, startedAt?: number): Promise<void> {
     if (!this.settings.enabled) return Promise.resolve();
     this.refill();
     const now = this.clock.now();
@@ -154,20 +158,23 @@ export class RequestBudget {
       this.observer.granted?.(priority, 0);
       return Promise.resolve();
     }
-    const bound = unbounded
-      ? Number.POSITIVE_INFINITY
-      : priority === 'background'
-        ? this.settings.backgroundMaxWaitMs
-        : this.settings.maxWaitMs;
+    const deadline = this.deadline(priority, unbounded, startedAt, now);
     const estimate = this.estimatedWaitMs(priority);
-    if (estimate > bound) {
+    if (estimate > deadline - now) {
       this.observer.refused?.(priority);
       return Promise.reject(new BudgetExhaustedError(priority, this.retryAfterSeconds(estimate)));
     }
     return new Promise<void>((resolve, reject) => {
-      this.queues[priority].push({ deadline: now + bound, enqueuedAt: now, resolve, reject });
+      this.queues[priority].push({ deadline, enqueuedAt: now, resolve, reject });
       this.pump();
     });
+  }
+
+  /** When a waiter of this priority is refused: its bound counted from its request's start (requests, polls) or from now. */
+  private deadline(priority: BudgetPriority, unbounded: boolean, startedAt: number | undefined, now: number): number {
+    if (unbounded) return Number.POSITIVE_INFINITY;
+    if (priority === 'background') return now + this.settings.backgroundMaxWaitMs;
+    return Math.min(now, startedAt ?? now) + this.settings.maxWaitMs;
   }
 
   /** RDS throttled a call: its bucket is empty, and our rate was too high. */
@@ -306,13 +313,15 @@ export class RequestBudget {
 export interface BudgetContext {
   priority: BudgetPriority;
   committed: boolean;
+  /** When the work began (performance.now(), the real budget clock): requests and polls are bounded from it. */
+  startedAt?: number;
 }
 
 const context = new AsyncLocalStorage<BudgetContext>();
 
 /** Runs `work` with every RDS call it makes drawing on the budget at `priority`. */
 export function withBudgetPriority<T>(priority: BudgetPriority, work: () => T): T {
-  return context.run({ priority, committed: false }, work);
+  return context.run({ priority, committed: false, startedAt: performance.now() }, work);
 }
 
 /** The calling context's budget context; calls made outside any (the CLI's tools) count as polls. */

@@ -3,6 +3,7 @@ import {
   CreateDBParameterGroupCommand,
   ModifyDBParameterGroupCommand,
   CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
   CreateDBSnapshotCommand,
   DeleteDBInstanceCommand,
   DeleteDBSnapshotCommand,
@@ -23,6 +24,7 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
   type Certificate,
   type CreateDBInstanceCommandInput,
+  type CreateDBInstanceReadReplicaCommandInput,
   type DBInstance,
   type DBInstanceAutomatedBackup,
   type DBEngineVersion,
@@ -37,6 +39,7 @@ import {
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { currentBudgetContext, RequestBudget, type BudgetObserver, type BudgetSettings } from './budget.js';
 import { Coalescer } from './coalesce.js';
+import { GroupReader } from './group-read.js';
 import { RdsError } from './errors.js';
 import { observeInstance, observeSnapshot, recordToTags, type ObservedSnapshot } from './observe.js';
 import { withRetry, type RetryPolicy } from './retry.js';
@@ -50,8 +53,8 @@ export interface RdsGatewayOptions {
   /** The client-side request budget every call takes a token from (src/aws/budget.ts); none: unpaced. */
   budget?: BudgetSettings;
   budgetObserver?: BudgetObserver;
-  /** Called once per HTTP call made to RDS (retries included), for metrics. */
-  onCall?: (action: string, outcome: 'ok' | 'throttled' | 'error', seconds: number) => void;
+  /** Called once per HTTP call made to RDS (retries included), for metrics; a failed call carries RDS's error code. */
+  onCall?: (action: string, outcome: 'ok' | 'throttled' | 'error', seconds: number, code?: string) => void;
 }
 
 /** Actions that change nothing in RDS. */
@@ -74,6 +77,7 @@ export class RdsGateway {
   private readonly client: RDSClient;
   readonly budget: RequestBudget | undefined;
   private readonly coalescer: Coalescer<string, DBInstance> | undefined;
+  private readonly groups = new GroupReader((ids) => this.describeInstances(ids));
   private lastSuccess = 0;
 
   constructor(private readonly options: RdsGatewayOptions) {
@@ -100,14 +104,14 @@ export class RdsGateway {
     const budget = this.budget;
     const paced = budget
       ? async () => {
-          await budget.take(budgetContext.priority, budgetContext.committed);
+          await budget.take(budgetContext.priority, budgetContext.committed, budgetContext.startedAt);
           return call();
         }
       : call;
     try {
-      const result = await withRetry(action, this.options.retry, paced, (outcome, seconds) => {
+      const result = await withRetry(action, this.options.retry, paced, (outcome, seconds, code) => {
         if (outcome === 'throttled') budget?.onThrottled();
-        this.options.onCall?.(action, outcome, seconds);
+        this.options.onCall?.(action, outcome, seconds, code);
       });
       this.lastSuccess = Date.now();
       // Once an operation has changed something in RDS, its remaining calls wait for budget however
@@ -176,6 +180,40 @@ export class RdsGateway {
     }
   }
 
+  /**
+   * Several instances in one read (the coalesced batch, or one filtered describe), keyed by
+   * lowercase identifier; those RDS does not know are absent.
+   */
+  async describeInstances(identifiers: string[]): Promise<Map<string, ObservedInstance>> {
+    const keys = [...new Set(identifiers.map((id) => id.toLowerCase()))];
+    const out = new Map<string, ObservedInstance>();
+    if (this.coalescer) {
+      // Asked for in the same turn, so they share one batch.
+      const found = await Promise.all(keys.map((key) => this.coalescer!.get(key)));
+      keys.forEach((key, i) => {
+        const instance = found[i];
+        if (instance) out.set(key, observeInstance(instance));
+      });
+      return out;
+    }
+    for (let i = 0; i < keys.length; i += 100)
+      for (const [key, instance] of await this.describeBatch(keys.slice(i, i + 100))) out.set(key, observeInstance(instance));
+    return out;
+  }
+
+  /**
+   * An instance with the members of its group (read replicas) that `membersOf` says the caller
+   * needs, in `replicas`; one read while the members needed stay the same (src/aws/group-read.ts).
+   */
+  async describeGroup(identifier: string, membersOf: (primary: ObservedInstance) => string[]): Promise<ObservedInstance | undefined> {
+    return this.groups.read(identifier, membersOf);
+  }
+
+  /** Tells the group reader which members the next read of `identifier` will need. */
+  expectMembers(identifier: string, members: string[]): void {
+    this.groups.remember(identifier, members);
+  }
+
   /** Every instance in the account and region, page by page (100 a call). */
   async listInstances(): Promise<ObservedInstance[]> {
     const out: ObservedInstance[] = await this.allPages(
@@ -189,6 +227,10 @@ export class RdsGateway {
   async createInstance(input: CreateDBInstanceCommandInput): Promise<ObservedInstance> {
     const result = await this.send('CreateDBInstance', () => this.client.send(new CreateDBInstanceCommand(input)));
     return observeInstance(result.DBInstance ?? {});
+  }
+
+  async createReadReplica(input: CreateDBInstanceReadReplicaCommandInput): Promise<void> {
+    await this.send('CreateDBInstanceReadReplica', () => this.client.send(new CreateDBInstanceReadReplicaCommand(input)));
   }
 
   async restoreFromSnapshot(input: RestoreDBInstanceFromDBSnapshotCommandInput): Promise<ObservedInstance> {

@@ -33,6 +33,9 @@ export function observeInstance(instance: DBInstance): ObservedInstance {
     instanceClass: instance.DBInstanceClass ?? '',
     allocatedStorage: instance.AllocatedStorage ?? 0,
     ...(instance.StorageType ? { storageType: instance.StorageType } : {}),
+    ...(instance.Iops !== undefined ? { iops: instance.Iops } : {}),
+    ...(instance.StorageThroughput !== undefined ? { storageThroughput: instance.StorageThroughput } : {}),
+    ...(instance.MaxAllocatedStorage !== undefined ? { maxAllocatedStorage: instance.MaxAllocatedStorage } : {}),
     features: {
       performanceInsightsEnabled: instance.PerformanceInsightsEnabled ?? false,
       ...(instance.PerformanceInsightsRetentionPeriod !== undefined
@@ -61,6 +64,18 @@ export function observeInstance(instance: DBInstance): ObservedInstance {
     ...(instance.LatestRestorableTime ? { latestRestorableTime: new Date(instance.LatestRestorableTime) } : {}),
     deletionProtection: instance.DeletionProtection ?? false,
     tags: tagsToRecord(instance.TagList),
+    readReplicaIdentifiers: [...(instance.ReadReplicaDBInstanceIdentifiers ?? [])],
+    ...(instance.ReadReplicaSourceDBInstanceIdentifier ? { replicaSource: instance.ReadReplicaSourceDBInstanceIdentifier } : {}),
+    ...replicationOf(instance),
+  };
+}
+
+/** The "read replication" entry of StatusInfos, as a replica reports it. */
+function replicationOf(instance: DBInstance): Pick<ObservedInstance, 'replication'> {
+  const info = (instance.StatusInfos ?? []).find((i) => i.StatusType === 'read replication');
+  if (!info) return {};
+  return {
+    replication: { status: info.Status ?? 'unknown', normal: info.Normal ?? false, ...(info.Message ? { message: info.Message } : {}) },
   };
 }
 

@@ -27,7 +27,8 @@ export async function withRetry<T>(
   action: string,
   policy: RetryPolicy,
   call: () => Promise<T>,
-  onAttempt?: (outcome: 'ok' | 'throttled' | 'error', seconds: number) => void,
+  /** Told of every attempt; a failed one carries RDS's error code. */
+  onAttempt?: (outcome: 'ok' | 'throttled' | 'error', seconds: number, code?: string) => void,
 ): Promise<T> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
@@ -41,7 +42,7 @@ export async function withRetry<T>(
       // only wait again.
       if (raw instanceof BudgetExhaustedError) throw raw;
       const error = toRdsError(raw, action);
-      onAttempt?.(error.kind === 'throttled' ? 'throttled' : 'error', (performance.now() - t0) / 1000);
+      onAttempt?.(error.kind === 'throttled' ? 'throttled' : 'error', (performance.now() - t0) / 1000, error.code);
       const delay = backoffDelay(attempt, policy, Math.random());
       const outOfTime = Date.now() - started + delay > policy.budgetMs;
       if (!error.retryable || attempt + 1 >= policy.maxAttempts || outOfTime) throw error;

@@ -142,4 +142,17 @@ export interface Broker {
   bindingLastOperation(request: BindingLastOperationRequest, ctx: RequestContext): Promise<BrokerResponse>;
   /** For /readyz: whether AWS answered recently. */
   ready(): boolean;
+  /** For /readyz's detail: the last database TLS refusal, when it was recent. */
+  databaseTls?(): DatabaseTlsReport | undefined;
+}
+
+/** A database that refused the broker for TLS: where, why (no secret: sql/ redacts), and when. */
+export interface DatabaseTlsReport {
+  host: string;
+  port: number;
+  engine: string;
+  /** certificate (chain or host name did not verify), no-tls, or handshake. */
+  failure: string;
+  reason: string;
+  at: Date;
 }

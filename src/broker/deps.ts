@@ -5,7 +5,9 @@ import type { SqlGateway, DatabaseTarget } from '../sql/types.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { Tag } from '../reconcile/tags.js';
 import { masterPassword, rdsIdentifier, secretById, type DerivationSecret } from '../naming/derive.js';
+import type { OperationSighting } from '../metrics/operations.js';
 import { BrokerError } from './contract.js';
+import type { DatabaseTlsWatch } from './database-tls.js';
 
 /** Everything the use cases need from outside; built once in index.ts, replaced in tests. */
 export interface BrokerDeps {
@@ -23,6 +25,10 @@ export interface BrokerDeps {
    * the housekeeping leader's requeue listens here. Unset elsewhere.
    */
   onInProgress?: (instanceId: string, retryAfterSeconds: number) => void;
+  /** The last database TLS refusal (for /readyz); set by createDeps. */
+  databaseTls?: DatabaseTlsWatch;
+  /** Told how every pass that acts (not a dry run) ended, and where its operation stands: for metrics. */
+  onPassEnd?: (sighting: OperationSighting) => void;
 }
 
 export function identifierOf(deps: BrokerDeps, instanceId: string): string {

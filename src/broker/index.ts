@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { RdsGateway } from '../aws/gateway.js';
-import { budgetObserver, recordRdsCall, watchBudget } from '../metrics/metrics.js';
+import { budgetObserver, recordOperation, recordRdsCall, watchBudget } from '../metrics/metrics.js';
 import { createSqlGateway } from '../sql/index.js';
 import type { SqlGateway } from '../sql/types.js';
 import { BudgetExhaustedError, withBudgetPriority, type BudgetPriority } from '../aws/budget.js';
@@ -10,6 +10,7 @@ import { RdsError } from '../aws/errors.js';
 import { BrokerError, type Broker, type BrokerResponse } from './contract.js';
 import type { BrokerDeps } from './deps.js';
 import { bind, bindingLastOperation, fetchBinding, unbind } from './bindings.js';
+import { DatabaseTlsWatch, watchDatabaseTls } from './database-tls.js';
 import { deprovision, fetchInstance, lastOperation } from './instance-ops.js';
 import { provision } from './provision.js';
 import { update } from './update.js';
@@ -28,7 +29,7 @@ export interface BrokerOptions {
   now?: () => Date;
 }
 
-/** AWS counts as reachable while it answered within this window (for /readyz). */
+/** AWS counts as reachable while it answered within this window (for /readyz); a database TLS failure is reported as long. */
 const READY_WINDOW_MS = 5 * 60 * 1000;
 
 export function readDatabaseCa(config: Config, log: Logger): string | undefined {
@@ -55,12 +56,16 @@ export function createDeps(config: Config, log: Logger, options: BrokerOptions =
   });
   watchBudget(rds.budget);
   const caPem = readDatabaseCa(config, log);
+  const now = options.now ?? (() => new Date());
+  const databaseTls = new DatabaseTlsWatch();
   return {
     config,
     rds,
-    sql: options.sql ?? createSqlGateway(),
+    sql: watchDatabaseTls(options.sql ?? createSqlGateway(), databaseTls, now),
+    databaseTls,
     log,
-    now: options.now ?? (() => new Date()),
+    now,
+    onPassEnd: recordOperation,
     ...(caPem ? { databaseCaPem: caPem } : {}),
     settleSeconds: options.settleSeconds ?? 60,
   };
@@ -114,6 +119,11 @@ export async function createBroker(config: Config, log: Logger, options: BrokerO
       }
       return fresh;
     },
+    // A TLS failure does not make the broker unready: readiness decides whether this replica gets
+    // traffic, and every replica has the same CA bundle, so failing it would take them all out of
+    // service and refuse the catalog, polls and deprovisions of every instance — those TLS never
+    // touches included — while a restart fixes nothing. It is reported in the detail and a metric.
+    databaseTls: () => deps.databaseTls?.recent(deps.now(), READY_WINDOW_MS),
     close: async () => {
       deps.rds.close();
     },

@@ -13,12 +13,12 @@ import {
   concurrencyError,
   BrokerError,
 } from './contract.js';
-import { identifierOf, type BrokerDeps } from './deps.js';
-import { absentAnswer, ownInstanceFor, presenceOf } from './presence.js';
+import type { BrokerDeps } from './deps.js';
+import { absentAnswer, observeInstance, ownInstanceFor, presenceOf } from './presence.js';
 import { instanceMetadata } from './metadata.js';
 import { failedOperationFields } from './failed-operation.js';
-import { featureParameters } from './feature-parameters.js';
-import { reconcileInstance } from './operate.js';
+import { featureParameters, storageParameters } from './feature-parameters.js';
+import { reconcileInstance, reportPass } from './operate.js';
 import { transientDecision } from './transient.js';
 import { decodeRequested, planById } from './plans.js';
 import { deriveMaintenanceInfo, planMaintenanceInfo } from '../catalog/catalog.js';
@@ -38,7 +38,7 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
   const operation = parseOperation(request.operation);
   let observed;
   try {
-    observed = await deps.rds.describeInstance(identifierOf(deps, request.instanceId));
+    observed = await observeInstance(deps, request.instanceId, operation === 'deprovision' ? 'poll-deprovision' : 'poll');
   } catch (error) {
     const transient = transientDecision(error);
     if (!transient) throw error;
@@ -49,6 +49,8 @@ export async function lastOperation(deps: BrokerDeps, request: LastOperationRequ
     };
   }
   const presence = presenceOf(deps, observed, request.instanceId);
+  // An instance RDS no longer has ends whatever operation this process saw on it (a deprovision's last poll).
+  if (presence.kind === 'missing') reportPass(deps, request.instanceId, undefined, operation, 'gone');
   if (presence.kind !== 'own') throw absentAnswer(operation === 'deprovision' ? 'poll-deprovision' : 'poll', presence);
   const decision = await reconcileInstance(deps, observed, request.instanceId, operation ? { operation } : {});
   if (decision.state === 'gone') throw gone(decision.description);
@@ -114,6 +116,7 @@ export async function fetchInstance(deps: BrokerDeps, request: FetchInstanceRequ
     ...(observed.preferredMaintenanceWindow ? { preferred_maintenance_window: observed.preferredMaintenanceWindow } : {}),
     skip_final_snapshot: tags[Tag.skipFinalSnapshot] === 'true',
     delete_automated_backups: tags[Tag.deleteAutomatedBackups] === 'true',
+    ...storageParameters(observed),
     ...featureParameters(observed.features),
   };
   if (tags[Tag.extensions]) parameters.enable_extensions = tags[Tag.extensions]!.split(':').filter(Boolean);

@@ -2,12 +2,15 @@ import { RdsError } from '../aws/errors.js';
 import { RetryAfter } from '../reconcile/retry-after.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { ASYNC_ACTIONS, reconcile, type Decision, type ReconcileInput } from '../reconcile/reconcile.js';
+import { currentStep } from '../reconcile/phase.js';
 import { decodeOperation, Tag, type OperationKind } from '../reconcile/tags.js';
 import type { BrokerDeps } from './deps.js';
 import { decodeRequested, planById } from './plans.js';
 import { transientDecision } from './transient.js';
 import { decodeExtensions, desiredWithExtensions } from './extensions.js';
 import { perform } from './perform.js';
+import { replicaInstanceClass, replicaSlots } from './replicas.js';
+import { wantedReplicas } from '../reconcile/replicas.js';
 
 /** Builds reconcile's input from one observation: the plan's desired settings come from the tags. */
 export function reconcileInput(
@@ -21,7 +24,11 @@ export function reconcileInput(
   const requested = decodeRequested(observed.tags[Tag.requestedSettings]);
   const extensions = decodeExtensions(observed.tags[Tag.extensions]);
   const plan = planById(deps.config, observed.tags[Tag.planId]);
-  if (plan) input.desired = desiredWithExtensions(plan.plan, requested, extensions);
+  if (plan) {
+    input.desired = desiredWithExtensions(plan.plan, requested, extensions);
+    input.replicaInstanceClass = replicaInstanceClass(plan.plan);
+  }
+  input.replicaSlots = replicaSlots(observed.identifier, wantedReplicas(observed.tags));
   const previous = planById(deps.config, observed.tags[Tag.previousPlanId]);
   if (previous) input.previousDesired = desiredWithExtensions(previous.plan, requested, extensions);
   return input;
@@ -47,6 +54,24 @@ export interface ReconcileOptions {
 export interface PassResult {
   decision: Decision;
   observed: ObservedInstance | undefined;
+}
+
+/** Tells the metrics where an instance's operation stands after a pass (or a poll that found it gone). */
+export function reportPass(
+  deps: BrokerDeps,
+  instanceId: string,
+  observed: ObservedInstance | undefined,
+  operation: OperationKind | undefined,
+  state: Decision['state'],
+): void {
+  const recorded = decodeOperation(observed?.tags[Tag.operation]);
+  deps.onPassEnd?.({
+    instanceId,
+    kind: operation ?? recorded?.kind ?? 'other',
+    step: currentStep(observed),
+    ...(recorded ? { startedAt: recorded.at } : {}),
+    state,
+  });
 }
 
 /** One reconcile pass (see reconcilePass), answering its decision. */
@@ -75,8 +100,10 @@ export async function reconcilePass(
   let current = observed;
   let performed = 0;
   const end = (decision: Decision): PassResult => {
-    if (decision.state === 'in progress' && !options.dryRun)
-      deps.onInProgress?.(instanceId, decision.retryAfterSeconds ?? RetryAfter.fallback);
+    if (!options.dryRun) {
+      if (decision.state === 'in progress') deps.onInProgress?.(instanceId, decision.retryAfterSeconds ?? RetryAfter.fallback);
+      reportPass(deps, instanceId, current, operation, decision.state);
+    }
     return { decision, observed: current };
   };
   for (let i = 0; i < (options.maxActions ?? 12); i++) {

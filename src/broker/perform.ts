@@ -8,6 +8,9 @@ import { deleteOptions } from './deletion.js';
 import { databaseTarget, newestSecret, type BrokerDeps } from './deps.js';
 import { decodeExtensions } from './extensions.js';
 import { failpoint } from './failpoints.js';
+import { replicaTags } from './replicas.js';
+import { RdsError } from '../aws/errors.js';
+import { recordToTags } from '../aws/observe.js';
 
 /**
  * The performer: the one module that carries out what reconcile decided, through the AWS gateway
@@ -114,6 +117,33 @@ export async function perform(
       // Marked first: a crash after the delete must not lead a later poll to delete again at once.
       await rds.addTags(observed.arn, { ...started, [Tag.deletedAt]: deps.now().toISOString() });
       await rds.deleteInstance(action.resource, deleteOptions(observed, deps.now()));
+      return observed;
+    }
+    case 'create-replica': {
+      try {
+        await rds.createReadReplica({
+          DBInstanceIdentifier: action.resource,
+          SourceDBInstanceIdentifier: observed.identifier,
+          DBInstanceClass: action.instanceClass,
+          // RDS would give the replica the VPC's default security group: it gets the primary's.
+          ...(observed.vpcSecurityGroupIds.length > 0 ? { VpcSecurityGroupIds: observed.vpcSecurityGroupIds } : {}),
+          Tags: recordToTags(replicaTags(observed, deps.now())),
+        });
+      } catch (error) {
+        // Made by an earlier pass whose end a crash (or another broker replica) cut short.
+        if (!(error instanceof RdsError && error.kind === 'already-exists')) throw error;
+      }
+      failpoint(`after:${action.kind}`);
+      return observed;
+    }
+    case 'delete-replica': {
+      try {
+        // RDS takes no final snapshot of a read replica, and it has no automated backups to keep.
+        await rds.deleteInstance(action.resource, { skipFinalSnapshot: true, deleteAutomatedBackups: true });
+      } catch (error) {
+        if (!(error instanceof RdsError && error.kind === 'not-found')) throw error;
+      }
+      failpoint(`after:${action.kind}`);
       return observed;
     }
     case 'rollback-plan': {

@@ -1,6 +1,7 @@
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { BrokerError, gone, notFound } from './contract.js';
 import { identifierOf, ownershipProblem, type BrokerDeps } from './deps.js';
+import { replicaIdentifiersToObserve } from './replicas.js';
 
 /**
  * Whether the broker has a service instance to act on, decided once for every endpoint: RDS has
@@ -61,9 +62,18 @@ export function absentAnswer(endpoint: Endpoint, presence: Exclude<Presence, { k
   return new BrokerError(status, description);
 }
 
+/** Endpoints that act on the instance's read replicas whatever is pending: they are read with it. */
+const NEEDS_REPLICAS: ReadonlySet<Endpoint> = new Set(['bind', 'fetch-binding', 'update', 'deprovision']);
+
+/** The instance with the read replicas the endpoint needs, in one read (src/aws/group-read.ts). */
+export function observeInstance(deps: BrokerDeps, instanceId: string, endpoint: Endpoint): Promise<ObservedInstance | undefined> {
+  const always = NEEDS_REPLICAS.has(endpoint);
+  return deps.rds.describeGroup(identifierOf(deps, instanceId), (primary) => replicaIdentifiersToObserve(primary, always));
+}
+
 /** This broker's instance for `instanceId`, or the endpoint's answer for its absence (thrown). */
 export async function ownInstanceFor(deps: BrokerDeps, instanceId: string, endpoint: Endpoint): Promise<ObservedInstance> {
-  const presence = presenceOf(deps, await deps.rds.describeInstance(identifierOf(deps, instanceId)), instanceId);
+  const presence = presenceOf(deps, await observeInstance(deps, instanceId, endpoint), instanceId);
   if (presence.kind !== 'own') throw absentAnswer(endpoint, presence);
   return presence.observed;
 }

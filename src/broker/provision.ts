@@ -16,9 +16,11 @@ import {
 } from './contract.js';
 import { identifierOf, newestSecret, ownershipProblem, type BrokerDeps } from './deps.js';
 import { instanceMetadata } from './metadata.js';
+import { reportPass } from './operate.js';
 import { encodeExtensions, ensureManagedParameterGroup } from './extensions.js';
 import { createSettings, encodeRequested, requestedFromParameters, type RequestedSettings } from './plans.js';
-import { checkReplicaPrecondition, requestedReplicaCount } from './replicas.js';
+import { checkReplicaPrecondition, replicaSlots, requestedReplicaCount } from './replicas.js';
+import { wantedReplicas } from '../reconcile/replicas.js';
 import { parseRestoreRequest, resolveRestoreSource, type ResolvedSource } from './restore-source.js';
 import { tenantFromRequest, tenantFromTags, tenantKey, tenantTags, type Tenant } from './tenant.js';
 
@@ -47,6 +49,8 @@ interface ProvisionIntent {
   skipFinalSnapshot: boolean;
   deleteAutomatedBackups: boolean;
   extensions: string[];
+  /** Read replicas to make once the primary is ready (the PendingReadReplicas step). */
+  replicas: number;
   restore?: ResolvedSource;
 }
 
@@ -78,6 +82,10 @@ function identityTags(
     tags[Tag.extensions] = encodeExtensions(intent.extensions);
     tags[Step.extensions] = PENDING;
   }
+  if (intent.replicas > 0) {
+    tags[Tag.readReplicas] = String(intent.replicas);
+    tags[Step.readReplicas] = PENDING;
+  }
   return tags;
 }
 
@@ -105,6 +113,7 @@ function sameAttributes(observed: ObservedInstance, request: ProvisionRequest, i
     (tags[Tag.planId] === tagValue(request.planId) || tags[Tag.previousPlanId] === tagValue(request.planId)) &&
     tenantKey(tenantFromTags(tags)) === tenantKey(tenantFromTags(tenantTags(intent.tenant, tagValue))) &&
     (tags[Tag.requestedSettings] ?? '') === encodeRequested(intent.requested) &&
+    wantedReplicas(tags) === intent.replicas &&
     restoredFrom === origin
   );
 }
@@ -141,11 +150,9 @@ export async function provision(deps: BrokerDeps, request: ProvisionRequest): Pr
     deleteAutomatedBackups:
       typeof parameters.delete_automated_backups === 'boolean' ? parameters.delete_automated_backups : plan.rds.deleteAutomatedBackups,
     extensions: requestedExtensions(plan, parameters),
+    replicas: requestedReplicaCount(plan, parameters),
   };
-  checkReplicaPrecondition(
-    requestedReplicaCount(plan, parameters),
-    intent.requested.backupRetentionPeriod ?? plan.rds.backupRetentionPeriod,
-  );
+  checkReplicaPrecondition(intent.replicas, intent.requested.backupRetentionPeriod ?? plan.rds.backupRetentionPeriod);
   const identifier = identifierOf(deps, request.instanceId);
   const existing = await deps.rds.describeInstance(identifier);
   if (existing) {
@@ -168,7 +175,10 @@ export async function provision(deps: BrokerDeps, request: ProvisionRequest): Pr
           MasterUserPassword: masterPassword(newestSecret(deps), request.instanceId),
           Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
         });
+    // The polls that follow read the replicas with the primary, in the same describe.
+    if (intent.replicas > 0) deps.rds.expectMembers(identifier, replicaSlots(identifier, intent.replicas));
     deps.onInProgress?.(request.instanceId, RetryAfter.forStatus('creating'));
+    reportPass(deps, request.instanceId, created, operation, 'in progress');
     return { status: 202, body: { operation, metadata: instanceMetadata(created) } };
   } catch (error) {
     if (error instanceof RdsError && error.kind === 'already-exists') {
@@ -195,6 +205,8 @@ async function startRestore(
     DBInstanceClass: settings.DBInstanceClass,
     MultiAZ: settings.MultiAZ,
     StorageType: settings.StorageType,
+    // io1/io2 cannot exist without their IOPS; gp3's provisioned values and a larger size come with the settings step.
+    ...(settings.Iops !== undefined && (settings.StorageType === 'io1' || settings.StorageType === 'io2') ? { Iops: settings.Iops } : {}),
     PubliclyAccessible: settings.PubliclyAccessible,
     AutoMinorVersionUpgrade: settings.AutoMinorVersionUpgrade,
     CopyTagsToSnapshot: settings.CopyTagsToSnapshot,

@@ -25,6 +25,8 @@ import { Store } from './model/store.js';
 import { Clock } from './runtime/clock.js';
 import { Fleet } from './runtime/fleet.js';
 import { Scheduler } from './runtime/scheduler.js';
+import { ClusterScheduler } from './runtime/cluster-scheduler.js';
+import { ClusterServers } from './runtime/cluster-servers.js';
 import { adminControls } from './server/controls.js';
 import { createEmulatorServer } from './server/http.js';
 import { QueryApi } from './server/query-api.js';
@@ -134,7 +136,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         log,
         certificates: {
           caFile: authority.caFile,
-          issue: (dir) => issueServerCertificate(authority, dir, ['127.0.0.1', 'localhost']),
+          // 127.0.0.2: a cluster's reader endpoint passes connections through to its members.
+          issue: (dir) => issueServerCertificate(authority, dir, ['127.0.0.1', '127.0.0.2', 'localhost']),
         },
       },
       store,
@@ -142,8 +145,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     cleanupOnFailure.push(() => fleet.stopAll());
     const scheduler = new Scheduler(store, fleet, clock, () => timing, { changed, log });
     cleanupOnFailure.push(() => scheduler.stop());
+    const clusterServers = new ClusterServers(fleet, store);
+    cleanupOnFailure.push(() => clusterServers.stopAll());
+    const clusterScheduler = new ClusterScheduler(store, clusterServers, clock, () => timing, { changed, log });
+    cleanupOnFailure.push(() => clusterScheduler.stop());
     await resumeInstances(store, fleet, log);
+    for (const cluster of store.clusters.values()) {
+      await clusterServers
+        .resume(cluster)
+        .catch((err: unknown) => log(`the endpoints of cluster ${cluster.identifier} did not open again: ${String(err)}`));
+    }
     for (const inst of store.instances.values()) scheduler.kick(inst.identifier);
+    for (const id of store.clusters.keys()) clusterScheduler.kick(id);
 
     const stats = new Stats();
     const throttle = new TokenBuckets(throttleSettings(options.throttle));
@@ -153,7 +166,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const iam = new IamEnforcer(options.iamPolicies, arns);
     const described = authorityFacts(authority.caPem);
     const api = new QueryApi({
-      context: () => ({ store, fleet, scheduler, clock, arns, region, timing, authority: described, now: clock.now(), changed }),
+      context: () => ({
+        store,
+        fleet,
+        scheduler,
+        clusters: clusterScheduler,
+        clock,
+        arns,
+        region,
+        timing,
+        authority: described,
+        now: clock.now(),
+        changed,
+      }),
       stats,
       throttle,
       faults,
@@ -169,6 +194,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       store,
       fleet,
       scheduler,
+      clusterScheduler,
       clock,
       timing,
       stats,
@@ -210,7 +236,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await scheduler.stop();
+        await clusterScheduler.stop();
         await persister?.flush();
+        await clusterServers.stopAll();
         await fleet.stopAll();
         process.off('exit', onExit);
         if (ephemeral) await rm(stateDir, { recursive: true, force: true });

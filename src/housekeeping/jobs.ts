@@ -1,5 +1,6 @@
 import type { ObservedSnapshot } from '../aws/observe.js';
 import type { BrokerDeps } from '../broker/deps.js';
+import { replicaIdentifiersToObserve } from '../broker/replicas.js';
 import { databaseTarget, newestSecret } from '../broker/deps.js';
 import { databaseNameOf } from '../broker/database-errors.js';
 import { recordAndReconcile } from '../broker/intent.js';
@@ -92,10 +93,16 @@ export async function resyncPendingSteps(
   signal?: AbortSignal,
 ): Promise<Array<{ instanceId: string; state: string; description: string }>> {
   const results: Array<{ instanceId: string; state: string; description: string }> = [];
-  const instances = ownedInstances(deps, await deps.rds.listInstances());
-  for (const observed of instances) {
+  const listed = await deps.rds.listInstances();
+  const instances = ownedInstances(deps, listed);
+  for (const listedInstance of instances) {
     if (signal?.aborted) break;
-    if (!hasPendingWork(observed)) continue;
+    if (!hasPendingWork(listedInstance)) continue;
+    // The list holds every instance: the replicas the pass needs come from it, no further read.
+    const members = replicaIdentifiersToObserve(listedInstance);
+    const observed = members.length
+      ? { ...listedInstance, replicas: listed.filter((i) => members.some((id) => id.toLowerCase() === i.identifier.toLowerCase())) }
+      : listedInstance;
     const instanceId = observed.tags[Tag.instanceId]!;
     try {
       const decision = await reconcileInstance(deps, observed, instanceId);

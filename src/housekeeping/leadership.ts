@@ -186,11 +186,17 @@ export function startHousekeeping(
     log?: ElectionLog & { error(object: object, message: string): void };
     /** Told when this replica starts (true) and stops (false) running housekeeping; for a metric. */
     onLeadershipChange?: (leading: boolean) => void;
+    /** Told when a scheduled run ends (the scheduler's onRunEnded); for metrics. */
+    onRunEnded?: (job: string, succeeded: boolean, at: Date) => void;
     /** Work that runs for as long as this replica leads (the requeue), beside the scheduled jobs. */
     whileLeading?: Array<(signal: AbortSignal) => Promise<void>>;
   } = {},
 ): RunningHousekeeping {
-  const scheduler = new HousekeepingScheduler(jobs, { jitterMs: settings.jitterSeconds * 1000, log: deps.log });
+  const scheduler = new HousekeepingScheduler(jobs, {
+    jitterMs: settings.jitterSeconds * 1000,
+    log: deps.log,
+    ...(deps.onRunEnded ? { onRunEnded: deps.onRunEnded } : {}),
+  });
   const leadership = createLeadership(settings, deps);
   let round: Promise<void> = Promise.resolve();
   leadership.start({

@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   jitterMs: number;
   log?: ElectionLog & { error(object: object, message: string): void };
   random?: () => number;
+  /** Told when a run ends, succeeded or failed (for metrics); not for a run leadership's loss stopped. */
+  onRunEnded?: (job: string, succeeded: boolean, at: Date) => void;
 }
 
 export class ScheduleError extends Error {}
@@ -150,6 +152,8 @@ export class HousekeepingScheduler {
     try {
       await asJobRun(job.name, () => job.run(signal));
       log?.info({ job: job.name, aborted: signal.aborted }, 'housekeeping run finished');
+      // A run cut short by the loss of leadership did not do its work: not a success.
+      if (!signal.aborted) this.options.onRunEnded?.(job.name, true, new Date());
     } catch (error) {
       if (signal.aborted) {
         // Stopped because leadership ended: an interruption, not a failure.
@@ -158,6 +162,7 @@ export class HousekeepingScheduler {
         stats.failures++;
         stats.lastError = (error as Error)?.message ?? String(error);
         log?.error({ job: job.name, error: stats.lastError }, 'housekeeping run failed');
+        this.options.onRunEnded?.(job.name, false, new Date());
       }
     } finally {
       stats.running = false;

@@ -67,6 +67,20 @@ export function rdsIdentifier(prefix: string, instanceId: string): string {
   return `${prefix}-x${hash}`.slice(0, RDS_IDENTIFIER_MAX);
 }
 
+/**
+ * RDS identifier of a primary's n-th read replica: `<primary>-r<n>`. A primary identifier too long
+ * for the suffix is shortened and given 8 hex characters of its hash, so two primaries that share
+ * a long beginning never share replica identifiers.
+ */
+export function replicaIdentifier(primary: string, n: number): string {
+  const suffix = `-r${n}`;
+  const plain = `${primary}${suffix}`;
+  if (plain.length <= RDS_IDENTIFIER_MAX) return plain;
+  const hash = createHash('sha256').update(primary).digest('hex').slice(0, 8);
+  const room = RDS_IDENTIFIER_MAX - suffix.length - hash.length - 1;
+  return `${primary.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`;
+}
+
 /** Snapshot identifiers follow the same character rules; `kind` is e.g. "final" or a timestamp. */
 export function snapshotIdentifier(rdsId: string, kind: string): string {
   const suffix = `-${kind}`;

@@ -15,6 +15,7 @@ import {
   type ParameterGroupFact,
   type SubnetGroupFact,
 } from './check.js';
+import { gatherTlsFacts } from './check-tls-run.js';
 
 /**
  * The effects behind `rds-broker check`: read the files the configuration names and ask RDS, once
@@ -64,7 +65,15 @@ export function fileFindings(config: Config): Finding[] {
 const CREDENTIAL_FAILURE =
   /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|AuthFailure|IncompleteSignature|InvalidAccessKeyId|NotAuthorized|CredentialsProvider|Credential/i;
 
-async function reachAws(deps: BrokerDeps, config: Config): Promise<CheckFacts['aws']> {
+/** Codes of a refusal by IAM: the credentials are valid, the identity lacks a permission. */
+const PERMISSION_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
+
+/** The IAM action RDS refused, when `error` is such a refusal. */
+function deniedAction(error: unknown): string | undefined {
+  return error instanceof RdsError && error.kind === 'denied' && PERMISSION_DENIED.has(error.code) ? `rds:${error.action}` : undefined;
+}
+
+async function reachAws(deps: BrokerDeps, config: Config): Promise<CheckFacts['aws'] & { denied?: string }> {
   const where = `${config.aws.region}${config.aws.endpoint ? ` at ${config.aws.endpoint}` : ''}`;
   const credentials = config.aws.credentials ? 'the configured credentials' : 'the standard AWS credential chain';
   try {
@@ -73,6 +82,13 @@ async function reachAws(deps: BrokerDeps, config: Config): Promise<CheckFacts['a
     await deps.rds.describeInstance('rds-broker-check-probe');
     return { ok: true, message: `RDS in ${where} answered with ${credentials}` };
   } catch (error) {
+    const denied = deniedAction(error);
+    if (denied)
+      return {
+        ok: true,
+        message: `RDS in ${where} answered with ${credentials}, and refused them ${denied} (see aws.credentials)`,
+        denied,
+      };
     const code = error instanceof RdsError ? error.code : ((error as Error).name ?? 'Error');
     const message = error instanceof Error ? error.message : String(error);
     if (CREDENTIAL_FAILURE.test(code) || CREDENTIAL_FAILURE.test(message)) {
@@ -88,7 +104,8 @@ async function lookup<T>(find: () => Promise<T | undefined>): Promise<Lookup<T>>
     return value === undefined ? { state: 'missing' } : { state: 'found', value };
   } catch (error) {
     if (error instanceof RdsError && error.kind === 'not-found') return { state: 'missing' };
-    return { state: 'error', message: error instanceof Error ? error.message : String(error) };
+    const denied = deniedAction(error);
+    return { state: 'error', message: error instanceof Error ? error.message : String(error), ...(denied ? { denied } : {}) };
   }
 }
 
@@ -108,8 +125,15 @@ async function findEngineVersion(deps: BrokerDeps, engine: string, version: stri
 
 export async function gatherFacts(deps: BrokerDeps, config: Config): Promise<CheckFacts> {
   const files = fileFindings(config);
-  const aws = await reachAws(deps, config);
-  const facts: CheckFacts = { aws, files, engineVersions: new Map(), parameterGroups: new Map(), subnetGroups: new Map() };
+  const { denied: instancesDenied, ...aws } = await reachAws(deps, config);
+  const facts: CheckFacts = {
+    aws,
+    files,
+    engineVersions: new Map(),
+    parameterGroups: new Map(),
+    subnetGroups: new Map(),
+    ...(instancesDenied ? { instancesDenied } : {}),
+  };
   if (!aws.ok) return facts;
   const needed = lookupsNeeded(config);
   const engineVersions = new Map<string, Lookup<EngineVersionFact>>();
@@ -172,5 +196,6 @@ export async function gatherFacts(deps: BrokerDeps, config: Config): Promise<Che
       }),
     );
   }
-  return { ...facts, engineVersions, instanceClasses, parameterGroups, subnetGroups };
+  const tls = await gatherTlsFacts(deps, config, lookup, instancesDenied !== undefined);
+  return { ...facts, engineVersions, instanceClasses, parameterGroups, subnetGroups, tls };
 }

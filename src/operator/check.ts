@@ -2,6 +2,7 @@ import { RDS_DEFAULT_BUDGET } from '../aws/budget.js';
 import type { Config } from '../config/load.js';
 import { engineFamily } from '../broker/plans.js';
 import { printable } from './format.js';
+import { tlsFindings, type TlsFacts } from './check-tls.js';
 
 /**
  * `rds-broker check`: what was found, turned into findings that each name the configuration path
@@ -15,8 +16,12 @@ export interface Finding {
   message: string;
 }
 
-/** What one look-up found: the thing, its absence, or why it could not be looked at. */
-export type Lookup<T> = { state: 'found'; value: T } | { state: 'missing' } | { state: 'error'; message: string };
+/**
+ * What one look-up found: the thing, its absence, or why it could not be looked at. `denied` names
+ * the IAM action (rds:…) when the broker's identity was refused it: reported once per action, with
+ * the fix, instead of at every path that could not be checked.
+ */
+export type Lookup<T> = { state: 'found'; value: T } | { state: 'missing' } | { state: 'error'; message: string; denied?: string };
 
 export interface EngineVersionFact {
   /** The parameter group family of this version, e.g. postgres17. */
@@ -49,6 +54,10 @@ export interface CheckFacts {
   instanceClasses?: ReadonlyMap<string, Lookup<InstanceClassFact>>;
   /** Findings about files (CA bundle, listen TLS), made where the files were read. */
   files: readonly Finding[];
+  /** The database TLS facts (authorities, trusted bundle, connections); absent when not gathered. */
+  tls?: TlsFacts;
+  /** Set when RDS refused DescribeDBInstances to the broker's identity (the reachability probe). */
+  instancesDenied?: string;
 }
 
 export const engineVersionKey = (engine: string, version: string) => `${engine} ${version}`;
@@ -73,11 +82,14 @@ export function lookupsNeeded(config: Pick<Config, 'catalog'>): {
   return { engineVersions: [...versions.values()], parameterGroups: [...parameterGroups], subnetGroups: [...subnetGroups] };
 }
 
+/** A problem to report at the look-up's path; none for a found or missing thing, nor for a denied action (permissionFindings reports it). */
 function lookupFailed(what: string, lookup: Lookup<unknown> | undefined): string | undefined {
   if (!lookup) return `${what} was not looked up`;
-  if (lookup.state === 'error') return `cannot tell whether ${what} exists: ${lookup.message}`;
+  if (lookup.state === 'error' && !lookup.denied) return `cannot tell whether ${what} exists: ${lookup.message}`;
   return undefined;
 }
+
+const isDenied = (lookup: Lookup<unknown> | undefined) => lookup?.state === 'error' && lookup.denied !== undefined;
 
 export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: CheckFacts): Finding[] {
   const findings: Finding[] = [];
@@ -90,7 +102,9 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
       const versionWhat = `${rds.engine} ${rds.engineVersion}`;
       let versionFamily: string | undefined;
       const versionProblem = lookupFailed(`engine version ${versionWhat}`, versionLookup);
-      if (versionProblem) findings.push({ path: `${at}.engineVersion`, ok: false, message: versionProblem });
+      if (isDenied(versionLookup)) {
+        // Reported by permissionFindings.
+      } else if (versionProblem) findings.push({ path: `${at}.engineVersion`, ok: false, message: versionProblem });
       else if (versionLookup!.state === 'missing') {
         findings.push({
           path: `${at}.engineVersion`,
@@ -117,7 +131,9 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
 
       // The class a plan names must be one RDS sells for its engine version, or every provision fails.
       const classLookup = facts.instanceClasses?.get(instanceClassKey(rds.engine, rds.engineVersion, rds.instanceClass));
-      if (classLookup?.state === 'error') {
+      if (isDenied(classLookup)) {
+        // Reported by permissionFindings.
+      } else if (classLookup?.state === 'error') {
         findings.push({
           path: `${at}.instanceClass`,
           ok: false,
@@ -150,7 +166,9 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
         const name = rds.dbParameterGroupName;
         const lookup = facts.parameterGroups.get(name);
         const problem = lookupFailed(`parameter group ${name}`, lookup);
-        if (problem) findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: problem });
+        if (isDenied(lookup)) {
+          // Reported by permissionFindings.
+        } else if (problem) findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: problem });
         else if (lookup!.state === 'missing')
           findings.push({ path: `${at}.dbParameterGroupName`, ok: false, message: `RDS has no DB parameter group ${name} in ${region}` });
         else if (lookup!.state === 'found') {
@@ -175,7 +193,9 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
         const name = rds.dbSubnetGroupName;
         const lookup = facts.subnetGroups.get(name);
         const problem = lookupFailed(`subnet group ${name}`, lookup);
-        if (problem) findings.push({ path: `${at}.dbSubnetGroupName`, ok: false, message: problem });
+        if (isDenied(lookup)) {
+          // Reported by permissionFindings.
+        } else if (problem) findings.push({ path: `${at}.dbSubnetGroupName`, ok: false, message: problem });
         else if (lookup!.state === 'missing')
           findings.push({ path: `${at}.dbSubnetGroupName`, ok: false, message: `RDS has no DB subnet group ${name} in ${region}` });
         else if (lookup!.state === 'found') {
@@ -192,12 +212,49 @@ export function planFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: Che
   return findings;
 }
 
+/**
+ * One finding per IAM action RDS refused the broker's identity, naming what could not be checked
+ * and the fix: each of these actions is one the broker or this check calls.
+ */
+export function permissionFindings(facts: CheckFacts, configFile = 'FILE'): Finding[] {
+  // action → kind of thing ("parameter group") → names that could not be checked
+  const unchecked = new Map<string, Map<string, string[]>>();
+  const note = (lookup: Lookup<unknown> | undefined, kind: string, name?: string) => {
+    if (lookup?.state !== 'error' || !lookup.denied) return;
+    const kinds = unchecked.get(lookup.denied) ?? new Map<string, string[]>();
+    unchecked.set(lookup.denied, kinds);
+    kinds.set(kind, [...(kinds.get(kind) ?? []), ...(name === undefined ? [] : [name])]);
+  };
+  if (facts.instancesDenied) unchecked.set(facts.instancesDenied, new Map([["the broker's instances", []]]));
+  for (const [key, lookup] of facts.engineVersions) note(lookup, 'engine version', key);
+  for (const [key, lookup] of facts.instanceClasses ?? []) note(lookup, 'instance class', key);
+  for (const [key, lookup] of facts.parameterGroups) note(lookup, 'parameter group', key);
+  for (const [key, lookup] of facts.subnetGroups) note(lookup, 'subnet group', key);
+  note(facts.tls?.certificates, 'the certificate authorities');
+  note(facts.tls?.instances, "the broker's instances");
+  const describe = (kind: string, names: string[]) =>
+    names.length === 0 ? kind : `${kind}${names.length === 1 ? '' : 's'} ${[...new Set(names)].join(', ')}`;
+  return [...unchecked].map(([action, kinds]) => ({
+    path: 'aws.credentials',
+    ok: false,
+    message: `RDS refused ${action} to the broker's identity (AccessDenied), so ${[...kinds].map(([k, n]) => describe(k, n)).join('; ')} could not be checked. Fix: grant it (\`npx rds-broker iam-policy --config ${configFile}\` prints the policy this configuration needs)`,
+  }));
+}
+
 /** Every finding, AWS first; plan findings only when AWS answered (otherwise each would repeat the same failure). */
-export function allFindings(config: Pick<Config, 'catalog' | 'aws'>, facts: CheckFacts): Finding[] {
+export function allFindings(config: Pick<Config, 'catalog' | 'aws' | 'database'>, facts: CheckFacts, configFile?: string): Finding[] {
   const aws: Finding = facts.aws.ok
     ? { path: 'aws', ok: true, message: facts.aws.message }
     : { path: facts.aws.path, ok: false, message: facts.aws.message };
-  return [...facts.files, aws, budgetFinding(config.aws.budget), ...(facts.aws.ok ? planFindings(config, facts) : [])];
+  if (!facts.aws.ok) return [...facts.files, aws, budgetFinding(config.aws.budget)];
+  return [
+    ...facts.files,
+    aws,
+    ...permissionFindings(facts, configFile),
+    budgetFinding(config.aws.budget),
+    ...planFindings(config, facts),
+    ...(facts.tls ? tlsFindings(config, facts.tls) : []),
+  ];
 }
 
 /** The configured request budget against RDS's documented default (information: RDS's quota is not readable). */

@@ -16,7 +16,7 @@ import { Tag } from '../reconcile/tags.js';
  *   (a restore always starts on the engine version's default parameter group);
  * - the parameter groups the broker manages for preloaded extensions (`rdsbroker-<family>-…`), only
  *   for the families of plans that allow such an extension;
- * - read replicas (`CreateDBInstanceReadReplica`) only when a plan offers them;
+ * - read replicas (`<identifier>-r1`, …) as new instances of the same prefix, tagged like their primary;
  * - the plans' KMS keys (storage, Performance Insights), through RDS only, and the Enhanced
  *   Monitoring roles, passed to RDS's monitoring service only.
  *
@@ -118,10 +118,10 @@ export function iamPolicy(config: PolicyInput): PolicyDocument {
       Effect: 'Allow',
       Action: [
         'rds:CreateDBInstance',
+        // Read replicas: the replica and its source are both the broker's instances.
+        'rds:CreateDBInstanceReadReplica',
         'rds:RestoreDBInstanceFromDBSnapshot',
         'rds:RestoreDBInstanceToPointInTime',
-        // Replicas (<identifier>-r1, …) are new instances of the same prefix, tagged like their primary.
-        ...(plans.some((plan) => plan.readReplicas) ? ['rds:CreateDBInstanceReadReplica'] : []),
         'rds:AddTagsToResource',
       ],
       Resource: [

@@ -117,6 +117,10 @@ export function describeAction(action: Action, observed: ObservedInstance): stri
     }
     case 'delete':
       return `DeleteDBInstance ${observed.tags[Tag.skipFinalSnapshot] === 'true' ? 'without a final snapshot (SkipFinalSnapshot tag)' : 'with a final snapshot'}`;
+    case 'create-replica':
+      return `CreateDBInstanceReadReplica ${action.resource} (${action.instanceClass}) of ${observed.identifier}; the step is done when every replica is available and replicating`;
+    case 'delete-replica':
+      return `DeleteDBInstance ${action.resource} without a final snapshot (a read replica has none)`;
     case 'rollback-plan':
       return `put the Plan ID tag back to ${observed.tags[Tag.previousPlanId] ?? 'the previous plan'} and remove ${action.step}: RDS did not carry out the plan change`;
   }

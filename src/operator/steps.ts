@@ -12,6 +12,7 @@ export const STEP_ALIASES: Readonly<Record<StepTag, string>> = {
   [Step.resetMasterPassword]: 'reset-master-password',
   [Step.neutraliseUsers]: 'neutralise-users',
   [Step.extensions]: 'extensions',
+  [Step.readReplicas]: 'read-replicas',
 };
 
 const ALL_STEPS = Object.keys(STEP_ALIASES) as StepTag[];
@@ -61,5 +62,7 @@ export function skipConsequence(step: StepTag): string {
       return "the users that came with the restored data keep their access: credentials of the source database's bindings work on this instance";
     case Step.extensions:
       return 'the requested extensions are not created; applications that need them will fail until they exist';
+    case Step.readReplicas:
+      return 'the instance keeps the read replicas it has now, not the number its Read Replicas tag asks for; bindings offer those that exist';
   }
 }

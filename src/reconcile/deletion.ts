@@ -3,13 +3,14 @@ import { canDeleteNow, statusPhase } from './phase.js';
 import { RetryAfter } from './retry-after.js';
 import { Step, type StepState } from './tags.js';
 import type { Decision } from './reconcile.js';
+import { nextReplicaDeletion } from './replicas.js';
 
 /**
  * An accepted deprovision (its PendingDelete tag) as a list of steps: every precondition RDS puts
  * on DeleteDBInstance, in order, then the delete itself. Each precondition is "is it still in the
- * way? then this action removes it"; the first one still in the way is the next action. Deleting
- * an instance's read replicas first is one more entry at the head of the list, naming the replica
- * it acts on as `resource`.
+ * way? then this action removes it"; the first one still in the way is the next action. The
+ * instance's read replicas come first of all, each deletion naming the replica it acts on as
+ * `resource`.
  */
 interface DeletionPrecondition {
   /** Whether it still stands in the way of the delete, as RDS shows it now. */
@@ -41,6 +42,17 @@ export function decideDeletion(observed: ObservedInstance, pending: StepState, n
     ...(action ? { action } : {}),
   });
   if (statusPhase(status) === 'deleting') return deleting();
+  // Its read replicas go first: RDS would promote them to standalone instances otherwise.
+  const replica = nextReplicaDeletion(observed);
+  if (replica)
+    return {
+      state: 'in progress',
+      description: replica.action
+        ? `deleting read replica ${replica.replica} before the RDS instance`
+        : `waiting for read replica ${replica.replica} before deleting the RDS instance`,
+      retryAfterSeconds: RetryAfter.forStatus('deleting'),
+      ...(replica.action ? { action: replica.action } : {}),
+    };
   const waiting: Decision = {
     state: 'in progress',
     description: `deletion requested; waiting for RDS to allow it (status: ${status})`,

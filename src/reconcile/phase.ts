@@ -81,3 +81,17 @@ const DELETABLE = new Set([
 export function canDeleteNow(status: string): boolean {
   return DELETABLE.has(status);
 }
+
+/**
+ * Where the work on an instance stands, in one word, for metrics and operators: the accepted
+ * deletion, else the first pending step (its tag), else RDS's own work — its status while that is
+ * not a ready one, or `pending-modifications` — else `none`. Bounded: step tags and RDS statuses.
+ */
+export function currentStep(observed: ObservedInstance | undefined): string {
+  if (!observed) return 'none';
+  if (parseStep(Step.delete, observed.tags[Step.delete])) return Step.delete;
+  const first = pendingSteps(observed.tags)[0];
+  if (first) return first.step;
+  if (statusPhase(observed.status) !== 'idle') return observed.status;
+  return observed.pendingModifications.length > 0 ? 'pending-modifications' : 'none';
+}

@@ -5,6 +5,7 @@ import { isEmptyChange, matchesPlanShape, settingsDiff, type DesiredSettings, ty
 import { parseStep, pendingSteps, Step, Tag, type OperationKind, type StepTag } from './tags.js';
 import { statusDescription } from './describe.js';
 import { RetryAfter } from './retry-after.js';
+import { decideReplicaStep } from './replicas.js';
 
 /**
  * The heart of the broker: a pure function from what RDS shows now to what to do next.
@@ -33,9 +34,20 @@ export type Action =
   /** DeleteDBInstance of `resource` (asynchronous). */
   | { kind: 'delete'; step: StepTag; resource: string }
   /** A plan change RDS did not carry out: put the plan tag back to the previous plan (synchronous). */
-  | { kind: 'rollback-plan'; step: StepTag };
+  | { kind: 'rollback-plan'; step: StepTag }
+  /** CreateDBInstanceReadReplica of `resource` from the primary (asynchronous). */
+  | { kind: 'create-replica'; step: StepTag; resource: string; instanceClass: string }
+  /** DeleteDBInstance of the read replica `resource`, without a final snapshot (asynchronous). */
+  | { kind: 'delete-replica'; step: StepTag; resource: string };
 
-export const ASYNC_ACTIONS: ReadonlySet<Action['kind']> = new Set(['modify-settings', 'reboot', 'reset-master-password', 'delete']);
+export const ASYNC_ACTIONS: ReadonlySet<Action['kind']> = new Set([
+  'modify-settings',
+  'reboot',
+  'reset-master-password',
+  'delete',
+  'create-replica',
+  'delete-replica',
+]);
 
 export type OperationState = 'in progress' | 'succeeded' | 'failed' | 'gone';
 
@@ -59,6 +71,10 @@ export interface ReconcileInput {
   facts: { masterLogin?: 'ok' | 'refused' };
   /** How long a just-issued asynchronous change may stay invisible before it is issued again. */
   settleSeconds: number;
+  /** Instance class of the read replicas of the plan in the plan tag. */
+  replicaInstanceClass?: string;
+  /** Derived identifiers of the replicas the Read Replicas tag asks for (naming/derive.ts). */
+  replicaSlots?: readonly string[];
 }
 
 const inProgress = (description: string, retryAfterSeconds: number, action?: Action): Decision => ({
@@ -190,6 +206,8 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
       });
     case Step.extensions:
       return inProgress('creating extensions', RetryAfter.nextStepNow, { kind: 'ensure-extensions', step: current.step });
+    case Step.readReplicas:
+      return decideReplicaStep(observed, input.replicaSlots ?? [], input.replicaInstanceClass);
     default:
       return inProgress(`pending step ${current.step}`, RetryAfter.unknownStep);
   }

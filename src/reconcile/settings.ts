@@ -6,6 +6,10 @@ export interface DesiredSettings {
   instanceClass: string;
   allocatedStorage: number;
   storageType?: string;
+  /** Provisioned IOPS and throughput (MiB/s), the autoscaling ceiling; each undefined: not managed. */
+  iops?: number;
+  storageThroughput?: number;
+  maxAllocatedStorage?: number;
   multiAz: boolean;
   /** Empty: the broker does not manage security groups (the subnet group's default is kept). */
   vpcSecurityGroupIds: string[];
@@ -24,6 +28,9 @@ export interface SettingsChange extends FeaturesChange {
   DBInstanceClass?: string;
   AllocatedStorage?: number;
   StorageType?: string;
+  Iops?: number;
+  StorageThroughput?: number;
+  MaxAllocatedStorage?: number;
   MultiAZ?: boolean;
   VpcSecurityGroupIds?: string[];
   DBParameterGroupName?: string;
@@ -54,6 +61,14 @@ export function settingsDiff(observed: ObservedInstance, desired: DesiredSetting
   if (observed.instanceClass !== desired.instanceClass) change.DBInstanceClass = desired.instanceClass;
   if (observed.allocatedStorage < desired.allocatedStorage) change.AllocatedStorage = desired.allocatedStorage;
   if (desired.storageType && observed.storageType && observed.storageType !== desired.storageType) change.StorageType = desired.storageType;
+  // A new storage type takes its provisioned values in the same request, even where the numbers happen to match.
+  if (desired.iops !== undefined && (observed.iops !== desired.iops || change.StorageType)) change.Iops = desired.iops;
+  if (desired.storageThroughput !== undefined && (observed.storageThroughput !== desired.storageThroughput || change.StorageType)) {
+    change.StorageThroughput = desired.storageThroughput;
+  }
+  if (desired.maxAllocatedStorage !== undefined && observed.maxAllocatedStorage !== desired.maxAllocatedStorage) {
+    change.MaxAllocatedStorage = desired.maxAllocatedStorage;
+  }
   if (observed.multiAz !== desired.multiAz) change.MultiAZ = desired.multiAz;
   if (desired.vpcSecurityGroupIds.length > 0 && !sameSet(observed.vpcSecurityGroupIds, desired.vpcSecurityGroupIds)) {
     change.VpcSecurityGroupIds = [...desired.vpcSecurityGroupIds];

@@ -63,6 +63,8 @@ export const Step = {
   /** Named as the established broker names its last restore step: the source's users lose access. */
   neutraliseUsers: 'PendingResetUserPassword',
   extensions: 'PendingExtensions',
+  /** Read replicas to create or delete until the primary has as many as its Read Replicas tag says. */
+  readReplicas: 'PendingReadReplicas',
 } as const;
 export type StepTag = (typeof Step)[keyof typeof Step];
 
@@ -73,6 +75,8 @@ export const STEP_ORDER: readonly StepTag[] = [
   Step.resetMasterPassword,
   Step.neutraliseUsers,
   Step.extensions,
+  // Last: replicas copy the primary as the earlier steps leave it (a restore's settings, passwords, users).
+  Step.readReplicas,
 ];
 
 export const OWNER_VALUE = 'rds-broker';

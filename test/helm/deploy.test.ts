@@ -33,6 +33,7 @@ describe('deploy/: IAM policy and Cloud Foundry manifest', () => {
         [
           'AddTagsToResource',
           'CreateDBInstance',
+          'CreateDBInstanceReadReplica',
           'CreateDBParameterGroup',
           'CreateDBSnapshot',
           'DeleteDBInstance',

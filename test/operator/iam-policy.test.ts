@@ -239,12 +239,11 @@ describe('iam-policy: the generator', () => {
     expect(decision(policy, 'kms:DescribeKey', aliased, { ...viaRds, 'kms:resourcealiases': ['alias/payroll'] })).to.equal('implicit-deny');
   });
 
-  it('allows read replicas only when a plan offers them, as new instances of the prefix tagged for this broker', () => {
-    expect(actions(iamPolicy(testConfig()))).to.not.include('rds:CreateDBInstanceReadReplica');
+  it('allows read replicas as new instances of the prefix tagged for this broker', () => {
     const policy = iamPolicy(testConfig((d) => (d.catalog.services[0].plans[1].readReplicas = { max: 2 })));
-    expect(statement(policy, 'CreateInstancesTaggedForThisBroker')?.Action).to.include('rds:CreateDBInstanceReadReplica');
     const replica = rdsArn('db', 'local-6f1c-r1');
     expect(decision(policy, 'rds:CreateDBInstanceReadReplica', replica, requestTag('rds-broker-local'))).to.equal('allow');
+    expect(decision(policy, 'rds:CreateDBInstanceReadReplica', replica, requestTag('other'))).to.equal('implicit-deny');
     expect(decision(policy, 'rds:CreateDBInstanceReadReplica', rdsArn('db', 'payroll-r1'), requestTag('rds-broker-local'))).to.equal(
       'implicit-deny',
     );

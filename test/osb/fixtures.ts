@@ -1,4 +1,4 @@
-import type { Broker, BrokerResponse, RequestContext } from '../../src/broker/contract.js';
+import type { Broker, BrokerResponse, DatabaseTlsReport, RequestContext } from '../../src/broker/contract.js';
 import { buildConfig, type Config } from '../../src/config/load.js';
 
 /** Catalog IDs used across the front-end tests. */
@@ -96,6 +96,8 @@ export class RecordingBroker implements Broker {
   /** What each method answers; a function may throw or wait. */
   responses: Partial<Record<keyof Broker, BrokerResponse | ((request: any) => Promise<BrokerResponse> | BrokerResponse)>> = {};
   isReady = true;
+  /** What databaseTls() answers (for /readyz's detail). */
+  tlsReport: DatabaseTlsReport | undefined;
 
   private async answer(method: keyof Broker, request: unknown, ctx: RequestContext): Promise<BrokerResponse> {
     this.calls.push({ method, request, ctx });
@@ -114,6 +116,7 @@ export class RecordingBroker implements Broker {
   fetchBinding = (r: any, c: RequestContext) => this.answer('fetchBinding', r, c);
   bindingLastOperation = (r: any, c: RequestContext) => this.answer('bindingLastOperation', r, c);
   ready = () => this.isReady;
+  databaseTls = () => this.tlsReport;
 }
 
 const defaultResponses: Partial<Record<keyof Broker, BrokerResponse>> = {

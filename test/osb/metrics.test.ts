@@ -1,20 +1,8 @@
 import { expect } from 'chai';
-import { recordRdsCall } from '../../src/metrics/metrics.js';
+import { errorCodeLabel, recordRdsCall } from '../../src/metrics/metrics.js';
 import { request, startTestServer, type TestServer } from '../support/http.js';
+import { sample } from '../support/prometheus-text.js';
 import { INSTANCE, RecordingBroker, testConfig } from './fixtures.js';
-
-/** The value of one sample line in Prometheus text format, or undefined. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const labelText = line.slice(name.length + 1, line.lastIndexOf('}'));
-    const found = Object.fromEntries([...labelText.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v) && Object.keys(found).length === Object.keys(labels).length) {
-      return Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return undefined;
-}
 
 describe('/metrics', () => {
   let server: TestServer;
@@ -59,6 +47,30 @@ describe('/metrics', () => {
     const text = await scrape();
     expect(sample(text, 'rds_broker_rds_calls_total', labels)).to.equal(before + 2);
     expect(sample(text, 'rds_broker_rds_call_duration_seconds_count', labels)).to.equal(before + 2);
+  });
+
+  it('counts failed RDS calls by action and error code, throttles included; successful calls add none', async () => {
+    const throttled = { action: 'ModifyDBInstance', code: 'Throttling' };
+    const refused = { action: 'ModifyDBInstance', code: 'InvalidDBInstanceState' };
+    const text0 = await scrape();
+    const [t0, r0] = [
+      sample(text0, 'rds_broker_rds_errors_total', throttled) ?? 0,
+      sample(text0, 'rds_broker_rds_errors_total', refused) ?? 0,
+    ];
+    recordRdsCall('ModifyDBInstance', 'throttled', 0.1, 'Throttling');
+    recordRdsCall('ModifyDBInstance', 'error', 0.1, 'InvalidDBInstanceState');
+    recordRdsCall('ModifyDBInstance', 'ok', 0.1);
+    const text = await scrape();
+    expect(sample(text, 'rds_broker_rds_errors_total', throttled)).to.equal(t0 + 1);
+    expect(sample(text, 'rds_broker_rds_errors_total', refused)).to.equal(r0 + 1);
+  });
+
+  it('error codes that are not identifiers are folded into "other" (bounded label values)', () => {
+    expect(errorCodeLabel('DBInstanceNotFound')).to.equal('DBInstanceNotFound');
+    expect(errorCodeLabel('ECONNRESET')).to.equal('ECONNRESET');
+    expect(errorCodeLabel('something went wrong: 42')).to.equal('other');
+    expect(errorCodeLabel(undefined)).to.equal('other');
+    expect(errorCodeLabel('x'.repeat(200))).to.equal('other');
   });
 
   it('includes the default process metrics', async () => {

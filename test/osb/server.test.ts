@@ -40,6 +40,35 @@ describe('HTTP server', () => {
       expect(notReady.status).to.equal(503);
       expect(notReady.json.status).to.equal('not ready');
     });
+
+    it('/readyz names a recent database TLS failure in its detail and stays ready (TLS is not RDS reachability)', async () => {
+      expect((await request(`${server.url}/readyz`)).json).to.deep.equal({ status: 'ready' });
+      broker.tlsReport = {
+        host: 'db1.abc.eu-west-1.rds.amazonaws.com',
+        port: 5432,
+        engine: 'postgres',
+        failure: 'certificate',
+        reason: 'self-signed certificate in certificate chain',
+        at: new Date('2026-06-01T10:00:00Z'),
+      };
+      const res = await request(`${server.url}/readyz`);
+      expect(res.status).to.equal(200);
+      expect(res.json.status).to.equal('ready');
+      expect(res.json.database_tls).to.include({
+        status: 'failing',
+        host: 'db1.abc.eu-west-1.rds.amazonaws.com',
+        port: 5432,
+        engine: 'postgres',
+        failure: 'certificate',
+        reason: 'self-signed certificate in certificate chain',
+        last_failure_at: '2026-06-01T10:00:00.000Z',
+      });
+      expect(res.json.database_tls.description).to.contain('database.tls.caBundleFile');
+      broker.isReady = false;
+      const notReady = await request(`${server.url}/readyz`);
+      expect(notReady.status).to.equal(503);
+      expect(notReady.json.database_tls.host).to.equal('db1.abc.eu-west-1.rds.amazonaws.com');
+    });
   });
 
   describe('requests the HTTP parser refuses', () => {

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { housekeepingEvery } from '../../bench/broker-config.js';
 import { formatFigure, judged } from '../../bench/figures.js';
+import { budgetWaits, counterSum, parseMetrics, since } from '../../bench/prometheus.js';
 import { BenchUsageError, parseBenchOptions } from '../../bench/options.js';
 import { pollPaths } from '../../bench/seed.js';
 import { formatTable, parseFigures } from '../../bench/table.js';
@@ -59,8 +61,26 @@ describe('benchmark parts', () => {
         startupRuns: 3,
         speed: 1000,
         modes: ['on', 'off'],
+        scenarios: ['polls', 'budget', 'fleet', 'soak'],
+        provisions: 1000,
+        budgetPollInterval: 60,
+        budgetPollSeconds: 180,
+        fleetInstances: 10000,
+        fleetPollInterval: 60,
+        fleetSeconds: 180,
+        fleetRequestEvery: 5,
+        soakInstances: 1000,
+        soakRate: 200,
+        soakSeconds: 360,
+        rssEvery: 15,
         outDir: 'bench/out',
       });
+    });
+    it('runs the scenarios named, in their documented order, and refuses unknown ones', () => {
+      expect(parseBenchOptions(['--scenarios', 'soak,budget'], {})).to.deep.include({ scenarios: ['budget', 'soak'] });
+      expect(parseBenchOptions([], { BENCH_SCENARIOS: 'fleet' })).to.deep.include({ scenarios: ['fleet'] });
+      expect(() => parseBenchOptions(['--scenarios', 'budget,storm'], {})).to.throw(BenchUsageError, /unknown scenario "storm"/);
+      expect(() => parseBenchOptions(['--scenarios', ','], {})).to.throw(BenchUsageError, /at least one scenario/);
     });
     it('takes the command line over the environment', () => {
       const options = parseBenchOptions(['--instances', '200', '--modes', 'off'], { BENCH_INSTANCES: '300', BENCH_WINDOW_MS: '200' });
@@ -102,6 +122,69 @@ describe('benchmark parts', () => {
       expect(line).to.not.include('\n');
       expect(Object.keys(JSON.parse(line))).to.deep.equal(['metric', 'value', 'unit', 'coalescing', 'instances', 'target', 'met']);
       expect(JSON.parse(line)).to.include({ value: 88.5, met: true });
+    });
+  });
+
+  describe("the broker's /metrics", () => {
+    const text = [
+      '# HELP rds_broker_rds_budget_wait_seconds Time an RDS call waited',
+      '# TYPE rds_broker_rds_budget_wait_seconds histogram',
+      'rds_broker_rds_budget_wait_seconds_bucket{le="0",priority="request"} 5',
+      'rds_broker_rds_budget_wait_seconds_bucket{le="0.5",priority="request"} 7',
+      'rds_broker_rds_budget_wait_seconds_bucket{le="1",priority="request"} 8',
+      'rds_broker_rds_budget_wait_seconds_bucket{le="2.5",priority="request"} 10',
+      'rds_broker_rds_budget_wait_seconds_bucket{le="+Inf",priority="request"} 10',
+      'rds_broker_rds_budget_wait_seconds_sum{priority="request"} 6.5',
+      'rds_broker_rds_budget_wait_seconds_count{priority="request"} 10',
+      'rds_broker_rds_budget_wait_seconds_bucket{priority="poll",le="0"} 3',
+      'rds_broker_rds_budget_wait_seconds_bucket{priority="poll",le="1"} 3',
+      'rds_broker_rds_budget_wait_seconds_bucket{priority="poll",le="+Inf"} 3',
+      'rds_broker_rds_budget_wait_seconds_count{priority="poll"} 3',
+      'rds_broker_rds_calls_total{action="CreateDBInstance",outcome="ok"} 4',
+      'rds_broker_rds_calls_total{action="CreateDBInstance",outcome="throttled"} 1',
+      'nodejs_heap_size_used_bytes 1048576',
+    ].join('\n');
+    it('reads samples with their labels, whatever their order', () => {
+      const samples = parseMetrics(text);
+      expect(samples).to.have.length(14);
+      expect(samples[0]).to.deep.equal({
+        name: 'rds_broker_rds_budget_wait_seconds_bucket',
+        labels: { le: '0', priority: 'request' },
+        value: 5,
+      });
+      expect(counterSum(samples, 'rds_broker_rds_calls_total', { action: 'CreateDBInstance' })).to.equal(5);
+      expect(counterSum(samples, 'rds_broker_rds_calls_total', { outcome: 'throttled' })).to.equal(1);
+    });
+    it('counts the budget waits over a second, by priority', () => {
+      const samples = parseMetrics(text);
+      expect(budgetWaits(samples, 'request')).to.deep.equal({ count: 10, over: 2, overSeconds: 1, maxWithinSeconds: 2.5 });
+      expect(budgetWaits(samples, 'poll')).to.deep.equal({ count: 3, over: 0, overSeconds: 1, maxWithinSeconds: 0 });
+      expect(budgetWaits(samples, 'background')).to.deep.equal({ count: 0, over: 0, overSeconds: 1, maxWithinSeconds: null });
+    });
+    it('takes the waits of one phase as the difference of two readings', () => {
+      const before = parseMetrics(text);
+      const after = parseMetrics(
+        text
+          .replace('le="+Inf",priority="request"} 10', 'le="+Inf",priority="request"} 13')
+          .replace('_count{priority="request"} 10', '_count{priority="request"} 13'),
+      );
+      // All three waited past the last finite bound (2.5 s).
+      expect(budgetWaits(since(after, before), 'request')).to.deep.equal({ count: 3, over: 3, overSeconds: 1, maxWithinSeconds: Infinity });
+    });
+  });
+
+  it("runs housekeeping at the scenario's pace, seconds or minutes", () => {
+    expect(housekeepingEvery(60)).to.deep.equal({
+      mode: 'always',
+      resync: '*/1 * * * *',
+      credentialCheck: '*/1 * * * *',
+      jitterSeconds: 30,
+    });
+    expect(housekeepingEvery(2)).to.deep.equal({
+      mode: 'always',
+      resync: '*/2 * * * * *',
+      credentialCheck: '*/2 * * * * *',
+      jitterSeconds: 1,
     });
   });
 

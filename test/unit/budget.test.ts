@@ -158,6 +158,77 @@ describe('RDS request budget (src/aws/budget.ts)', () => {
     expect(waiting.map((w) => w.granted)).to.deep.equal([true, false]);
   });
 
+  it("bounds a request's wait from the request's start, not per call: its later call gets only what is left", async () => {
+    const clock = new ManualClock();
+    const budget = new RequestBudget(settings({ burst: 10, ratePerSecond: 2, maxWaitMs: 5000 }), clock);
+    const log: string[] = [];
+    for (let i = 0; i < 10; i++) track(budget, 'request', log, `burst${i}`);
+    // The request's first call (a describe) waits half a second for its token.
+    const first = budget.take('request', false, 0);
+    for (let i = 0; i < 9; i++) track(budget, 'request', log, `other${i}`);
+    await clock.advance(500);
+    await first;
+    // Its second call (the create), behind 9 others: 5 s more at 2/s. Counted per call that fits
+    // the 5 s bound; counted from the request's start (0.5 s ago) it does not, so it is refused now.
+    const outcomes = { ofRequest: {} as { granted?: boolean; error?: unknown }, perCall: {} as { granted?: boolean } };
+    budget.take('request', false, 0).then(
+      () => (outcomes.ofRequest.granted = true),
+      (error: unknown) => Object.assign(outcomes.ofRequest, { granted: false, error }),
+    );
+    budget.take('request').then(
+      () => (outcomes.perCall.granted = true),
+      () => (outcomes.perCall.granted = false),
+    );
+    await flush();
+    expect(outcomes.ofRequest.granted).to.equal(false);
+    expect(outcomes.ofRequest.error).to.be.instanceOf(BudgetExhaustedError);
+    expect(outcomes.perCall.granted).to.equal(undefined);
+    await clock.advance(5000);
+    expect(outcomes.perCall.granted).to.equal(true);
+  });
+
+  it('refuses a waiting call of a request once the request as a whole has waited the bound', async () => {
+    const clock = new ManualClock();
+    const budget = new RequestBudget(settings({ burst: 1, ratePerSecond: 1, maxWaitMs: 3000 }), clock);
+    const log: string[] = [];
+    track(budget, 'request', log, 'r0');
+    await clock.advance(2000);
+    // The request began 2 s ago; this call is estimated to go in 1 s, within what is left, and queues.
+    const late = { granted: undefined as boolean | undefined };
+    budget.take('request', false, 0).then(
+      () => (late.granted = true),
+      () => (late.granted = false),
+    );
+    await flush();
+    expect(late.granted).to.equal(true);
+    // Two more calls of the same request behind an empty bucket: the first fits what is left (1 s), the second not.
+    const calls = [{ granted: undefined as boolean | undefined }, { granted: undefined as boolean | undefined }];
+    for (const call of calls)
+      budget.take('request', false, 0).then(
+        () => (call.granted = true),
+        () => (call.granted = false),
+      );
+    await clock.advance(1500);
+    expect(calls.map((c) => c.granted)).to.deep.equal([true, false]);
+  });
+
+  it('background work is bounded per call, however long its job has run', async () => {
+    const clock = new ManualClock();
+    const budget = new RequestBudget(settings({ burst: 2, ratePerSecond: 1, backgroundMaxWaitMs: 3000, backgroundReserve: 0 }), clock);
+    const log: string[] = [];
+    await clock.advance(600_000);
+    track(budget, 'request', log, 'r0');
+    track(budget, 'request', log, 'r1');
+    // The job began ten minutes ago (clock 0); this call waits its own bound.
+    const call = { granted: undefined as boolean | undefined };
+    budget.take('background', false, 0).then(
+      () => (call.granted = true),
+      () => (call.granted = false),
+    );
+    await clock.advance(1500);
+    expect(call.granted).to.equal(true);
+  });
+
   it('an operation that already changed something waits without bound', async () => {
     const clock = new ManualClock();
     const budget = new RequestBudget(settings({ burst: 1, ratePerSecond: 1, maxWaitMs: 1000 }), clock);

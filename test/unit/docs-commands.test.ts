@@ -21,11 +21,14 @@ const known = new Set(commands.map((command) => command.name));
 /** The lines a reader copies: inside fenced shell blocks, and the code span opening a table row. */
 function copiedLines(text: string): string[] {
   const lines: string[] = [];
+  let fenced = false;
   let inShell = false;
   for (const line of text.split('\n')) {
     const fence = /^\s*```(\w*)/.exec(line);
     if (fence) {
-      inShell = !inShell && ['sh', 'bash', 'shell', 'console', ''].includes(fence[1]!);
+      // A closing fence ends any block; an opening one starts a shell block unless it names another language (text: output).
+      inShell = !fenced && ['sh', 'bash', 'shell', 'console', ''].includes(fence[1]!);
+      fenced = !fenced;
       continue;
     }
     if (inShell) lines.push(line.trim().replace(/^\$\s+/, ''));

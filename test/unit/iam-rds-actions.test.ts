@@ -90,6 +90,19 @@ describe('unit: the resources each RDS call is authorised on', () => {
       ],
     ],
     [
+      'CreateDBInstanceReadReplica with tags: the replica, its source, the source engine’s default groups',
+      'CreateDBInstanceReadReplica',
+      { DBInstanceIdentifier: 'src-db-r1', SourceDBInstanceIdentifier: 'src-db', ...TAGS },
+      [
+        'CreateDBInstanceReadReplica db:src-db-r1',
+        'rds:AddTagsToResource db:src-db-r1',
+        'CreateDBInstanceReadReplica db:src-db',
+        'CreateDBInstanceReadReplica pg:default.postgres16',
+        'CreateDBInstanceReadReplica og:default:postgres-16',
+        'CreateDBInstanceReadReplica subgrp:default',
+      ],
+    ],
+    [
       'ModifyDBInstance: the instance alone',
       'ModifyDBInstance',
       { DBInstanceIdentifier: 'a', AllocatedStorage: '30' },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ObservedInstance } from '../../src/reconcile/observed.js';
-import { canDeleteNow, phase, statusPhase, type Phase } from '../../src/reconcile/phase.js';
+import { canDeleteNow, currentStep, phase, statusPhase, type Phase } from '../../src/reconcile/phase.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
 import { effectiveRetryAfter, RetryAfter } from '../../src/reconcile/retry-after.js';
 import { Step, Tag } from '../../src/reconcile/tags.js';
@@ -72,6 +72,22 @@ describe('phase(observed): one answer to "is the instance idle?"', () => {
       expect(phase(observed) === 'idle').to.equal(decision.state === 'succeeded');
     });
   }
+});
+
+describe('currentStep(observed): where the work stands, for metrics', () => {
+  const table: Array<[string, ObservedInstance | undefined, string]> = [
+    ['an accepted deletion, whatever else is pending', instance({}, { [Step.delete]: 'true', [Step.reboot]: 'true' }), 'PendingDelete'],
+    [
+      'the first pending step in step order',
+      instance({}, { [Step.extensions]: 'true', [Step.resetMasterPassword]: 'started:2026-01-01T00:00:00Z' }),
+      'PendingResetMasterPassword',
+    ],
+    ['RDS busy with no step pending: its status', instance({ status: 'creating' }), 'creating'],
+    ['available with modifications RDS has not applied', instance({ pendingModifications: ['DBInstanceClass'] }), 'pending-modifications'],
+    ['nothing to do', instance(), 'none'],
+    ['no instance', undefined, 'none'],
+  ];
+  for (const [what, observed, expected] of table) it(`${what}: ${expected}`, () => expect(currentStep(observed)).to.equal(expected));
 });
 
 describe('Retry-After policy', () => {

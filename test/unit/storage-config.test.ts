@@ -1,7 +1,38 @@
 import { expect } from 'chai';
 import { buildConfig, ConfigError } from '../../src/config/load.js';
 import { leastMaxAllocatedStorage, storageProblems } from '../../src/config/storage.js';
+import type { ObservedInstance } from '../../src/reconcile/observed.js';
+import { settingsDiff, type DesiredSettings } from '../../src/reconcile/settings.js';
 import { configDocument } from '../osb/fixtures.js';
+
+const observed = (overrides: Partial<ObservedInstance> = {}): ObservedInstance => ({
+  identifier: 'rdsb-a',
+  arn: 'arn:aws:rds:eu-west-1:123456789012:db:rdsb-a',
+  status: 'available',
+  engine: 'postgres',
+  engineVersion: '17.4',
+  instanceClass: 'db.t4g.micro',
+  allocatedStorage: 20,
+  storageType: 'gp3',
+  iops: 3000,
+  storageThroughput: 125,
+  multiAz: false,
+  vpcSecurityGroupIds: [],
+  parameterGroups: [],
+  backupRetentionPeriod: 7,
+  pendingModifications: [],
+  tags: {},
+  ...overrides,
+});
+const desired = (overrides: Partial<DesiredSettings> = {}): DesiredSettings => ({
+  instanceClass: 'db.t4g.micro',
+  allocatedStorage: 20,
+  storageType: 'gp3',
+  multiAz: false,
+  vpcSecurityGroupIds: [],
+  backupRetentionPeriod: 7,
+  ...overrides,
+});
 
 describe('plan storage: type, IOPS, throughput, autoscaling ceiling', () => {
   describe('storageProblems (pure, RDS rules)', () => {
@@ -52,6 +83,28 @@ describe('plan storage: type, IOPS, throughput, autoscaling ceiling', () => {
     }
     it('the least ceiling is 10% above the storage, rounded up', () => {
       expect([leastMaxAllocatedStorage(20), leastMaxAllocatedStorage(100), leastMaxAllocatedStorage(101)]).to.deep.equal([22, 110, 112]);
+    });
+  });
+
+  describe('settingsDiff: storage (pure)', () => {
+    it('a plan that sets no IOPS, throughput or ceiling leaves what RDS shows (gp3 baseline, autoscaling) alone', () => {
+      expect(settingsDiff(observed({ maxAllocatedStorage: 50 }), desired())).to.deep.equal({});
+    });
+    it('growing into provisioned gp3: size, IOPS, throughput and ceiling in one change', () => {
+      expect(
+        settingsDiff(observed(), desired({ allocatedStorage: 400, iops: 12000, storageThroughput: 600, maxAllocatedStorage: 1000 })),
+      ).to.deep.equal({ AllocatedStorage: 400, Iops: 12000, StorageThroughput: 600, MaxAllocatedStorage: 1000 });
+    });
+    it('a new storage type carries its IOPS even when RDS already shows the same number', () => {
+      expect(
+        settingsDiff(observed({ allocatedStorage: 100 }), desired({ allocatedStorage: 100, storageType: 'io1', iops: 3000 })),
+      ).to.deep.equal({ StorageType: 'io1', Iops: 3000 });
+    });
+    it('an instance already as asked needs nothing; storage grown by autoscaling is never shrunk', () => {
+      const asked = desired({ allocatedStorage: 400, iops: 12000, storageThroughput: 600, maxAllocatedStorage: 1000 });
+      expect(
+        settingsDiff(observed({ allocatedStorage: 480, iops: 12000, storageThroughput: 600, maxAllocatedStorage: 1000 }), asked),
+      ).to.deep.equal({});
     });
   });
 

@@ -19,10 +19,16 @@ const usage = `Usage: rds-broker check --config FILE [--output text|json]
 Checks a configuration before the broker serves with it: validates the file (every problem with
 its field path), reads the files it names (database.tls.caBundleFile, listen.tls), reaches RDS with
 the configured credentials, and checks that every plan's engine version (DescribeDBEngineVersions),
-parameter group (DescribeDBParameterGroups) and subnet group (DescribeDBSubnetGroups) exist, and that
-a plan's parameter group is of its engine version's family. Each problem names the configuration
-path it comes from, e.g. catalog.services[0].plans[1].rds.engineVersion. RDS is asked once per
-distinct value, with at most two attempts a call, so an unreachable endpoint is reported quickly.
+instance class and storage type (DescribeOrderableDBInstanceOptions), parameter group
+(DescribeDBParameterGroups) and subnet group (DescribeDBSubnetGroups) exist, and that a plan's
+parameter group is of its engine version's family. Database TLS: the CA bundle must hold the
+authority RDS gives the plans' instances and the broker's existing ones (DescribeCertificates,
+compared by thumbprint), a plan's caCertificateIdentifier must be one RDS offers, and a TLS
+handshake with one of the broker's instances per authority (no login) must verify with the bundle.
+An action RDS refuses the broker's identity (AccessDenied) is named with the fix. Each problem
+names the configuration path it comes from, e.g. catalog.services[0].plans[1].rds.engineVersion.
+RDS is asked once per distinct value, with at most two attempts a call, so an unreachable endpoint
+is reported quickly.
 
 Options:
   -c, --config FILE    the configuration file to check (required)
@@ -56,7 +62,7 @@ async function run(argv: string[]): Promise<number> {
     }
     const deps = operatorDeps(quickRetries(config), { databases: false, logLevel: 'warn' });
     try {
-      const report = checkReport(file, allFindings(config, await gatherFacts(deps, config)));
+      const report = checkReport(file, allFindings(config, await gatherFacts(deps, config), file));
       print(report);
       return report.ok ? EXIT_OK : EXIT_FAILURE;
     } finally {
@@ -67,7 +73,7 @@ async function run(argv: string[]): Promise<number> {
 
 export const check: Command = {
   name: 'check',
-  summary: 'check a configuration against RDS: versions, parameter and subnet groups',
+  summary: 'check a configuration against RDS: versions, classes, groups, CA bundle, permissions',
   usage,
   run,
 };

@@ -5,6 +5,7 @@ import { startHousekeeping } from '../../housekeeping/leadership.js';
 import { attachRequeue } from '../../housekeeping/requeue.js';
 import { ConfigError, loadConfigFile, type Config } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
+import { recordHousekeepingRun, recordLeadership } from '../../metrics/metrics.js';
 import { startServer, stopOnSignal } from '../../server/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type Command } from '../command.js';
 
@@ -84,6 +85,8 @@ async function run(argv: string[]): Promise<number> {
   const housekeeping = startHousekeeping(config.housekeeping, housekeepingJobs(broker.deps), {
     log,
     whileLeading: [requeue.whileLeading],
+    onLeadershipChange: recordLeadership,
+    onRunEnded: recordHousekeepingRun,
   });
   // Signal handlers go in before "listening" is announced: whoever waits for that line may signal at once.
   const stopped = stopOnSignal({

@@ -5,6 +5,7 @@ import type { Store } from '../model/store.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Fleet } from '../runtime/fleet.js';
 import type { Scheduler } from '../runtime/scheduler.js';
+import type { ClusterScheduler } from '../runtime/cluster-scheduler.js';
 import type { QueryParams } from './query.js';
 
 export interface AuthorityFacts {
@@ -18,6 +19,7 @@ export interface ActionContext {
   store: Store;
   fleet: Fleet;
   scheduler: Scheduler;
+  clusters: ClusterScheduler;
   clock: Clock;
   arns: Arns;
   region: string;

@@ -19,6 +19,15 @@ import { describeEvents } from './actions/events.js';
 import { createDBInstanceReadReplica, promoteReadReplica } from './actions/replicas.js';
 import { restoreDBInstanceFromDBSnapshot, restoreDBInstanceToPointInTime } from './actions/restore.js';
 import { createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './actions/snapshots.js';
+import { createDBCluster, deleteDBCluster, describeDBClusters } from './actions/clusters.js';
+import { modifyDBCluster } from './actions/cluster-modify.js';
+import { createDBClusterSnapshot, deleteDBClusterSnapshot, describeDBClusterSnapshots } from './actions/cluster-snapshots.js';
+import { restoreDBClusterFromSnapshot } from './actions/cluster-restore.js';
+import {
+  createDBClusterParameterGroup,
+  deleteDBClusterParameterGroup,
+  describeDBClusterParameterGroups,
+} from './actions/cluster-parameter-groups.js';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './actions/tags.js';
 
 export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, ActionHandler>([
@@ -53,4 +62,15 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, Actio
   ['DescribeDBSubnetGroups', describeDBSubnetGroups],
   ['CreateDBSubnetGroup', createDBSubnetGroup],
   ['DeleteDBSubnetGroup', deleteDBSubnetGroup],
+  ['CreateDBCluster', createDBCluster],
+  ['DescribeDBClusters', describeDBClusters],
+  ['ModifyDBCluster', modifyDBCluster],
+  ['DeleteDBCluster', deleteDBCluster],
+  ['CreateDBClusterSnapshot', createDBClusterSnapshot],
+  ['DescribeDBClusterSnapshots', describeDBClusterSnapshots],
+  ['DeleteDBClusterSnapshot', deleteDBClusterSnapshot],
+  ['RestoreDBClusterFromSnapshot', restoreDBClusterFromSnapshot],
+  ['CreateDBClusterParameterGroup', createDBClusterParameterGroup],
+  ['DescribeDBClusterParameterGroups', describeDBClusterParameterGroups],
+  ['DeleteDBClusterParameterGroup', deleteDBClusterParameterGroup],
 ]);

@@ -50,3 +50,23 @@ export const throttling = () => new RdsError('Throttling', 'Rate exceeded', 400)
 
 export const internalFailure = () =>
   new RdsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+
+export const clusterNotFound = (id: string) => new RdsError('DBClusterNotFoundFault', `DBCluster ${id} not found.`, 404);
+
+export const clusterAlreadyExists = () => new RdsError('DBClusterAlreadyExistsFault', 'DB Cluster already exists');
+
+export const invalidClusterState = (message: string) => new RdsError('InvalidDBClusterStateFault', message);
+
+export const clusterSnapshotNotFound = (id: string) =>
+  new RdsError('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found.`, 404);
+
+export const clusterSnapshotAlreadyExists = (id: string) =>
+  new RdsError(
+    'DBClusterSnapshotAlreadyExistsFault',
+    `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`,
+  );
+
+export const invalidClusterSnapshotState = (message: string) => new RdsError('InvalidDBClusterSnapshotStateFault', message);
+
+export const clusterParameterGroupNotFound = (name: string) =>
+  new RdsError('DBClusterParameterGroupNotFound', `DBClusterParameterGroup not found: ${name}`, 404);

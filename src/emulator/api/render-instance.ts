@@ -5,6 +5,7 @@
 import { DEFAULT_FEATURES, renderFeatures } from './instance-features.js';
 import { describedPerformance } from './storage.js';
 import { LICENSE_MODEL, findVersion } from '../model/catalog.js';
+import { CLUSTER_LICENSE_MODEL } from '../model/cluster-catalog.js';
 import { visibleState } from '../model/lifecycle.js';
 import type { InstanceRecord, PendingChanges, SubnetGroupRecord, VisibleState } from '../model/types.js';
 import type { ActionContext } from './context.js';
@@ -47,6 +48,10 @@ export function subnetGroupXml(group: SubnetGroupRecord, arn: string): string {
 }
 
 function optionGroupName(inst: InstanceRecord): string {
+  if (inst.cluster) {
+    const major = inst.cluster.engine === 'aurora-mysql' ? '8.0' : inst.engineVersion.split('.')[0]!;
+    return `default:${inst.cluster.engine}-${major.replace(/\./g, '-')}`;
+  }
   const major = findVersion(inst.engine, inst.engineVersion)?.major ?? inst.engineVersion;
   return `default:${inst.engine}-${major.replace(/\./g, '-')}`;
 }
@@ -71,10 +76,12 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
   const subnetGroup = ctx.store.subnetGroups.get(inst.subnetGroupName);
   const showEndpoint = exists && view.status !== 'creating';
   const performance = describedPerformance(inst);
+  // A cluster member shows the cluster's engine and backups (its server is only what stands in for it).
+  const cluster = inst.cluster ? ctx.store.cluster(inst.cluster.identifier) : undefined;
   return (
     el('DBInstanceIdentifier', inst.identifier) +
     el('DBInstanceClass', inst.instanceClass) +
-    el('Engine', inst.engine) +
+    el('Engine', inst.cluster?.engine ?? inst.engine) +
     el('DBInstanceStatus', view.status) +
     el('MasterUsername', inst.masterUsername) +
     el('DBName', inst.dbName) +
@@ -84,7 +91,7 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
     el('AllocatedStorage', inst.allocatedStorage) +
     time('InstanceCreateTime', inst.createdAt) +
     el('PreferredBackupWindow', inst.preferredBackupWindow) +
-    el('BackupRetentionPeriod', inst.backupRetentionPeriod) +
+    el('BackupRetentionPeriod', cluster?.backupRetentionPeriod ?? inst.backupRetentionPeriod) +
     '<DBSecurityGroups/>' +
     list(
       'VpcSecurityGroups',
@@ -104,10 +111,12 @@ export function renderInstance(inst: InstanceRecord, ctx: ActionContext, view: V
     el('AutoMinorVersionUpgrade', inst.autoMinorVersionUpgrade) +
     el('ReadReplicaSourceDBInstanceIdentifier', inst.readReplicaSource) +
     list('ReadReplicaDBInstanceIdentifiers', 'ReadReplicaDBInstanceIdentifier', ctx.store.replicasOf(inst.identifier), escapeXml) +
-    el('LicenseModel', LICENSE_MODEL[inst.engine]) +
+    el('LicenseModel', inst.cluster ? CLUSTER_LICENSE_MODEL[inst.cluster.engine] : LICENSE_MODEL[inst.engine]) +
     el('Iops', performance.iops) +
     `<OptionGroupMemberships><OptionGroupMembership><OptionGroupName>${optionGroupName(inst)}</OptionGroupName><Status>in-sync</Status></OptionGroupMembership></OptionGroupMemberships>` +
     el('PubliclyAccessible', inst.publiclyAccessible) +
+    el('DBClusterIdentifier', inst.cluster?.identifier) +
+    (inst.cluster ? el('PromotionTier', inst.cluster.promotionTier) : '') +
     statusInfos(inst, ctx) +
     el('StorageType', inst.storageType) +
     el('StorageThroughput', performance.storageThroughput) +

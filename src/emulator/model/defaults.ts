@@ -2,6 +2,7 @@
 import { allFamilies } from './catalog.js';
 import { newSecurityGroupId, newSubnetId, newVpcId } from './ids.js';
 import { Store } from './store.js';
+import { seedClusterDefaults } from './cluster-records.js';
 
 export function defaultParameterGroupName(family: string): string {
   return `default.${family}`;
@@ -27,6 +28,7 @@ export function seedDefaults(store: Store, region: string): void {
       values: {},
     });
   }
+  seedClusterDefaults(store);
   if (!store.subnetGroups.has('default')) {
     store.putSubnetGroup({
       name: 'default',

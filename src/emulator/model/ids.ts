@@ -33,7 +33,14 @@ export function newSubnetId(): string {
 }
 
 /** `cert` names a certificate authority (DescribeCertificates); it carries no tags, so parse() leaves it out. */
-export type ArnKind = 'db' | 'snapshot' | 'pg' | 'subgrp' | 'auto-backup' | 'cert';
+export type ArnKind = 'db' | 'snapshot' | 'pg' | 'subgrp' | 'auto-backup' | 'cert' | 'cluster' | 'cluster-snapshot' | 'cluster-pg';
+
+const ARN_KINDS: readonly string[] = ['db', 'snapshot', 'pg', 'subgrp', 'auto-backup', 'cluster', 'cluster-snapshot', 'cluster-pg'];
+
+/** `cluster-` and 26 upper-case letters and digits, like RDS's DbClusterResourceId. */
+export function newClusterResourceId(): string {
+  return `cluster-${randomString(UPPER, 26)}`;
+}
 
 export class Arns {
   constructor(
@@ -54,7 +61,7 @@ export class Arns {
     if (colon <= 0) return undefined;
     const kind = rest.slice(0, colon);
     const name = rest.slice(colon + 1);
-    if (!name || !['db', 'snapshot', 'pg', 'subgrp', 'auto-backup'].includes(kind)) return undefined;
+    if (!name || !ARN_KINDS.includes(kind)) return undefined;
     return { kind: kind as ArnKind, name };
   }
 }

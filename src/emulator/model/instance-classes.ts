@@ -146,12 +146,7 @@ export function orderableOptions(engine: EngineName): OrderableOption[] {
 }
 
 /** RDS's refusal of a class the engine version does not offer, word for word. */
-export function unsupportedCombinationMessage(
-  instanceClass: string,
-  engine: EngineName,
-  engineVersion: string,
-  licenseModel: string,
-): string {
+export function unsupportedCombinationMessage(instanceClass: string, engine: string, engineVersion: string, licenseModel: string): string {
   return (
     `RDS does not support creating a DB instance with the following combination: DBInstanceClass=${instanceClass}, ` +
     `Engine=${engine}, EngineVersion=${engineVersion}, LicenseModel=${licenseModel}. ` +

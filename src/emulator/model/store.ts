@@ -5,6 +5,7 @@
  */
 import { EventLog, instanceEvents, parameterGroupEvents, snapshotEvents, type EventLookups, type EventRecord } from './events.js';
 import type { AutomatedBackupRecord, InstanceRecord, ParameterGroupRecord, SnapshotRecord, SubnetGroupRecord } from './types.js';
+import type { ClusterRecord, ClusterSnapshotRecord } from './cluster-types.js';
 
 export interface StateDocument {
   version: 1;
@@ -18,6 +19,10 @@ export interface StateDocument {
   subnetGroups: SubnetGroupRecord[];
   /** Absent in state files written before events were kept. */
   events?: EventRecord[];
+  /** Absent in state files written before clusters existed. */
+  clusters?: ClusterRecord[];
+  clusterSnapshots?: ClusterSnapshotRecord[];
+  clusterParameterGroups?: ParameterGroupRecord[];
 }
 
 class SortedKeys<T> {
@@ -45,6 +50,13 @@ export class Store {
   private readonly backupsById = new Map<string, string>();
   readonly parameterGroups = new Map<string, ParameterGroupRecord>();
   readonly subnetGroups = new Map<string, SubnetGroupRecord>();
+  readonly clusters = new Map<string, ClusterRecord>();
+  /** Member instances by their cluster's identifier (DBClusterMembers). */
+  private readonly membersByCluster = new Map<string, Set<string>>();
+  readonly clusterSnapshots = new Map<string, ClusterSnapshotRecord>();
+  readonly clusterParameterGroups = new Map<string, ParameterGroupRecord>();
+  private readonly clusterOrder = new SortedKeys(this.clusters);
+  private readonly clusterSnapshotOrder = new SortedKeys(this.clusterSnapshots);
   private readonly instanceOrder = new SortedKeys(this.instances);
   private readonly snapshotOrder = new SortedKeys(this.snapshots);
   private nextTransition = 1;
@@ -91,9 +103,77 @@ export class Store {
         replicas.add(record.identifier);
       }
     }
+    if (previous?.cluster?.identifier !== record.cluster?.identifier) {
+      if (previous?.cluster) this.forgetMember(previous.cluster.identifier, record.identifier);
+      if (record.cluster) {
+        let members = this.membersByCluster.get(record.cluster.identifier);
+        if (!members) {
+          members = new Set();
+          this.membersByCluster.set(record.cluster.identifier, members);
+        }
+        members.add(record.identifier);
+      }
+    }
     this.instances.set(record.identifier, record);
     this.instancesByResourceId.set(record.dbiResourceId, record.identifier);
     this.revision++;
+  }
+
+  private forgetMember(cluster: string, member: string): void {
+    const members = this.membersByCluster.get(cluster);
+    members?.delete(member);
+    if (members?.size === 0) this.membersByCluster.delete(cluster);
+  }
+
+  /** The cluster's member instances, sorted by identifier. */
+  membersOf(clusterIdentifier: string): InstanceRecord[] {
+    const ids = this.membersByCluster.get(clusterIdentifier);
+    return ids ? [...ids].sort().map((id) => this.instances.get(id)!) : [];
+  }
+
+  cluster(identifier: string): ClusterRecord | undefined {
+    return this.clusters.get(identifier);
+  }
+
+  putCluster(record: ClusterRecord): void {
+    if (!this.clusters.has(record.identifier)) this.clusterOrder.invalidate();
+    this.clusters.set(record.identifier, record);
+    this.revision++;
+  }
+
+  removeCluster(identifier: string): void {
+    if (!this.clusters.delete(identifier)) return;
+    this.clusterOrder.invalidate();
+    this.revision++;
+  }
+
+  sortedClusterIds(): string[] {
+    return this.clusterOrder.get();
+  }
+
+  putClusterSnapshot(record: ClusterSnapshotRecord): void {
+    if (!this.clusterSnapshots.has(record.identifier)) this.clusterSnapshotOrder.invalidate();
+    this.clusterSnapshots.set(record.identifier, record);
+    this.revision++;
+  }
+
+  removeClusterSnapshot(identifier: string): void {
+    if (!this.clusterSnapshots.delete(identifier)) return;
+    this.clusterSnapshotOrder.invalidate();
+    this.revision++;
+  }
+
+  sortedClusterSnapshotIds(): string[] {
+    return this.clusterSnapshotOrder.get();
+  }
+
+  putClusterParameterGroup(record: ParameterGroupRecord): void {
+    this.clusterParameterGroups.set(record.name, record);
+    this.revision++;
+  }
+
+  removeClusterParameterGroup(name: string): void {
+    if (this.clusterParameterGroups.delete(name)) this.revision++;
   }
 
   removeInstance(identifier: string): void {
@@ -103,6 +183,7 @@ export class Store {
     this.instances.delete(identifier);
     this.instancesByResourceId.delete(record.dbiResourceId);
     if (record.readReplicaSource) this.forgetReplica(record.readReplicaSource, identifier);
+    if (record.cluster) this.forgetMember(record.cluster.identifier, identifier);
     this.instanceOrder.invalidate();
     this.revision++;
   }
@@ -204,6 +285,9 @@ export class Store {
       parameterGroups: [...this.parameterGroups.values()],
       subnetGroups: [...this.subnetGroups.values()],
       events: [...this.events.all()],
+      clusters: [...this.clusters.values()],
+      clusterSnapshots: [...this.clusterSnapshots.values()],
+      clusterParameterGroups: [...this.clusterParameterGroups.values()],
     };
   }
 
@@ -217,6 +301,9 @@ export class Store {
     for (const r of doc.automatedBackups) store.putAutomatedBackup(r);
     for (const r of doc.parameterGroups) store.putParameterGroup(r);
     for (const r of doc.subnetGroups) store.putSubnetGroup(r);
+    for (const r of doc.clusters ?? []) store.putCluster(r);
+    for (const r of doc.clusterSnapshots ?? []) store.putClusterSnapshot(r);
+    for (const r of doc.clusterParameterGroups ?? []) store.putClusterParameterGroup(r);
     store.events.load(doc.events ?? []);
     store.events.recording = true;
     return store;

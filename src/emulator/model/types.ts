@@ -3,6 +3,7 @@
  * whole state can be written to one file and read back after a restart.
  */
 import type { EngineName } from '../databases/types.js';
+import type { ClusterEngine } from './cluster-types.js';
 
 export type { EngineName };
 
@@ -192,6 +193,11 @@ export interface InstanceRecord {
   failureReason?: string;
   /** A read replica's source (ReadReplicaSourceDBInstanceIdentifier), until it is promoted. */
   readReplicaSource?: string;
+  /**
+   * A member of an Aurora cluster: `engine` is then the server behind it (postgres, mysql) and the
+   * cluster's engine is what callers see; storage, master user and backups are the cluster's.
+   */
+  cluster?: { identifier: string; engine: ClusterEngine; promotionTier: number };
 }
 
 export type SnapshotType = 'manual' | 'automated';

@@ -14,6 +14,7 @@ import type { Store } from '../model/store.js';
 import type { InstanceRecord, SnapshotRecord, Work } from '../model/types.js';
 import type { Clock } from './clock.js';
 import { freePort } from './ports.js';
+import { clusterSeed, keepClusterData, writerOf } from './cluster-data.js';
 
 export interface CertificateIssuer {
   caFile: string;
@@ -73,6 +74,16 @@ export class Fleet {
     return join(this.options.stateDir, relative);
   }
 
+  /** A path under the state directory (cluster data lives there too). */
+  absolute(relative: string): string {
+    return this.path(relative);
+  }
+
+  /** Whether the member's server runs now. */
+  isRunning(inst: InstanceRecord): boolean {
+    return this.servers.has(inst.dbiResourceId);
+  }
+
   private instanceDir(inst: InstanceRecord): string {
     return this.path(join('instances', inst.dbiResourceId));
   }
@@ -120,8 +131,13 @@ export class Fleet {
   async perform(inst: InstanceRecord, work: Work): Promise<WorkResult> {
     switch (work.kind) {
       case 'provision': {
+        // A cluster's writer starts from the cluster's data when it has some (restored, or kept
+        // when its last member went), as Aurora's storage outlives its instances.
+        const seed = inst.cluster ? await clusterSeed(this.store, inst, (relative) => this.path(relative)) : undefined;
         const port = await this.freshDataDir(inst);
-        this.servers.set(inst.dbiResourceId, await this.engine(inst.engine).create(await this.spec(inst, port)));
+        const spec = await this.spec(inst, port);
+        const engine = this.engine(inst.engine);
+        this.servers.set(inst.dbiResourceId, seed ? await engine.restoreFromBackup(seed, spec) : await engine.create(spec));
         return { port };
       }
       case 'restore-snapshot': {
@@ -188,9 +204,21 @@ export class Fleet {
     return !this.usesDisk || this.options.engines[engine]?.createReplica !== undefined;
   }
 
+  /**
+   * The source's server, once it runs: a cluster's reader may be created while its writer is still
+   * being created (RDS accepts both at once), so it waits for the writer as long as that is creating.
+   */
+  private async sourceServer(sourceId: string): Promise<DatabaseServer | undefined> {
+    for (;;) {
+      const source = this.store.instance(sourceId);
+      const server = source && this.servers.get(source.dbiResourceId);
+      if (server || !source?.cluster || source.databaseReady || source.transition?.kind !== 'create') return server;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   private async createReplica(inst: InstanceRecord, sourceId: string): Promise<WorkResult> {
-    const source = this.store.instance(sourceId);
-    const sourceServer = source && this.servers.get(source.dbiResourceId);
+    const sourceServer = await this.sourceServer(sourceId);
     if (!sourceServer) throw new Error(`the source ${sourceId} of read replica ${inst.identifier} is not running`);
     const engine = this.engine(inst.engine);
     if (!engine.createReplica) throw new Error(`the ${inst.engine} engine makes no read replicas`);
@@ -258,12 +286,13 @@ export class Fleet {
 
   private async destroy(inst: InstanceRecord, retainBackups: boolean): Promise<WorkResult> {
     const server = this.servers.get(inst.dbiResourceId);
+    if (server && this.usesDisk && inst.cluster) await keepClusterData(this.store, inst, server, (relative) => this.path(relative));
     // Stopping archives the last WAL segment: the window is read after it, so it covers every write.
     await server?.stop();
     const window = server ? this.windowOf(inst, server) : {};
     this.servers.delete(inst.dbiResourceId);
     this.replication.delete(inst.dbiResourceId);
-    await this.releaseSlot(inst.readReplicaSource, server?.replicationSlot);
+    await this.releaseSlot(inst.readReplicaSource ?? writerOf(this.store, inst), server?.replicationSlot);
     let walPath: string | undefined;
     if (this.usesDisk) {
       if (retainBackups && server?.walArchiveDir && existsSync(server.walArchiveDir)) {

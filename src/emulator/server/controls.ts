@@ -8,6 +8,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { Fleet } from '../runtime/fleet.js';
 import { maintenanceTransition } from '../runtime/housekeeping.js';
 import type { Scheduler } from '../runtime/scheduler.js';
+import type { ClusterScheduler } from '../runtime/cluster-scheduler.js';
 import type { AdminControls } from './admin.js';
 import type { Stats } from './stats.js';
 
@@ -15,6 +16,7 @@ export interface ControlDeps {
   store: Store;
   fleet: Fleet;
   scheduler: Scheduler;
+  clusterScheduler: ClusterScheduler;
   clock: Clock;
   timing: Timing;
   stats: Stats;
@@ -30,6 +32,7 @@ export function adminControls(
 ): AdminControls & { settle(timeoutMs: number): Promise<{ unsettled: string[]; held: string[] }> } {
   const kickAll = () => {
     for (const id of d.store.instances.keys()) d.scheduler.kick(id);
+    for (const id of d.store.clusters.keys()) d.clusterScheduler.kick(id);
   };
   return {
     stats: () => d.stats.snapshot(),
@@ -37,9 +40,20 @@ export function adminControls(
     faults: d.faults,
     throttle: () => d.throttle.settings,
     configureThrottle: (settings) => d.throttle.configure(settings),
-    settle: async (timeoutMs) => ({ unsettled: await d.scheduler.settle(timeoutMs), held: d.scheduler.heldIdentifiers() }),
-    hold: (id) => d.scheduler.hold(id),
-    release: (id) => d.scheduler.release(id),
+    settle: async (timeoutMs) => {
+      // Clusters and instances move independently (a member may be created while its cluster is).
+      const [instances, clusters] = await Promise.all([d.scheduler.settle(timeoutMs), d.clusterScheduler.settle(timeoutMs)]);
+      return { unsettled: [...instances, ...clusters], held: d.scheduler.heldIdentifiers() };
+    },
+    // An identifier names an instance or a cluster (their namespaces are separate): hold either.
+    hold: (id) => {
+      d.scheduler.hold(id);
+      d.clusterScheduler.hold(id);
+    },
+    release: (id) => {
+      d.scheduler.release(id);
+      d.clusterScheduler.release(id);
+    },
     step: async (id, timeoutMs) => {
       let timer: NodeJS.Timeout | undefined;
       const moved = await Promise.race([

@@ -29,6 +29,7 @@ import { instanceResult, renderInstance } from '../render-instance.js';
 import { checkMaxAllocatedStorage, checkStorage, checkStorageType, type Storage } from '../storage.js';
 import * as v from '../validate.js';
 import { promoteReplicasOf } from './replicas.js';
+import { checkMemberDeletion, createClusterMember, memberDeleted } from './cluster-members.js';
 import { addSnapshotRecord, commitInstance, findInstance, findParameterGroup, nameFromIdOrArn, newAutomatedSnapshotId } from './common.js';
 
 export function resolveVersion(engine: EngineName, requested: string | undefined) {
@@ -77,6 +78,7 @@ function windows(params: QueryParams): { maintenance: string; backup: string } {
 }
 
 export const createDBInstance: ActionHandler = (ctx, params) => {
+  if (params.has('DBClusterIdentifier')) return createClusterMember(ctx, params);
   const identifier = v.instanceIdentifier(params.required('DBInstanceIdentifier'));
   const requestedClass = v.instanceClass(params.required('DBInstanceClass'));
   const engine = v.engineName(params.required('Engine'));
@@ -188,8 +190,9 @@ export const describeDBInstances: ActionHandler = (ctx, params) => {
     if (!idSets.every((ids) => ids.has(key))) return false;
     for (const f of filters) {
       if (f.Name === 'dbi-resource-id' && !f.Values.includes(inst.dbiResourceId)) return false;
-      if (f.Name === 'engine' && !f.Values.includes(inst.engine)) return false;
-      if (f.Name === 'db-cluster-id' || f.Name === 'domain') return false;
+      if (f.Name === 'engine' && !f.Values.includes(inst.cluster?.engine ?? inst.engine)) return false;
+      if (f.Name === 'db-cluster-id' && !f.Values.some((value) => clusterOf(ctx, value) === inst.cluster?.identifier)) return false;
+      if (f.Name === 'domain') return false;
     }
     return true;
   };
@@ -198,6 +201,13 @@ export const describeDBInstances: ActionHandler = (ctx, params) => {
   for (const key of page.keys) xml += `<DBInstance>${renderInstance(ctx.store.instance(key)!, ctx)}</DBInstance>`;
   return `${xml}</DBInstances>${markerXml(page.nextMarker)}`;
 };
+
+/** A db-cluster-id filter value (identifier or ARN); a malformed one matches nothing. */
+function clusterOf(ctx: ActionContext, value: string): string {
+  if (!value.startsWith('arn:')) return value.toLowerCase();
+  const parsed = ctx.arns.parse(value);
+  return parsed?.kind === 'cluster' ? parsed.name.toLowerCase() : '';
+}
 
 /** Filters never fail on a malformed value: it simply matches nothing. */
 function nameFromIdOrArnLenient(ctx: ActionContext, value: string): string {
@@ -233,11 +243,12 @@ export const deleteDBInstance: ActionHandler = (ctx, params) => {
       'FinalDBSnapshotIdentifier can not be specified when deleting a DB instance with SkipFinalSnapshot set to true.',
     );
   }
+  if (inst.cluster) checkMemberDeletion({ finalId });
   if (inst.readReplicaSource && finalId !== undefined) {
     throw invalidCombination('FinalDBSnapshotIdentifier can not be specified when deleting a replica instance');
   }
   // A replica has no final snapshot: it is deleted without one, whatever SkipFinalSnapshot says.
-  if (!skip && finalId === undefined && !inst.readReplicaSource) {
+  if (!skip && finalId === undefined && !inst.readReplicaSource && !inst.cluster) {
     throw invalidCombination('FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is set to true.');
   }
   const finalSnapshotId = finalId === undefined ? undefined : v.snapshotIdentifier(finalId, 'FinalDBSnapshotIdentifier');
@@ -261,5 +272,6 @@ export const deleteDBInstance: ActionHandler = (ctx, params) => {
   if (finalSnapshotId) addSnapshotRecord(ctx, inst, finalSnapshotId, 'manual', undefined);
   commitInstance(ctx, started);
   promoteReplicasOf(ctx, inst);
+  if (inst.cluster) memberDeleted(ctx, inst);
   return instanceResult(started, ctx, currentView(started));
 };

@@ -1,4 +1,5 @@
 /** CreateDBInstanceReadReplica and PromoteReadReplica. */
+import { refuseOnMember } from './cluster-members.js';
 import { DEFAULT_PORT, findVersion } from '../../model/catalog.js';
 import { newDbiResourceId } from '../../model/ids.js';
 import { actualStatus, beginTransition, currentView, refusal } from '../../model/lifecycle.js';
@@ -19,6 +20,7 @@ const REPLICA_MODES = new Set(['open-read-only', 'mounted']);
 export const createDBInstanceReadReplica: ActionHandler = (ctx, params) => {
   const identifier = v.instanceIdentifier(params.required('DBInstanceIdentifier'));
   const source = findInstance(ctx, params.required('SourceDBInstanceIdentifier'));
+  refuseOnMember(source, 'replica');
   const replicaMode = params.string('ReplicaMode');
   if (replicaMode !== undefined) {
     if (!REPLICA_MODES.has(replicaMode)) throw invalidValue(`Invalid value ${replicaMode} for ReplicaMode: open-read-only or mounted.`);

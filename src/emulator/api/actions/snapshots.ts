@@ -1,4 +1,5 @@
 /** CreateDBSnapshot, DescribeDBSnapshots, DeleteDBSnapshot. */
+import { refuseOnMember } from './cluster-members.js';
 import { beginTransition, refusal } from '../../model/lifecycle.js';
 import { snapshotPhases } from '../../model/plans.js';
 import type { SnapshotRecord } from '../../model/types.js';
@@ -12,6 +13,7 @@ import { addSnapshotRecord, commitInstance, findInstance, findSnapshot, nameFrom
 export const createDBSnapshot: ActionHandler = (ctx, params) => {
   const snapshotId = v.snapshotIdentifier(params.required('DBSnapshotIdentifier'));
   const inst = findInstance(ctx, params.required('DBInstanceIdentifier'));
+  refuseOnMember(inst, 'snapshot');
   const tags = params.tags();
   if (tags) v.tags(tags);
   if (ctx.store.snapshots.has(snapshotId)) throw snapshotAlreadyExists(snapshotId);

@@ -2,6 +2,9 @@
 import type { Tag } from '../../model/types.js';
 import type { ActionContext, ActionHandler } from '../context.js';
 import {
+  clusterNotFound,
+  clusterParameterGroupNotFound,
+  clusterSnapshotNotFound,
   instanceNotFound,
   invalidValue,
   missingParameter,
@@ -42,6 +45,22 @@ function resource(ctx: ActionContext, arn: string): Taggable {
       const group = store.subnetGroups.get(parsed.name.toLowerCase());
       if (!group) throw subnetGroupNotFound(parsed.name);
       return { tags: group.tags, save: (tags) => store.putSubnetGroup({ ...group, tags }) };
+    }
+    case 'cluster': {
+      const cluster = store.cluster(parsed.name.toLowerCase());
+      if (!cluster) throw clusterNotFound(parsed.name);
+      return { tags: cluster.tags, save: (tags) => store.putCluster({ ...store.cluster(cluster.identifier)!, tags }) };
+    }
+    case 'cluster-snapshot': {
+      const id = parsed.name.startsWith('rds:') ? parsed.name : parsed.name.toLowerCase();
+      const snapshot = store.clusterSnapshots.get(id);
+      if (!snapshot) throw clusterSnapshotNotFound(parsed.name);
+      return { tags: snapshot.tags, save: (tags) => store.putClusterSnapshot({ ...store.clusterSnapshots.get(id)!, tags }) };
+    }
+    case 'cluster-pg': {
+      const group = store.clusterParameterGroups.get(parsed.name.toLowerCase());
+      if (!group) throw clusterParameterGroupNotFound(parsed.name);
+      return { tags: group.tags, save: (tags) => store.putClusterParameterGroup({ ...group, tags }) };
     }
     default:
       throw invalidValue(`Resources of type ${parsed.kind} cannot be tagged here: ${arn}`);

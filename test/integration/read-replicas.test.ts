@@ -1,0 +1,129 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type DBInstance } from '@aws-sdk/client-rds';
+import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
+import { emulatorAdmin, startStack, type Stack } from '../support/stack.js';
+import { cfContext, instanceExists } from '../support/osb-flows.js';
+
+/**
+ * Read replicas over OSB against the emulator's real PostgreSQL: the primary is created, then each
+ * replica as a pending step (CreateDBInstanceReadReplica), every poll one DescribeDBInstances for
+ * the primary and its replicas together; deprovision removes the replicas first, then the primary
+ * with its final snapshot.
+ */
+describe('read replicas over OSB (PostgreSQL, real streaming replication)', function () {
+  this.timeout(300_000);
+  let stack: Stack;
+  const id = randomUUID();
+  const primaryId = `local-${id}`;
+  const replicaIds = [`${primaryId}-r1`, `${primaryId}-r2`];
+
+  before(async () => {
+    stack = await startStack({ emulator: { speed: 0 } });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  const provisionBody = (parameters: Record<string, unknown>, planId: string = LOCAL_PLANS.replicated) => ({
+    service_id: LOCAL_SERVICE_ID,
+    plan_id: planId,
+    context: cfContext(),
+    parameters,
+  });
+  const describeOne = async (identifier: string): Promise<DBInstance> =>
+    (await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances![0]!;
+  const tagsOf = (instance: DBInstance) => Object.fromEntries((instance.TagList ?? []).map((t) => [t.Key!, t.Value ?? '']));
+  const describeCalls = async () => ((await emulatorAdmin(stack, 'GET', 'stats')).calls.DescribeDBInstances ?? 0) as number;
+
+  /** Polls last_operation until it leaves "in progress", counting the DescribeDBInstances each poll makes. */
+  async function pollCounting(instanceId: string, operation: string) {
+    const reads: number[] = [];
+    const descriptions: string[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const before = await describeCalls();
+      const response = await stack.server.client.get(`/v2/service_instances/${instanceId}/last_operation?operation=${operation}`);
+      reads.push((await describeCalls()) - before);
+      if (response.status === 410) return { state: 'gone', reads, descriptions };
+      expect(response.status, response.text).to.equal(200);
+      const body = response.json as { state: string; description: string };
+      if (descriptions.at(-1) !== body.description) descriptions.push(body.description);
+      if (body.state !== 'in progress') return { state: body.state, description: body.description, reads, descriptions };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${operation} of ${instanceId} did not finish`);
+  }
+
+  it('refuses read_replicas on a plan without replicas, above the plan’s maximum, and without backups, saying why', async () => {
+    const refused = async (body: Record<string, unknown>) => {
+      const response = await stack.server.client.put(`/v2/service_instances/${randomUUID()}?accepts_incomplete=true`, body);
+      expect(response.status, response.text).to.equal(400);
+      return response.json.description as string;
+    };
+    expect(await refused(provisionBody({ read_replicas: 1 }, LOCAL_PLANS.small))).to.match(
+      /parameter "read_replicas" is not accepted on provision by this plan: it allows no read replicas/,
+    );
+    expect(await refused(provisionBody({ read_replicas: 4 }))).to.match(/read_replicas must be at most 3/);
+    expect(await refused(provisionBody({ read_replicas: 1, backup_retention_period: 0 }))).to.match(
+      /read_replicas needs automated backups/,
+    );
+  });
+
+  it('provision with read_replicas: 2 makes the primary, then both replicas, one DescribeDBInstances per poll', async () => {
+    const response = await stack.server.client.put(
+      `/v2/service_instances/${id}?accepts_incomplete=true`,
+      provisionBody({ read_replicas: 2 }),
+    );
+    expect(response.status, response.text).to.equal(202);
+    const done = await pollCounting(id, 'provision');
+    expect(done.state, done.description).to.equal('succeeded');
+    expect(done.descriptions.join('\n')).to.match(/creating read replica .*-r1/);
+    expect(done.descriptions.join('\n')).to.match(/creating read replica .*-r2/);
+    // The primary and its replicas in one read, every poll.
+    expect([...new Set(done.reads)]).to.deep.equal([1]);
+
+    const primary = await describeOne(primaryId);
+    expect([...(primary.ReadReplicaDBInstanceIdentifiers ?? [])].sort()).to.deep.equal(replicaIds);
+    const primaryTags = tagsOf(primary);
+    expect(primaryTags['Read Replicas']).to.equal('2');
+    expect(primaryTags.PendingReadReplicas).to.equal(undefined);
+    for (const replicaId of replicaIds) {
+      const replica = await describeOne(replicaId);
+      expect(replica.ReadReplicaSourceDBInstanceIdentifier).to.equal(primaryId);
+      expect(replica.DBInstanceStatus).to.equal('available');
+      expect(replica.StatusInfos?.find((s) => s.StatusType === 'read replication')?.Status).to.equal('replicating');
+      expect(replica.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)).to.deep.equal(
+        primary.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId),
+      );
+      const tags = tagsOf(replica);
+      expect(tags['Replica Of']).to.equal(primaryId);
+      expect(tags['Broker Name']).to.equal(primaryTags['Broker Name']);
+      expect(tags['Organization ID']).to.equal('org-1');
+      expect(tags['Instance ID'], 'a replica is not a service instance').to.equal(undefined);
+    }
+    // Idle again: a poll reads the primary alone.
+    const after = await pollCounting(id, 'provision');
+    expect(after.reads).to.deep.equal([1]);
+  });
+
+  it('deprovision deletes the replicas first, without final snapshots, then the primary with its final snapshot', async () => {
+    const response = await stack.server.client.delete(
+      `/v2/service_instances/${id}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.replicated}`,
+    );
+    expect(response.status, response.text).to.equal(202);
+    const done = await pollCounting(id, 'deprovision');
+    expect(done.state).to.equal('gone');
+    expect(done.descriptions.join('\n')).to.match(/read replica .*-r\d before/);
+    expect(await instanceExists(stack, id)).to.equal(false);
+    const left = (await stack.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
+    expect(left.map((i) => i.DBInstanceIdentifier).filter((name) => name?.startsWith(primaryId))).to.deep.equal([]);
+    for (const replicaId of replicaIds) {
+      const snapshots = await stack.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: replicaId }));
+      expect(snapshots.DBSnapshots ?? [], `snapshots of ${replicaId}`).to.deep.equal([]);
+    }
+    const finals = await stack.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: primaryId, SnapshotType: 'manual' }));
+    expect((finals.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier)).to.satisfy((names: string[]) =>
+      names.some((name) => name.startsWith(`${primaryId}-final-`)),
+    );
+  });
+});
