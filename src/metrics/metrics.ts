@@ -42,8 +42,8 @@ const rdsCallDuration = new Histogram({
 
 const rdsErrors = new Counter({
   name: 'rds_broker_rds_errors_total',
-  help: 'RDS calls that failed, by action and RDS error code (throttles included: Throttling, RequestLimitExceeded, ...).',
-  labelNames: ['action', 'code'] as const,
+  help: 'RDS calls that failed, by action, outcome (throttled, error) and RDS error code.',
+  labelNames: ['action', 'outcome', 'code'] as const,
   registers: [registry],
 });
 
@@ -59,7 +59,7 @@ export function errorCodeLabel(code: string | undefined): string {
 export function recordRdsCall(action: string, outcome: RdsCallOutcome, seconds: number, code?: string): void {
   rdsCalls.inc({ action, outcome });
   rdsCallDuration.observe({ action, outcome }, seconds);
-  if (outcome !== 'ok') rdsErrors.inc({ action, code: errorCodeLabel(code) });
+  if (outcome !== 'ok') rdsErrors.inc({ action, outcome, code: errorCodeLabel(code) });
 }
 
 const budgetWait = new Histogram({
@@ -154,6 +154,11 @@ const databaseTlsFailures = new Counter({
   labelNames: ['engine', 'failure'] as const,
   registers: [registry],
 });
+
+// Every combination starts at 0, so the first failure is an increase a rate() or an alert can see
+// (a series that appears at 1 has no earlier sample to rise from).
+for (const engine of ['postgres', 'mysql', 'mariadb'])
+  for (const failure of ['certificate', 'no-tls', 'handshake']) databaseTlsFailures.inc({ engine, failure }, 0);
 
 export function recordDatabaseTlsFailure(engine: string, failure: string): void {
   databaseTlsFailures.inc({ engine, failure });

