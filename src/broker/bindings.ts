@@ -23,6 +23,7 @@ import { databaseNameOf, onDatabase } from './database-errors.js';
 import { runningOperation } from './update.js';
 import { reconcilePass } from './operate.js';
 import { hasPendingWork, phase } from '../reconcile/phase.js';
+import { servingReplicas } from './replicas.js';
 
 interface Ready {
   observed: ObservedInstance;
@@ -65,6 +66,7 @@ function answer(
     password: bindingPassword(secret, instanceId, bindingId),
     plan: plan.plan,
     ...(deps.databaseCaPem ? { caPem: deps.databaseCaPem } : {}),
+    replicas: servingReplicas(observed),
   });
   // endpoints only where the operator opted in: see bindingEndpoints in the configuration schema.
   const endpoints =

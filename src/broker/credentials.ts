@@ -9,6 +9,8 @@ export interface CredentialInputs {
   password: string;
   plan: PlanConfig;
   caPem?: string;
+  /** Addresses of the instance's read replicas that serve reads, in replica order. */
+  replicas?: ReadonlyArray<{ host: string; port: number }>;
 }
 
 const JDBC_PG_SSLMODE: Record<string, string> = { require: 'require', 'verify-ca': 'verify-ca', 'verify-full': 'verify-full' };
@@ -22,9 +24,7 @@ const MYSQL_SSL_MODE: Record<string, string> = { require: 'REQUIRED', 'verify-ca
 export function bindingCredentials(input: CredentialInputs): Record<string, unknown> {
   const { engine, host, port, database, username, password, plan } = input;
   const mode = plan.credentials.sslmode;
-  const user = encodeURIComponent(username);
-  const pass = encodeURIComponent(password);
-  const db = encodeURIComponent(database);
+  const urls = connectionUrls(engine, mode, database, username, password);
   const isPostgres = engine === 'postgres';
   const credentials: Record<string, unknown> = {
     host,
@@ -33,20 +33,41 @@ export function bindingCredentials(input: CredentialInputs): Record<string, unkn
     database,
     username,
     password,
-    ...(isPostgres
-      ? {
-          uri: `postgres://${user}:${pass}@${host}:${port}/${db}?sslmode=${mode}`,
-          jdbcUrl: `jdbc:postgresql://${host}:${port}/${db}?user=${user}&password=${pass}&ssl=true&sslmode=${JDBC_PG_SSLMODE[mode]}`,
-          sslmode: mode,
-        }
-      : {
-          uri: `mysql://${user}:${pass}@${host}:${port}/${db}?ssl-mode=${MYSQL_SSL_MODE[mode]}`,
-          jdbcUrl: `jdbc:mysql://${host}:${port}/${db}?user=${user}&password=${pass}&sslMode=${MYSQL_SSL_MODE[mode]}`,
-          ssl_mode: MYSQL_SSL_MODE[mode],
-        }),
+    ...urls(host, port),
+    ...(isPostgres ? { sslmode: mode } : { ssl_mode: MYSQL_SSL_MODE[mode] }),
   };
+  // Replicas: the same user, password and TLS settings, on each replica's address. `uri` stays on
+  // the primary (read-your-writes; a replica lags), read_only bindings included (docs/credentials.md).
+  if (plan.readReplicas || (input.replicas?.length ?? 0) > 0) {
+    const replicas = (input.replicas ?? []).map((r) => urls(r.host, r.port));
+    credentials.replica_uris = replicas.map((r) => r.uri);
+    credentials.replica_jdbcUrls = replicas.map((r) => r.jdbcUrl);
+    if (replicas[0]) credentials.replica_uri = replicas[0].uri;
+  }
   if (plan.credentials.includeCaBundle && input.caPem) credentials.ca_certificate = input.caPem;
   return credentials;
+}
+
+/** The uri and jdbcUrl of one address, with the plan's TLS settings (PostgreSQL sslmode, MySQL ssl-mode / sslMode). */
+function connectionUrls(
+  engine: string,
+  mode: PlanConfig['credentials']['sslmode'],
+  database: string,
+  username: string,
+  password: string,
+): (host: string, port: number) => { uri: string; jdbcUrl: string } {
+  const user = encodeURIComponent(username);
+  const pass = encodeURIComponent(password);
+  const db = encodeURIComponent(database);
+  if (engine === 'postgres')
+    return (host, port) => ({
+      uri: `postgres://${user}:${pass}@${host}:${port}/${db}?sslmode=${mode}`,
+      jdbcUrl: `jdbc:postgresql://${host}:${port}/${db}?user=${user}&password=${pass}&ssl=true&sslmode=${JDBC_PG_SSLMODE[mode]}`,
+    });
+  return (host, port) => ({
+    uri: `mysql://${user}:${pass}@${host}:${port}/${db}?ssl-mode=${MYSQL_SSL_MODE[mode]}`,
+    jdbcUrl: `jdbc:mysql://${host}:${port}/${db}?user=${user}&password=${pass}&sslMode=${MYSQL_SSL_MODE[mode]}`,
+  });
 }
 
 export function bindingEndpoints(host: string, port: number): Array<Record<string, unknown>> {

@@ -1,7 +1,7 @@
 import type { PlanConfig } from '../config/schema.js';
 import type { ObservedInstance } from '../reconcile/observed.js';
 import { replicaIdentifier } from '../naming/derive.js';
-import { wantedReplicas } from '../reconcile/replicas.js';
+import { ownReplicas, replicaReady, wantedReplicas } from '../reconcile/replicas.js';
 import { parseStep, Step, Tag, type Tags } from '../reconcile/tags.js';
 import { badRequest } from './contract.js';
 
@@ -85,4 +85,21 @@ export function replicaTags(primary: ObservedInstance, now: Date): Record<string
   tags[Tag.createdAt] = now.toISOString();
   tags[Tag.replicaOf] = primary.identifier;
   return tags;
+}
+
+/**
+ * The addresses of the instance's replicas a binding hands out: the broker's own replicas that
+ * serve reads now (available and replicating), in replica order (-r1, -r2, …). The binding's role
+ * reaches them with the data it replicates with.
+ */
+export function servingReplicas(primary: ObservedInstance): Array<{ host: string; port: number }> {
+  return ownReplicas(primary)
+    .filter((replica) => replicaReady(replica) && replica.endpoint)
+    .sort((a, b) => slotOf(a.identifier) - slotOf(b.identifier) || a.identifier.localeCompare(b.identifier))
+    .map((replica) => ({ host: replica.endpoint!.address, port: replica.endpoint!.port }));
+}
+
+function slotOf(identifier: string): number {
+  const match = /-r(\d+)$/.exec(identifier);
+  return match ? Number(match[1]) : Number.MAX_SAFE_INTEGER;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
 import { emulatorAdmin, startStack, type Stack } from '../support/stack.js';
-import { cfContext, instanceExists } from '../support/osb-flows.js';
+import { caOf, cfContext, connectUri, instanceExists, loginRefused, query } from '../support/osb-flows.js';
 
 /**
  * Read replicas over OSB against the emulator's real PostgreSQL: the primary is created, then each
@@ -104,6 +104,100 @@ describe('read replicas over OSB (PostgreSQL, real streaming replication)', func
     // Idle again: a poll reads the primary alone.
     const after = await pollCounting(id, 'provision');
     expect(after.reads).to.deep.equal([1]);
+  });
+
+  /** Retries `check` until it holds (replication lags by design), at most `attempts` times. */
+  async function eventually<T>(check: () => Promise<T>, holds: (value: T) => boolean, attempts = 200): Promise<T> {
+    let last: T | undefined;
+    for (let i = 0; i < attempts; i++) {
+      last = await check().catch((error: unknown) => error as T);
+      if (holds(last)) return last;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`did not hold after ${attempts} attempts; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+  }
+
+  const bind = async (bindingId: string, parameters: Record<string, unknown> = {}) => {
+    const response = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${bindingId}`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.replicated,
+      parameters,
+    });
+    expect(response.status, response.text).to.be.oneOf([200, 201]);
+    return response.json.credentials as Record<string, any>;
+  };
+  let credentials: Record<string, any>;
+
+  it('bind hands out the replicas beside the primary: replica_uris, replica_uri, replica_jdbcUrls, with the same TLS settings', async () => {
+    credentials = await bind('app');
+    const primary = await describeOne(primaryId);
+    expect(new URL(credentials.uri).hostname).to.equal(primary.Endpoint!.Address);
+    expect(new URL(credentials.uri).port).to.equal(String(primary.Endpoint!.Port));
+    const replicas = await Promise.all(replicaIds.map(describeOne));
+    expect(credentials.replica_uris.map((uri: string) => new URL(uri).port)).to.deep.equal(replicas.map((r) => String(r.Endpoint!.Port)));
+    expect(credentials.replica_uri).to.equal(credentials.replica_uris[0]);
+    expect(credentials.replica_jdbcUrls).to.have.length(2);
+    for (const uri of credentials.replica_uris) {
+      expect(new URL(uri).searchParams.get('sslmode')).to.equal('verify-full');
+      expect(new URL(uri).username).to.equal(new URL(credentials.uri).username);
+    }
+    for (const jdbc of credentials.replica_jdbcUrls) expect(jdbc).to.match(/^jdbc:postgresql:\/\/.*&ssl=true&sslmode=verify-full$/);
+    // A repeated bind and GET binding give the same.
+    expect((await bind('app')).replica_uris).to.deep.equal(credentials.replica_uris);
+    const fetched = await stack.server.client.get(`/v2/service_instances/${id}/service_bindings/app`);
+    expect(fetched.json.credentials.replica_uris).to.deep.equal(credentials.replica_uris);
+  });
+
+  it('a row written on uri is readable on both replica_uris; a write on a replica is refused by PostgreSQL', async () => {
+    const ca = caOf(stack);
+    await query(credentials.uri, ca, 'CREATE TABLE notes (v text)');
+    await query(credentials.uri, ca, "INSERT INTO notes VALUES ('from the primary')");
+    for (const uri of credentials.replica_uris) {
+      const rows = await eventually(
+        () => query(uri, ca, 'SELECT v FROM notes'),
+        (r) => Array.isArray(r) && r.length === 1,
+      );
+      expect(rows).to.deep.equal([{ v: 'from the primary' }]);
+      const client = await connectUri(uri, ca);
+      try {
+        const refused = await client.query("INSERT INTO notes VALUES ('on a replica')").then(
+          () => undefined,
+          (error: Error & { code?: string }) => error,
+        );
+        expect(refused?.message).to.match(/cannot execute INSERT in a read-only transaction/);
+        expect(refused?.code).to.equal('25006');
+      } finally {
+        await client.end();
+      }
+    }
+  });
+
+  it('a read_only binding keeps uri on the primary and offers the replicas too', async () => {
+    const reader = await bind('reader', { read_only: true });
+    expect(new URL(reader.uri).port).to.equal(new URL(credentials.uri).port);
+    expect(reader.replica_uris.map((u: string) => new URL(u).port)).to.deep.equal(
+      credentials.replica_uris.map((u: string) => new URL(u).port),
+    );
+    const ca = caOf(stack);
+    const rows = await eventually(
+      () => query(reader.replica_uri, ca, 'SELECT count(*)::int AS n FROM notes'),
+      (r) => Array.isArray(r) && r[0]?.n === 1,
+    );
+    expect(rows).to.deep.equal([{ n: 1 }]);
+  });
+
+  it('unbind drops the role on the primary, and with it on every replica', async () => {
+    const response = await stack.server.client.delete(
+      `/v2/service_instances/${id}/service_bindings/app?service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.replicated}`,
+    );
+    expect(response.status, response.text).to.equal(200);
+    const ca = caOf(stack);
+    expect(await loginRefused(credentials.uri, ca)).to.equal(true);
+    for (const uri of credentials.replica_uris)
+      await eventually(
+        () => loginRefused(uri, ca),
+        (refused) => refused === true,
+      );
   });
 
   it('deprovision deletes the replicas first, without final snapshots, then the primary with its final snapshot', async () => {

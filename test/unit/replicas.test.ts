@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { replicaIdentifiersToObserve, replicaSlots, replicaTags } from '../../src/broker/replicas.js';
+import { replicaIdentifiersToObserve, replicaSlots, replicaTags, servingReplicas } from '../../src/broker/replicas.js';
+import { bindingCredentials } from '../../src/broker/credentials.js';
+import { testConfig } from '../osb/fixtures.js';
 import { replicaIdentifier } from '../../src/naming/derive.js';
 import type { ObservedInstance } from '../../src/reconcile/observed.js';
 import { reconcile, type ReconcileInput } from '../../src/reconcile/reconcile.js';
@@ -273,6 +275,49 @@ describe('unit: read replicas', () => {
       [Tag.organizationId]: 'o',
       [Tag.createdAt]: now.toISOString(),
       [Tag.replicaOf]: PRIMARY,
+    });
+  });
+
+  describe('binding credentials', () => {
+    const at = (port: number) => ({ endpoint: { address: `db-${port}.example`, port } });
+    it('offer the replicas that serve reads, in replica order, and not those being made or deleted or of others', () => {
+      const observed = primary(3, [
+        member('rdsb-a-r10', at(5410)),
+        member('rdsb-a-r2', at(5402)),
+        member('rdsb-a-r3', { ...at(5403), status: 'creating' }),
+        member('rdsb-a-r1', at(5401)),
+        member('rdsb-a-r4', { ...at(5404), status: 'deleting' }),
+        member('manual', at(5499), { [Tag.replicaOf]: '' }),
+      ]);
+      expect(servingReplicas(observed).map((r) => r.port)).to.deep.equal([5401, 5402, 5410]);
+    });
+
+    const plan = testConfig((d) => (d.catalog.services[0].plans[0].readReplicas = { max: 2 })).catalog.services[0]!.plans[0]!;
+    const base = { host: 'primary.example', port: 5432, database: 'appdb', username: 'rdsb_u', password: 'p@ss', plan };
+    it('PostgreSQL: each replica with the uri’s user, password and sslmode', () => {
+      const credentials = bindingCredentials({ ...base, engine: 'postgres', replicas: [{ host: 'r1.example', port: 5433 }] });
+      expect(credentials.replica_uris).to.deep.equal([
+        `postgres://rdsb_u:p%40ss@r1.example:5433/appdb?sslmode=${plan.credentials.sslmode}`,
+      ]);
+      expect(credentials.replica_uri).to.equal((credentials.replica_uris as string[])[0]);
+      expect(credentials.replica_jdbcUrls).to.deep.equal([
+        `jdbc:postgresql://r1.example:5433/appdb?user=rdsb_u&password=p%40ss&ssl=true&sslmode=${plan.credentials.sslmode}`,
+      ]);
+      expect(credentials.uri).to.match(/@primary\.example:5432\//);
+    });
+    it('MySQL: each replica with ssl-mode as the uri has it', () => {
+      const credentials = bindingCredentials({ ...base, engine: 'mysql', replicas: [{ host: 'r1.example', port: 3307 }] });
+      expect(credentials.replica_uris).to.deep.equal(['mysql://rdsb_u:p%40ss@r1.example:3307/appdb?ssl-mode=REQUIRED']);
+      expect(credentials.replica_jdbcUrls).to.deep.equal([
+        'jdbc:mysql://r1.example:3307/appdb?user=rdsb_u&password=p%40ss&sslMode=REQUIRED',
+      ]);
+    });
+    it('a plan with replicas but none yet: empty lists, no replica_uri; a plan without replicas: no replica fields', () => {
+      const none = bindingCredentials({ ...base, engine: 'postgres', replicas: [] });
+      expect(none).to.deep.include({ replica_uris: [], replica_jdbcUrls: [] });
+      expect(none).to.not.have.property('replica_uri');
+      const plain = testConfig().catalog.services[0]!.plans[0]!;
+      expect(bindingCredentials({ ...base, plan: plain, engine: 'postgres' })).to.not.have.any.keys('replica_uris', 'replica_uri');
     });
   });
 });
