@@ -7,7 +7,7 @@ import { registry } from '../../src/metrics/metrics.js';
 import { needPromtool, promtool } from '../support/promtool.js';
 import { k8sTools } from './k8sTools.js';
 import { manifestProblems } from './kubeSchemas.js';
-import { helmRunner, renderChart, type AnyManifest } from './render.js';
+import { chartDir, helmRunner, renderChart, type AnyManifest } from './render.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are walked as plain data */
 
@@ -37,6 +37,7 @@ describe('Helm chart monitoring: PrometheusRule alerts and the Grafana dashboard
   this.timeout(240_000);
   let helmHome = '';
   let render: (sets?: string[]) => Promise<AnyManifest[]>;
+  let helm: ReturnType<typeof helmRunner>;
   const work = mkdtempSync(join(tmpdir(), 'rds-broker-alerts-'));
 
   before(async function () {
@@ -46,7 +47,7 @@ describe('Helm chart monitoring: PrometheusRule alerts and the Grafana dashboard
       this.skip();
     }
     helmHome = mkdtempSync(join(tmpdir(), 'helm-home-'));
-    const helm = helmRunner(tools.helm, helmHome);
+    helm = helmRunner(tools.helm, helmHome);
     render = (sets = []) => renderChart(helm, sets);
   });
   after(() => {
@@ -67,6 +68,20 @@ describe('Helm chart monitoring: PrometheusRule alerts and the Grafana dashboard
     return found[0]!;
   };
   const alertsOf = (rule: AnyManifest): any[] => rule.spec.groups.flatMap((g: any) => g.rules);
+
+  it('passes helm lint --strict with both on', async () => {
+    const result = await helm([
+      'lint',
+      '--strict',
+      chartDir,
+      '--set',
+      'metrics.prometheusRule.enabled=true',
+      '--set',
+      'metrics.grafanaDashboard.enabled=true',
+    ]);
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
 
   it('renders neither by default', async () => {
     const docs = await render();
