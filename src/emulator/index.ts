@@ -145,7 +145,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     cleanupOnFailure.push(() => fleet.stopAll());
     const scheduler = new Scheduler(store, fleet, clock, () => timing, { changed, log });
     cleanupOnFailure.push(() => scheduler.stop());
-    const clusterServers = new ClusterServers(fleet, store);
+    const clusterServers = new ClusterServers(fleet, store, clock);
     cleanupOnFailure.push(() => clusterServers.stopAll());
     const clusterScheduler = new ClusterScheduler(store, clusterServers, clock, () => timing, { changed, log });
     cleanupOnFailure.push(() => clusterScheduler.stop());
@@ -189,6 +189,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
     const runSweep = () => {
       if (sweep(store, scheduler, clock.now(), timing)) changed();
+      void clusterServers.ensureBases().catch((err: unknown) => log(`a cluster base backup failed: ${String(err)}`));
     };
     const admin = adminControls({
       store,

@@ -10,6 +10,7 @@ import {
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   RestoreDBClusterFromSnapshotCommand,
+  RestoreDBClusterToPointInTimeCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import type { RunningEmulator } from '../../src/emulator/index.js';
@@ -159,6 +160,47 @@ describe('emulator DB cluster snapshots and cluster parameter groups', function 
       rds.send(new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: 'x2', SnapshotIdentifier: 'nope', Engine: 'aurora-mysql' })),
     );
     expect(noSnapshot.name).to.equal('DBClusterSnapshotNotFoundFault');
+  });
+
+  it('RestoreDBClusterToPointInTime: inside the restorable window only; the source engine and master user', async () => {
+    const source = await describeCluster('books');
+    expect(source.EarliestRestorableTime).to.be.instanceOf(Date);
+    expect(source.LatestRestorableTime!.getTime()).to.be.at.least(source.EarliestRestorableTime!.getTime());
+    const early = await rejection(
+      rds.send(
+        new RestoreDBClusterToPointInTimeCommand({
+          DBClusterIdentifier: 'books-pitr',
+          SourceDBClusterIdentifier: 'books',
+          RestoreToTime: new Date(source.EarliestRestorableTime!.getTime() - 3600_000),
+        }),
+      ),
+    );
+    expect(early.name).to.equal('InvalidRestoreFault');
+    const both = await rejection(
+      rds.send(
+        new RestoreDBClusterToPointInTimeCommand({
+          DBClusterIdentifier: 'books-pitr',
+          SourceDBClusterIdentifier: 'books',
+          RestoreToTime: source.EarliestRestorableTime,
+          UseLatestRestorableTime: true,
+        }),
+      ),
+    );
+    expect(both.name).to.equal('InvalidParameterCombination');
+    const restored = await rds.send(
+      new RestoreDBClusterToPointInTimeCommand({
+        DBClusterIdentifier: 'books-pitr',
+        SourceDBClusterIdentifier: 'books',
+        UseLatestRestorableTime: true,
+      }),
+    );
+    expect([restored.DBCluster!.Status, restored.DBCluster!.Engine, restored.DBCluster!.MasterUsername]).to.deep.equal([
+      'creating',
+      'aurora-mysql',
+      'admin',
+    ]);
+    await emulator.settle();
+    expect((await describeCluster('books-pitr')).Status).to.equal('available');
   });
 
   it('DeleteDBCluster with a final snapshot keeps it (manual) and drops the automated ones; manual snapshots can be deleted', async () => {

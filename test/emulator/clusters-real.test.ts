@@ -11,6 +11,7 @@ import {
   DescribeDBClustersCommand,
   ModifyDBClusterCommand,
   RestoreDBClusterFromSnapshotCommand,
+  RestoreDBClusterToPointInTimeCommand,
   type DBCluster,
   type RDSClient,
 } from '@aws-sdk/client-rds';
@@ -146,6 +147,28 @@ describe('emulator DB clusters with real databases (Aurora PostgreSQL)', functio
     expect(rows.map((r) => r.v)).to.deep.equal(['first', 'second']);
   });
 
+  it('a point-in-time restore between two writes holds the first and not the second', async () => {
+    await eventually(async () => (await describeCluster('aur')).EarliestRestorableTime !== undefined, 'a base backup of the writer');
+    await writer('aur', "INSERT INTO t VALUES ('before the point')");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const point = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await writer('aur', "INSERT INTO t VALUES ('after the point')");
+    // The archive is cut every 2 s: wait until the restorable window reaches past the point.
+    await eventually(
+      async () => (await describeCluster('aur')).LatestRestorableTime!.getTime() > point.getTime() + 100,
+      'the archive reaching past the point',
+    );
+    await rds.send(
+      new RestoreDBClusterToPointInTimeCommand({ DBClusterIdentifier: 'aur-pitr', SourceDBClusterIdentifier: 'aur', RestoreToTime: point }),
+    );
+    await member('aur-pitr', 'aur-pitr-1');
+    await emulator.settle();
+    const rows = (await writer('aur-pitr', 'SELECT v FROM t')).map((r) => r.v);
+    expect(rows).to.include('before the point');
+    expect(rows).to.not.include('after the point');
+  });
+
   it('the data outlives the instances: deleted members, a final snapshot, a restore from it', async () => {
     await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'aur-2' }));
     await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'aur-1' }));
@@ -165,6 +188,6 @@ describe('emulator DB clusters with real databases (Aurora PostgreSQL)', functio
     await member('aur-back', 'aur-back-1');
     await emulator.settle();
     const rows = await writer('aur-back', 'SELECT v FROM t ORDER BY v');
-    expect(rows.map((r) => r.v)).to.deep.equal(['after the snapshot', 'first', 'second']);
+    expect(rows.map((r) => r.v)).to.deep.equal(['after the point', 'after the snapshot', 'before the point', 'first', 'second']);
   });
 });

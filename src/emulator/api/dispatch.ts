@@ -22,7 +22,7 @@ import { createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './actio
 import { createDBCluster, deleteDBCluster, describeDBClusters } from './actions/clusters.js';
 import { modifyDBCluster } from './actions/cluster-modify.js';
 import { createDBClusterSnapshot, deleteDBClusterSnapshot, describeDBClusterSnapshots } from './actions/cluster-snapshots.js';
-import { restoreDBClusterFromSnapshot } from './actions/cluster-restore.js';
+import { restoreDBClusterFromSnapshot, restoreDBClusterToPointInTime } from './actions/cluster-restore.js';
 import {
   createDBClusterParameterGroup,
   deleteDBClusterParameterGroup,
@@ -70,6 +70,7 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, Actio
   ['DescribeDBClusterSnapshots', describeDBClusterSnapshots],
   ['DeleteDBClusterSnapshot', deleteDBClusterSnapshot],
   ['RestoreDBClusterFromSnapshot', restoreDBClusterFromSnapshot],
+  ['RestoreDBClusterToPointInTime', restoreDBClusterToPointInTime],
   ['CreateDBClusterParameterGroup', createDBClusterParameterGroup],
   ['DescribeDBClusterParameterGroups', describeDBClusterParameterGroups],
   ['DeleteDBClusterParameterGroup', deleteDBClusterParameterGroup],

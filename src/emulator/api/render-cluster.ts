@@ -33,8 +33,8 @@ export function renderCluster(
   ctx: ActionContext,
   view: ClusterView = visibleClusterView(cluster, ctx.now),
 ): string {
-  const exists = cluster.createdAt !== undefined;
   const members = ctx.store.membersOf(cluster.identifier);
+  const window = ctx.clusters.restorableWindow(cluster, ctx.now);
   const zones = new Set(members.map((m) => m.availabilityZone));
   return (
     '<AllocatedStorage>1</AllocatedStorage>' +
@@ -45,14 +45,14 @@ export function renderCluster(
     el('DBClusterParameterGroup', cluster.clusterParameterGroupName) +
     el('DBSubnetGroup', cluster.subnetGroupName) +
     el('Status', view.status) +
-    time('EarliestRestorableTime', cluster.createdAt) +
+    time('EarliestRestorableTime', window?.earliest) +
     el('Endpoint', WRITER_ADDRESS) +
     el('ReaderEndpoint', READER_ADDRESS) +
     '<CustomEndpoints/>' +
     el('MultiAZ', zones.size > 1) +
     el('Engine', cluster.engine) +
     el('EngineVersion', cluster.engineVersion) +
-    time('LatestRestorableTime', exists ? Math.max(cluster.createdAt!, ctx.now) : undefined) +
+    time('LatestRestorableTime', window?.latest) +
     el('Port', cluster.port) +
     el('MasterUsername', cluster.masterUsername) +
     '<DBClusterOptionGroupMemberships/>' +

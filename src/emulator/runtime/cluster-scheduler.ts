@@ -21,6 +21,8 @@ export interface ClusterWorkResult {
 export interface ClusterPerformer {
   perform(cluster: ClusterRecord, work: ClusterWork): Promise<ClusterWorkResult>;
   removeData(relativePath: string | undefined): Promise<void>;
+  /** EarliestRestorableTime / LatestRestorableTime, in emulator time. */
+  restorableWindow(cluster: ClusterRecord, now: number): { earliest: number; latest: number } | undefined;
 }
 
 export class ClusterScheduler {
@@ -145,6 +147,10 @@ export class ClusterScheduler {
       }
     }
     this.hooks.changed();
+  }
+
+  restorableWindow(cluster: ClusterRecord, now: number): { earliest: number; latest: number } | undefined {
+    return this.performer.restorableWindow(cluster, now);
   }
 
   hold(identifier: string): void {

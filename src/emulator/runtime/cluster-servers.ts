@@ -4,8 +4,8 @@
  * are two listeners passing connections to the writer and to the readers (endpoint-proxy.ts).
  * Without databases every work item is nothing and nothing listens, as for instances.
  */
-import { existsSync } from 'node:fs';
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { actualStatus } from '../model/lifecycle.js';
@@ -16,14 +16,76 @@ import type { ClusterPerformer, ClusterWorkResult } from './cluster-scheduler.js
 import { seedPathOf } from './cluster-data.js';
 import { ClusterEndpoints } from './endpoint-proxy.js';
 import type { Fleet } from './fleet.js';
+import type { Clock } from './clock.js';
+
+interface Base {
+  dbiResourceId: string;
+  /** Emulator time the copy was complete: a point-in-time restore reaches from here on. */
+  at: number;
+  path: string;
+}
 
 export class ClusterServers implements ClusterPerformer {
   private readonly endpoints = new Map<string, ClusterEndpoints>();
+  private basing = false;
 
   constructor(
     private readonly fleet: Fleet,
     private readonly store: Store,
+    private readonly clock: Clock,
   ) {}
+
+  private basesDir(cluster: ClusterRecord): string {
+    return join('clusters', cluster.resourceId, 'bases');
+  }
+
+  /**
+   * Base backups of the cluster's writers, taken without a status as Aurora's continuous backup is
+   * invisible: `clusters/<DbClusterResourceId>/bases/<DbiResourceId>-<time>`. With the writer's
+   * archived WAL they reach any time since.
+   */
+  private bases(cluster: ClusterRecord): Base[] {
+    const dir = this.fleet.absolute(this.basesDir(cluster));
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).flatMap((name) => {
+      const match = /^(.+)-(\d+)$/.exec(name);
+      return match ? [{ dbiResourceId: match[1]!, at: Number(match[2]), path: join(this.basesDir(cluster), name) }] : [];
+    });
+  }
+
+  /** Every running writer without a base backup gets one (called each second). */
+  async ensureBases(): Promise<void> {
+    if (!this.fleet.usesDisk || this.basing) return;
+    this.basing = true;
+    try {
+      for (const cluster of [...this.store.clusters.values()]) {
+        const writer = this.writer(cluster.identifier);
+        if (!writer || writer.createdAt === undefined || actualStatus(writer) !== 'available') continue;
+        if (this.bases(cluster).some((b) => b.dbiResourceId === writer.dbiResourceId)) continue;
+        const dir = this.fleet.absolute(this.basesDir(cluster));
+        await mkdir(dir, { recursive: true });
+        const partial = join(dir, `${writer.dbiResourceId}.partial`);
+        await rm(partial, { recursive: true, force: true });
+        await this.fleet.perform(writer, { kind: 'snapshot', snapshotId: 'base' }).then(async ({ dataPath }) => {
+          if (!dataPath) return;
+          await rename(this.fleet.absolute(dataPath), join(dir, `${writer.dbiResourceId}-${this.clock.now()}`));
+        });
+      }
+    } finally {
+      this.basing = false;
+    }
+  }
+
+  /** The times a point-in-time restore can reach; without databases, from creation to now. */
+  restorableWindow(cluster: ClusterRecord, now: number): { earliest: number; latest: number } | undefined {
+    if (cluster.createdAt === undefined) return undefined;
+    if (!this.fleet.usesDisk) return { earliest: cluster.createdAt, latest: Math.max(cluster.createdAt, now) };
+    const writer = this.writer(cluster.identifier);
+    const bases = writer ? this.bases(cluster).filter((b) => b.dbiResourceId === writer.dbiResourceId) : [];
+    if (!writer || bases.length === 0) return undefined;
+    const earliest = Math.min(...bases.map((b) => b.at));
+    return { earliest, latest: Math.max(earliest, this.fleet.latestRestorable(writer) ?? earliest) };
+  }
 
   /** The writer, when its server runs. */
   private writer(clusterId: string): InstanceRecord | undefined {
@@ -65,7 +127,7 @@ export class ClusterServers implements ClusterPerformer {
         return { port: await this.openEndpoints(cluster, 0), seedPath };
       }
       case 'restore-point-in-time':
-        throw new Error('point-in-time restore of a DB cluster is not available with real databases yet');
+        return this.pointInTime(cluster, work.sourceClusterResourceId, work.target);
       case 'snapshot':
         return this.snapshot(cluster, work.snapshotId);
       case 'set-password': {
@@ -83,6 +145,22 @@ export class ClusterServers implements ClusterPerformer {
         await rm(this.fleet.absolute(join('clusters', cluster.resourceId)), { recursive: true, force: true });
         return {};
     }
+  }
+
+  /** The source's data as it was at `target` becomes the new cluster's seed. */
+  private async pointInTime(cluster: ClusterRecord, sourceResourceId: string, target: number): Promise<ClusterWorkResult> {
+    const source = [...this.store.clusters.values()].find((c) => c.resourceId === sourceResourceId);
+    const writer = source && this.writer(source.identifier);
+    if (!source || !writer) throw new Error('the source cluster has no running writer to restore from');
+    const base = this.bases(source)
+      .filter((b) => b.dbiResourceId === writer.dbiResourceId && b.at <= target)
+      .sort((a, b) => b.at - a.at)[0];
+    if (!base) throw new Error('no base backup of the source precedes the requested time');
+    const seedPath = seedPathOf(cluster);
+    await rm(this.fleet.absolute(seedPath), { recursive: true, force: true });
+    await mkdir(this.fleet.absolute(join('clusters', cluster.resourceId)), { recursive: true });
+    await this.fleet.pointInTimeCopy(writer, this.fleet.absolute(base.path), target, this.fleet.absolute(seedPath));
+    return { port: await this.openEndpoints(cluster, 0), seedPath };
   }
 
   /** A copy of the cluster's data: from its running writer, else its own copy; none for a cluster that never held data. */

@@ -79,6 +79,36 @@ export class Fleet {
     return this.path(relative);
   }
 
+  /**
+   * A copy (in backup form, at `dest`) of a running member's data as it was at `target` (emulator
+   * time): its base backup `base` with its archived WAL replayed on a throwaway server.
+   */
+  async pointInTimeCopy(source: InstanceRecord, base: string, target: number, dest: string): Promise<void> {
+    const walDir = this.servers.get(source.dbiResourceId)?.walArchiveDir;
+    if (!walDir) throw new Error(`${source.identifier} keeps no archive to replay`);
+    const scratch: InstanceRecord = {
+      ...source,
+      identifier: `${source.identifier}-pitr`,
+      dbiResourceId: `pitr-${randomBytes(6).toString('hex')}`,
+    };
+    const port = await this.freshDataDir(scratch);
+    const spec = await this.spec(scratch, port);
+    const server = await this.engine(source.engine).restoreToPointInTime(base, walDir, new Date(this.options.clock.toReal(target)), spec);
+    try {
+      await server.backup(dest);
+    } finally {
+      await server.stop();
+      await rm(this.instanceDir(scratch), { recursive: true, force: true });
+      await rm(this.path(join('tls', scratch.dbiResourceId)), { recursive: true, force: true });
+    }
+  }
+
+  /** The newest time a member's archive reaches (emulator time). */
+  latestRestorable(inst: InstanceRecord): number | undefined {
+    const latest = this.servers.get(inst.dbiResourceId)?.restorableWindow().latest?.getTime();
+    return latest === undefined ? undefined : this.options.clock.fromReal(latest);
+  }
+
   /** Whether the member's server runs now. */
   isRunning(inst: InstanceRecord): boolean {
     return this.servers.has(inst.dbiResourceId);

@@ -9,13 +9,13 @@ import { CLUSTER_DEFAULT_PORT, findClusterVersion } from '../../model/cluster-ca
 import type { ClusterRecord, ClusterWork } from '../../model/cluster-types.js';
 import { newClusterResourceId } from '../../model/ids.js';
 import type { ActionContext, ActionHandler } from '../context.js';
-import { clusterAlreadyExists, invalidClusterSnapshotState, invalidCombination, invalidValue } from '../errors.js';
+import { RdsError, clusterAlreadyExists, invalidClusterSnapshotState, invalidCombination, invalidValue } from '../errors.js';
 import type { QueryParams } from '../query.js';
 import { clusterResult } from '../render-cluster.js';
 import * as v from '../validate.js';
 import { resolveSubnetGroup } from './instances.js';
 import { clusterEngine, clusterRetention, clusterWindows, resolveClusterVersion } from './clusters.js';
-import { commitCluster, findClusterParameterGroup, serverlessScaling, startNewCluster } from './cluster-common.js';
+import { commitCluster, findCluster, findClusterParameterGroup, serverlessScaling, startNewCluster } from './cluster-common.js';
 import { findClusterSnapshot } from './cluster-snapshots.js';
 
 /** What a restore takes from its source (a snapshot or a source cluster). */
@@ -103,6 +103,45 @@ export const restoreDBClusterFromSnapshot: ActionHandler = (ctx, params) => {
     snapshot,
     { kind: 'restore', snapshotId: snapshot.identifier },
     `snapshot ${snapshot.identifier}`,
+  );
+  commitCluster(ctx, started);
+  return clusterResult(started, ctx);
+};
+
+/**
+ * RestoreDBClusterToPointInTime: a new cluster with the source's data as it was at `RestoreTime`
+ * (or its latest restorable time), inside the source's restorable window (else InvalidRestoreFault).
+ * `RestoreType` full-copy (copy-on-write is refused here).
+ */
+export const restoreDBClusterToPointInTime: ActionHandler = (ctx, params) => {
+  const identifier = v.instanceIdentifier(params.required('DBClusterIdentifier'), 'DBClusterIdentifier');
+  const source = findCluster(ctx, params.required('SourceDBClusterIdentifier'));
+  const restoreType = params.string('RestoreType') ?? 'full-copy';
+  if (restoreType === 'copy-on-write') throw invalidCombination('This emulator restores full copies only (RestoreType full-copy).');
+  if (restoreType !== 'full-copy') throw invalidValue(`Invalid RestoreType: ${restoreType}`);
+  const restoreTime = params.timestamp('RestoreToTime');
+  const useLatest = params.boolean('UseLatestRestorableTime') ?? false;
+  if (restoreTime !== undefined && useLatest)
+    throw invalidCombination('RestoreToTime and UseLatestRestorableTime cannot be used together.');
+  if (restoreTime === undefined && !useLatest)
+    throw invalidCombination('Either RestoreToTime or UseLatestRestorableTime must be specified.');
+  const window = ctx.clusters.restorableWindow(source, ctx.now);
+  if (!window) throw new RdsError('InvalidRestoreFault', `DB cluster ${source.identifier} has no restorable time yet.`);
+  const target = useLatest ? window.latest : restoreTime!;
+  if (target < window.earliest || target > window.latest) {
+    throw new RdsError(
+      'InvalidRestoreFault',
+      `The restore time ${new Date(target).toISOString()} is outside the restorable window ${new Date(window.earliest).toISOString()} to ${new Date(window.latest).toISOString()}.`,
+    );
+  }
+  const work = { kind: 'restore-point-in-time' as const, sourceClusterResourceId: source.resourceId, target };
+  const started = restoredCluster(
+    ctx,
+    params,
+    identifier,
+    source,
+    work,
+    `cluster ${source.identifier} at ${new Date(target).toISOString()}`,
   );
   commitCluster(ctx, started);
   return clusterResult(started, ctx);
