@@ -17,6 +17,9 @@ const view: RecordView = {
   snapshot: (id) => (id === 'snap-1' ? { engine: 'postgres', engineVersion: '16.4' } : undefined),
   automatedBackup: (dbi) =>
     dbi === 'db-ABC' ? { arn: 'arn:aws:rds:r:1:auto-backup:ab-y', engine: 'postgres', engineVersion: '16.2' } : undefined,
+  clusterDefaults: (engine, version) =>
+    engine === 'aurora-postgresql' && (version === undefined || version.startsWith('16')) ? 'default.aurora-postgresql16' : undefined,
+  cluster: (id) => (id === 'src-cluster' ? { engine: 'aurora-postgresql' } : undefined),
 };
 
 function needs(action: string, params: Record<string, string>): string[] {
@@ -175,6 +178,41 @@ describe('unit: the resources each RDS call is authorised on', () => {
     ],
     ['an action this table does not know: *', 'DescribeEvents', {}, ['DescribeEvents *']],
     ['a required identifier left out: *', 'RebootDBInstance', {}, ['RebootDBInstance *']],
+    [
+      'CreateDBCluster: the cluster, its default cluster parameter group and subnet group, tagging with Tags',
+      'CreateDBCluster',
+      { DBClusterIdentifier: 'Orders', Engine: 'aurora-postgresql', ...TAGS },
+      [
+        'CreateDBCluster cluster:orders',
+        'rds:AddTagsToResource cluster:orders',
+        'CreateDBCluster cluster-pg:default.aurora-postgresql16',
+        'CreateDBCluster subgrp:default',
+      ],
+    ],
+    [
+      'CreateDBInstance of a cluster member: its cluster too',
+      'CreateDBInstance',
+      { DBInstanceIdentifier: 'orders-1', Engine: 'aurora-postgresql', DBClusterIdentifier: 'orders', DBSubnetGroupName: 'g' },
+      ['CreateDBInstance db:orders-1', 'CreateDBInstance subgrp:g', 'CreateDBInstance cluster:orders'],
+    ],
+    [
+      'DeleteDBCluster with a final snapshot: CreateDBClusterSnapshot on it',
+      'DeleteDBCluster',
+      { DBClusterIdentifier: 'orders', FinalDBSnapshotIdentifier: 'orders-final' },
+      ['DeleteDBCluster cluster:orders', 'rds:CreateDBClusterSnapshot cluster-snapshot:orders-final'],
+    ],
+    [
+      'RestoreDBClusterToPointInTime: the new cluster, the source, the source engine default group',
+      'RestoreDBClusterToPointInTime',
+      { DBClusterIdentifier: 'copy', SourceDBClusterIdentifier: 'src-cluster', UseLatestRestorableTime: 'true' },
+      [
+        'RestoreDBClusterToPointInTime cluster:copy',
+        'RestoreDBClusterToPointInTime cluster:src-cluster',
+        'RestoreDBClusterToPointInTime cluster-pg:default.aurora-postgresql16',
+        'RestoreDBClusterToPointInTime subgrp:default',
+      ],
+    ],
+    ['DescribeDBClusters of everything: on cluster:*', 'DescribeDBClusters', {}, ['DescribeDBClusters cluster:*']],
   ];
   for (const [name, action, params, expected] of rows) {
     it(name, () => {

@@ -4,6 +4,7 @@
  * as condition keys, and the policies' decision. A refusal is RDS's AccessDenied (HTTP 403) and is
  * remembered, so a test can list every call a policy refused.
  */
+import { defaultClusterVersion, findClusterVersion, isClusterEngine } from '../model/cluster-catalog.js';
 import { RdsError } from '../api/errors.js';
 import type { QueryParams } from '../api/query.js';
 import { findVersion, defaultVersion, isEngineName } from '../model/catalog.js';
@@ -40,6 +41,8 @@ const TAG_KEY_PREFIX: Readonly<Record<string, string>> = {
   secgrp: 'rds:secgrp-tag/',
   es: 'rds:es-tag/',
   cluster: 'rds:cluster-tag/',
+  'cluster-snapshot': 'rds:cluster-snapshot-tag/',
+  'cluster-pg': 'rds:cluster-pg-tag/',
 };
 
 /** The caller of a signed request: the access key ID's user in the emulator's account. */
@@ -157,7 +160,7 @@ export class IamEnforcer {
         if (!inst) return {};
         return {
           ...tagContext(inst.tags, prefixes),
-          'rds:databaseengine': inst.engine,
+          'rds:databaseengine': inst.cluster?.engine ?? inst.engine,
           'rds:databaseclass': inst.instanceClass,
           ...(inst.dbName ? { 'rds:databasename': inst.dbName } : {}),
           'rds:multiaz': String(inst.multiAZ),
@@ -183,6 +186,23 @@ export class IamEnforcer {
         const backup = store.automatedBackupById(name);
         return backup ? tagContext(backup.tags, prefixes) : {};
       }
+      case 'cluster': {
+        const cluster = store.cluster(name);
+        if (!cluster) return {};
+        return {
+          ...tagContext(cluster.tags, prefixes),
+          'rds:databaseengine': cluster.engine,
+          'rds:storageencrypted': String(cluster.storageEncrypted),
+        };
+      }
+      case 'cluster-snapshot': {
+        const snapshot = store.clusterSnapshots.get(name);
+        return snapshot ? tagContext(snapshot.tags, prefixes) : {};
+      }
+      case 'cluster-pg': {
+        const group = store.clusterParameterGroups.get(name);
+        return group ? tagContext(group.tags, prefixes) : {};
+      }
       default:
         return {};
     }
@@ -199,6 +219,15 @@ export class IamEnforcer {
           parameterGroup: defaultParameterGroupName(info.family),
           optionGroup: `default:${engine}-${info.major.replace(/\./g, '-')}`,
         };
+      },
+      clusterDefaults(engine, version) {
+        if (!isClusterEngine(engine)) return undefined;
+        const info = version === undefined ? defaultClusterVersion(engine) : findClusterVersion(engine, version);
+        return info ? `default.${info.family}` : undefined;
+      },
+      cluster(identifier) {
+        const cluster = store.cluster(identifier.startsWith('arn:') ? (arns.parse(identifier)?.name ?? '') : identifier);
+        return cluster ? { engine: cluster.engine } : undefined;
       },
       instance(identifier) {
         const inst = store.instance(identifier);

@@ -9,7 +9,18 @@
 import type { QueryParams } from '../api/query.js';
 
 /** RDS resource types, as their ARNs spell them. */
-export type ResourceType = 'db' | 'snapshot' | 'pg' | 'og' | 'subgrp' | 'secgrp' | 'auto-backup' | 'es' | 'cluster';
+export type ResourceType =
+  | 'db'
+  | 'snapshot'
+  | 'pg'
+  | 'og'
+  | 'subgrp'
+  | 'secgrp'
+  | 'auto-backup'
+  | 'es'
+  | 'cluster'
+  | 'cluster-snapshot'
+  | 'cluster-pg';
 
 export interface Need {
   /** Another action than the call's own (a permission RDS checks as well). */
@@ -32,6 +43,9 @@ export interface RecordView {
   defaults(engine: string, version?: string): Defaults | undefined;
   instance(identifier: string): { engine: string; engineVersion: string; automatedBackupArn?: string } | undefined;
   snapshot(identifier: string): { engine: string; engineVersion: string } | undefined;
+  /** The default cluster parameter group of an Aurora engine version (or of the engine's default version). */
+  clusterDefaults(engine: string, version?: string): string | undefined;
+  cluster(identifier: string): { engine: string } | undefined;
   automatedBackup(dbiResourceIdOrArn: string): { arn: string; engine: string; engineVersion: string } | undefined;
 }
 
@@ -90,8 +104,84 @@ function newInstance(params: QueryParams, identifier: string | undefined, engine
 const createDBInstance: Mapping = (params, view) => {
   const engine = params.string('Engine');
   const defaults = engine === undefined ? undefined : view.defaults(engine.toLowerCase(), params.string('EngineVersion'));
-  return [...newInstance(params, params.string('DBInstanceIdentifier'), engine), ...groups(params, defaults)];
+  // A cluster member is authorised on its cluster too, as the reference lists `cluster` for CreateDBInstance.
+  return [
+    ...newInstance(params, params.string('DBInstanceIdentifier'), engine),
+    ...groups(params, defaults),
+    ...need('cluster', params.string('DBClusterIdentifier')),
+  ];
 };
+
+/** The cluster parameter group and subnet group a new cluster uses: the ones named, else the defaults. */
+function clusterGroups(params: QueryParams, defaultGroup: string | undefined): Need[] {
+  return [
+    ...need('cluster-pg', params.string('DBClusterParameterGroupName') ?? defaultGroup),
+    ...need('subgrp', params.string('DBSubnetGroupName') ?? 'default'),
+  ];
+}
+
+function newCluster(params: QueryParams, identifier: string | undefined, engine: string | undefined): Need[] {
+  const context: Record<string, string> = { 'rds:storageencrypted': params.string('StorageEncrypted')?.toLowerCase() ?? 'false' };
+  if (engine !== undefined) context['rds:databaseengine'] = engine.toLowerCase();
+  return [...need('cluster', identifier, { context }), ...tagOnCreate(params, 'cluster', identifier)];
+}
+
+const createDBCluster: Mapping = (params, view) => {
+  const engine = params.string('Engine');
+  const defaultGroup = engine === undefined ? undefined : view.clusterDefaults(engine.toLowerCase(), params.string('EngineVersion'));
+  return [...newCluster(params, params.string('DBClusterIdentifier'), engine), ...clusterGroups(params, defaultGroup)];
+};
+
+const restoreClusterFromSnapshot: Mapping = (params, view) => {
+  const engine = params.string('Engine');
+  const defaultGroup = engine === undefined ? undefined : view.clusterDefaults(engine.toLowerCase(), params.string('EngineVersion'));
+  return [
+    ...newCluster(params, params.string('DBClusterIdentifier'), engine),
+    ...need('cluster-snapshot', params.string('SnapshotIdentifier')),
+    ...clusterGroups(params, defaultGroup),
+  ];
+};
+
+const restoreClusterToPointInTime: Mapping = (params, view) => {
+  const sourceId = params.string('SourceDBClusterIdentifier');
+  const engine = sourceId === undefined ? undefined : view.cluster(lower(sourceId)!)?.engine;
+  const defaultGroup = engine === undefined ? undefined : view.clusterDefaults(engine, params.string('EngineVersion'));
+  return [
+    ...newCluster(params, params.string('DBClusterIdentifier'), engine),
+    ...need('cluster', sourceId),
+    ...clusterGroups(params, defaultGroup),
+  ];
+};
+
+const modifyDBCluster: Mapping = (params) => [
+  ...need('cluster', params.string('DBClusterIdentifier')),
+  ...need('cluster-pg', params.string('DBClusterParameterGroupName')),
+];
+
+const deleteDBCluster: Mapping = (params) => [
+  ...need('cluster', params.string('DBClusterIdentifier')),
+  ...need('cluster-snapshot', params.string('FinalDBSnapshotIdentifier'), { action: 'rds:CreateDBClusterSnapshot' }),
+];
+
+const createDBClusterSnapshot: Mapping = (params) => [
+  ...need('cluster', params.string('DBClusterIdentifier')),
+  ...need('cluster-snapshot', params.string('DBClusterSnapshotIdentifier')),
+  ...tagOnCreate(params, 'cluster-snapshot', params.string('DBClusterSnapshotIdentifier')),
+];
+
+const describeDBClusterSnapshots: Mapping = (params) => {
+  const snapshot = params.string('DBClusterSnapshotIdentifier');
+  const cluster = params.string('DBClusterIdentifier');
+  if (snapshot === undefined && cluster === undefined) return oneOrAll('cluster-snapshot', undefined);
+  return [...need('cluster-snapshot', snapshot), ...need('cluster', cluster)];
+};
+
+const onClusterParameterGroup: Mapping = (params) => need('cluster-pg', params.string('DBClusterParameterGroupName'));
+
+const createClusterParameterGroup: Mapping = (params) => [
+  ...need('cluster-pg', params.string('DBClusterParameterGroupName')),
+  ...tagOnCreate(params, 'cluster-pg', params.string('DBClusterParameterGroupName')),
+];
 
 const restoreFromSnapshot: Mapping = (params, view) => {
   const snapshotId = params.string('DBSnapshotIdentifier');
@@ -217,6 +307,18 @@ const MAPPINGS: ReadonlyMap<string, Mapping> = new Map<string, Mapping>([
   ['CreateDBSubnetGroup', createSubnetGroup],
   ['DeleteDBSubnetGroup', onSubnetGroup],
   ['DescribeDBSubnetGroups', (params) => oneOrAll('subgrp', params.string('DBSubnetGroupName'))],
+  ['CreateDBCluster', createDBCluster],
+  ['RestoreDBClusterFromSnapshot', restoreClusterFromSnapshot],
+  ['RestoreDBClusterToPointInTime', restoreClusterToPointInTime],
+  ['ModifyDBCluster', modifyDBCluster],
+  ['DeleteDBCluster', deleteDBCluster],
+  ['DescribeDBClusters', (params) => oneOrAll('cluster', params.string('DBClusterIdentifier'))],
+  ['CreateDBClusterSnapshot', createDBClusterSnapshot],
+  ['DeleteDBClusterSnapshot', (params) => need('cluster-snapshot', params.string('DBClusterSnapshotIdentifier'))],
+  ['DescribeDBClusterSnapshots', describeDBClusterSnapshots],
+  ['CreateDBClusterParameterGroup', createClusterParameterGroup],
+  ['DeleteDBClusterParameterGroup', onClusterParameterGroup],
+  ['DescribeDBClusterParameterGroups', (params) => oneOrAll('cluster-pg', params.string('DBClusterParameterGroupName'))],
   ['AddTagsToResource', byResourceName],
   ['RemoveTagsFromResource', byResourceName],
   ['ListTagsForResource', byResourceName],
