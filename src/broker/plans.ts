@@ -26,6 +26,10 @@ export interface RequestedSettings {
   dbName?: string;
   /** A minor version upgrade asked for on update (upgrade_minor_version): newer than the plan's. */
   engineVersion?: string;
+  /** allocated_storage (GiB): the plan's size is a floor, never a ceiling. */
+  allocatedStorage?: number;
+  /** max_allocated_storage (GiB): replaces the plan's ceiling. */
+  maxAllocatedStorage?: number;
 }
 
 const KEYS = {
@@ -34,6 +38,8 @@ const KEYS = {
   preferredMaintenanceWindow: 'pmw',
   dbName: 'db',
   engineVersion: 'ev',
+  allocatedStorage: 'as',
+  maxAllocatedStorage: 'mas',
 } as const;
 
 export function encodeRequested(settings: RequestedSettings): string {
@@ -43,6 +49,8 @@ export function encodeRequested(settings: RequestedSettings): string {
     [KEYS.preferredMaintenanceWindow]: settings.preferredMaintenanceWindow,
     [KEYS.dbName]: settings.dbName,
     [KEYS.engineVersion]: settings.engineVersion,
+    [KEYS.allocatedStorage]: settings.allocatedStorage,
+    [KEYS.maxAllocatedStorage]: settings.maxAllocatedStorage,
   });
 }
 
@@ -55,6 +63,10 @@ export function decodeRequested(value: string | undefined): RequestedSettings {
   if (pairs[KEYS.preferredMaintenanceWindow]) out.preferredMaintenanceWindow = pairs[KEYS.preferredMaintenanceWindow];
   if (pairs[KEYS.dbName]) out.dbName = pairs[KEYS.dbName];
   if (pairs[KEYS.engineVersion]) out.engineVersion = pairs[KEYS.engineVersion];
+  const size = pairs[KEYS.allocatedStorage];
+  if (size !== undefined && /^\d+$/.test(size)) out.allocatedStorage = Number(size);
+  const ceiling = pairs[KEYS.maxAllocatedStorage];
+  if (ceiling !== undefined && /^\d+$/.test(ceiling)) out.maxAllocatedStorage = Number(ceiling);
   return out;
 }
 
@@ -66,6 +78,8 @@ export function requestedFromParameters(parameters: Record<string, unknown>, pre
   if (typeof parameters.preferred_maintenance_window === 'string')
     next.preferredMaintenanceWindow = parameters.preferred_maintenance_window;
   if (typeof parameters.db_name === 'string') next.dbName = parameters.db_name;
+  if (typeof parameters.allocated_storage === 'number') next.allocatedStorage = parameters.allocated_storage;
+  if (typeof parameters.max_allocated_storage === 'number') next.maxAllocatedStorage = parameters.max_allocated_storage;
   return next;
 }
 
@@ -73,13 +87,14 @@ export function desiredSettings(plan: PlanConfig, requested: RequestedSettings):
   const rds = plan.rds;
   const backupWindow = requested.preferredBackupWindow ?? rds.preferredBackupWindow;
   const maintenanceWindow = requested.preferredMaintenanceWindow ?? rds.preferredMaintenanceWindow;
+  const maxAllocatedStorage = requested.maxAllocatedStorage ?? rds.maxAllocatedStorage;
   return {
     instanceClass: rds.instanceClass,
-    allocatedStorage: rds.allocatedStorage,
+    allocatedStorage: Math.max(rds.allocatedStorage, requested.allocatedStorage ?? 0),
     storageType: rds.storageType,
     ...(rds.iops !== undefined ? { iops: rds.iops } : {}),
     ...(rds.storageThroughput !== undefined ? { storageThroughput: rds.storageThroughput } : {}),
-    ...(rds.maxAllocatedStorage !== undefined ? { maxAllocatedStorage: rds.maxAllocatedStorage } : {}),
+    ...(maxAllocatedStorage !== undefined ? { maxAllocatedStorage } : {}),
     multiAz: rds.multiAz,
     vpcSecurityGroupIds: rds.vpcSecurityGroupIds,
     ...(rds.dbParameterGroupName ? { dbParameterGroupName: rds.dbParameterGroupName } : {}),

@@ -18,7 +18,8 @@ import { identifierOf, newestSecret, ownershipProblem, type BrokerDeps } from '.
 import { instanceMetadata } from './metadata.js';
 import { reportPass } from './operate.js';
 import { encodeExtensions, ensureManagedParameterGroup } from './extensions.js';
-import { createSettings, encodeRequested, requestedFromParameters, type RequestedSettings } from './plans.js';
+import { createSettings, desiredSettings, encodeRequested, requestedFromParameters, type RequestedSettings } from './plans.js';
+import { storageRequestProblem } from './storage-request.js';
 import { checkReplicaPrecondition, replicaSlots, requestedReplicaCount } from './replicas.js';
 import { wantedReplicas } from '../reconcile/replicas.js';
 import { parseRestoreRequest, resolveRestoreSource, type ResolvedSource } from './restore-source.js';
@@ -152,6 +153,8 @@ export async function provision(deps: BrokerDeps, request: ProvisionRequest): Pr
     extensions: requestedExtensions(plan, parameters),
     replicas: requestedReplicaCount(plan, parameters),
   };
+  const storageProblem = storageRequestProblem(parameters, desiredSettings(plan, intent.requested));
+  if (storageProblem) throw badRequest(storageProblem);
   checkReplicaPrecondition(intent.replicas, intent.requested.backupRetentionPeriod ?? plan.rds.backupRetentionPeriod);
   const identifier = identifierOf(deps, request.instanceId);
   const existing = await deps.rds.describeInstance(identifier);

@@ -14,7 +14,8 @@ import { onDatabase } from './database-errors.js';
 import { instanceMetadata } from './metadata.js';
 import { checkEngineUpgrade, minorUpgradeTarget } from './engine-versions.js';
 import { checkMaintenanceInfo } from './provision.js';
-import { decodeRequested, encodeRequested, planById, planChangeAllowed, requestedFromParameters } from './plans.js';
+import { decodeRequested, desiredSettings, encodeRequested, planById, planChangeAllowed, requestedFromParameters } from './plans.js';
+import { storageRequestProblem } from './storage-request.js';
 import { tenantFromRequest, tenantTags } from './tenant.js';
 import { checkReplicaPrecondition, currentReplicaCount, requestedReplicaCount } from './replicas.js';
 
@@ -45,6 +46,9 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   const problems = validateParameters(target.service, target.plan, 'update', parameters);
   if (problems.length > 0) throw badRequest(problems.join('; '));
   const requested = requestedFromParameters(parameters, decodeRequested(tags[Tag.requestedSettings]));
+  // Before anything changes: RDS would refuse these, and the user can fix them.
+  const storageProblem = storageRequestProblem(parameters, desiredSettings(target.plan, requested), observed);
+  if (storageProblem) throw badRequest(storageProblem);
   checkReplicaPrecondition(
     requestedReplicaCount(target.plan, parameters, currentReplicaCount(tags)),
     requested.backupRetentionPeriod ?? target.plan.rds.backupRetentionPeriod,

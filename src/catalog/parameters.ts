@@ -5,6 +5,7 @@ import {
   type PlanConfig,
   type ServiceConfig,
 } from '../config/schema.js';
+import { leastMaxAllocatedStorage } from '../config/storage.js';
 import { ID_MAX_LENGTH, ID_PATTERN_SOURCE } from '../osb/ids.js';
 
 /**
@@ -47,6 +48,9 @@ export const parameterHints: Record<string, string> = {
   disable_extensions: 'a list of distinct extension names this plan allows',
   read_only: 'true or false',
   read_replicas: "an integer number of read replicas from 0 to the plan's maximum",
+  allocated_storage: "an integer number of GiB within the plan's bounds (see the catalog schema)",
+  max_allocated_storage:
+    "an integer number of GiB, at least 10% above the allocated storage and within the plan's bound (see the catalog schema)",
 };
 
 function extensionList(plan: PlanConfig, description: string): JsonSchema {
@@ -108,6 +112,25 @@ function parameterSchema(name: string, plan: PlanConfig): JsonSchema {
         description: `Number of read replicas of the instance, 0 to ${replicas.max}; absent: ${replicas.default} on provision, unchanged on update.`,
       };
     }
+    case 'allocated_storage': {
+      const { min, max } = plan.userStorage!.allocatedStorage!;
+      return {
+        type: 'integer',
+        minimum: min,
+        maximum: max,
+        description: `Storage in GiB, ${min} to ${max}; absent: ${plan.rds.allocatedStorage} on provision, unchanged on update. Storage only grows: an update cannot ask for less than the instance has.`,
+      };
+    }
+    case 'max_allocated_storage': {
+      const { max } = plan.userStorage!.maxAllocatedStorage!;
+      const least = leastMaxAllocatedStorage(plan.userStorage?.allocatedStorage?.min ?? plan.rds.allocatedStorage);
+      return {
+        type: 'integer',
+        minimum: least,
+        maximum: max,
+        description: `Storage autoscaling ceiling in GiB, up to ${max} and at least 10% above the allocated storage: RDS grows the storage up to it when free space runs low.${plan.rds.maxAllocatedStorage ? ` Absent: ${plan.rds.maxAllocatedStorage} on provision.` : ''}`,
+      };
+    }
     default:
       throw new Error(`no schema for parameter ${name}`);
   }
@@ -124,15 +147,18 @@ const extensionParameters = new Set(['enable_extensions', 'disable_extensions'])
 /**
  * The parameter names a request of `kind` accepts for this plan: the plan's selection, else the
  * service's, else every name the broker understands. Extension parameters are dropped for a plan
- * that allows no extension, and read_replicas for a plan that allows no replicas, since there
- * would be nothing valid to send.
+ * that allows no extension, read_replicas for a plan that allows no replicas, and the storage
+ * parameters for a plan that sets no bounds on them (userStorage), since there would be nothing
+ * valid to send.
  */
 export function acceptedParameters(service: ServiceConfig, plan: PlanConfig, kind: ParameterKind): string[] {
   const selected: readonly string[] = plan.parameters?.[kind] ?? service.parameters?.[kind] ?? allNames[kind];
   return selected.filter(
     (name) =>
       (!extensionParameters.has(name) || plan.extensions.allowed.length > 0) &&
-      (name !== 'read_replicas' || plan.readReplicas !== undefined),
+      (name !== 'read_replicas' || plan.readReplicas !== undefined) &&
+      (name !== 'allocated_storage' || plan.userStorage?.allocatedStorage !== undefined) &&
+      (name !== 'max_allocated_storage' || plan.userStorage?.maxAllocatedStorage !== undefined),
   );
 }
 

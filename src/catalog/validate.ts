@@ -49,18 +49,24 @@ function describe(error: ErrorObject, accepted: string[], kind: ParameterKind): 
       const unknown = String((error.params as { additionalProperty: string }).additionalProperty);
       if (unknown === 'read_replicas' && !accepted.includes(unknown))
         return `parameter "read_replicas" is not accepted on ${kind} by this plan: it allows no read replicas`;
+      if (STORAGE_PARAMETERS.has(unknown) && !accepted.includes(unknown))
+        return `parameter ${JSON.stringify(unknown)} is not accepted on ${kind} by this plan: its storage is fixed by the plan`;
       return `parameter ${JSON.stringify(unknown)} is not accepted on ${kind} by this plan (accepted: ${acceptedText})`;
     }
     case 'type':
       if (!name) return 'parameters must be a JSON object';
       return `parameter ${name} must be ${articled(String((error.params as { type: string }).type))}`;
     case 'maximum':
-      if (name === 'read_replicas') {
+    case 'minimum':
+      if (name && STORAGE_PARAMETERS.has(name)) {
+        const { comparison, limit } = error.params as { comparison: string; limit: number };
+        return `parameter ${name} must be ${comparison === '<=' ? 'at most' : 'at least'} ${limit} GiB on this plan`;
+      }
+      if (error.keyword === 'maximum' && name === 'read_replicas') {
         const limit = (error.params as { limit: number }).limit;
         return `parameter read_replicas must be at most ${limit}: this plan allows up to ${limit} read replicas`;
       }
       return `parameter ${name} must be ${hint ?? 'as the catalog schema describes'}`;
-    case 'minimum':
     case 'pattern':
     case 'format':
     case 'minLength':
@@ -81,6 +87,9 @@ function describe(error: ErrorObject, accepted: string[], kind: ParameterKind): 
       return `parameter ${name ?? '(parameters)'} is invalid: ${error.message ?? error.keyword}`;
   }
 }
+
+/** Their bounds depend on the plan, so a refusal says the bound. */
+const STORAGE_PARAMETERS = new Set(['allocated_storage', 'max_allocated_storage']);
 
 function articled(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;

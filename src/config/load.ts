@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { describeIssue, describeJsonError, describeYamlError } from './errors.js';
 import { configSchema, type ParsedConfig, type PlanConfig, type ServiceConfig } from './schema.js';
 import { resolveSecret, SecretResolutionError } from './secret.js';
+import { userStorageProblems } from './storage.js';
 
 /** The configuration with every secret resolved to its value. Never log it whole. */
 export interface Config extends Omit<ParsedConfig, 'auth' | 'broker' | 'aws'> {
@@ -49,6 +50,8 @@ function crossCheck(config: ParsedConfig): string[] {
       if (plan.rds.engine !== 'postgres' && plan.extensions.allowed.length > 0) {
         problems.push(`${planWhere}.extensions.allowed: extensions exist only for postgres plans`);
       }
+      for (const problem of userStorageProblems(plan.rds, plan.userStorage))
+        problems.push(`${planWhere}.${problem.field}: ${problem.message}`);
       const replicas = plan.readReplicas;
       if (replicas && replicas.default > replicas.max)
         problems.push(`${planWhere}.readReplicas.default: ${replicas.default} is above readReplicas.max (${replicas.max})`);

@@ -26,6 +26,8 @@ export const provisionParameterNames = [
   'restore_from_point_in_time_before',
   'enable_extensions',
   'read_replicas',
+  'allocated_storage',
+  'max_allocated_storage',
 ] as const;
 export const updateParameterNames = [
   'backup_retention_period',
@@ -40,6 +42,8 @@ export const updateParameterNames = [
   'enable_extensions',
   'disable_extensions',
   'read_replicas',
+  'allocated_storage',
+  'max_allocated_storage',
 ] as const;
 export const bindParameterNames = ['read_only'] as const;
 
@@ -165,6 +169,21 @@ const readReplicas = z
   })
   .strict();
 
+const gib = z.number().int().min(5).max(65536);
+
+/**
+ * Storage the user may choose (CONFIGURATION.md, *User storage*): `allocated_storage` within
+ * `allocatedStorage` (rds.allocatedStorage is the default), `max_allocated_storage` up to
+ * `maxAllocatedStorage.max` (rds.maxAllocatedStorage is the default). Each parameter is offered
+ * only by a plan that sets its bounds.
+ */
+const userStorage = z
+  .object({
+    allocatedStorage: z.object({ min: gib, max: gib }).strict().optional(),
+    maxAllocatedStorage: z.object({ max: gib }).strict().optional(),
+  })
+  .strict();
+
 const credentialsSettings = z
   .object({
     /** sslmode written into the PostgreSQL uri handed to applications. */
@@ -195,6 +214,7 @@ const plan = z
     rds: rdsProperties,
     extensions: extensions.default({ allowed: [], default: [] }),
     readReplicas: readReplicas.optional(),
+    userStorage: userStorage.optional(),
     credentials: credentialsSettings.default({ sslmode: 'require', includeCaBundle: false }),
     parameters: parameterSelection.optional(),
   })

@@ -106,3 +106,52 @@ export function storageProblems(s: StorageSettings): StorageProblem[] {
   }
   return problems;
 }
+
+/** The bounds a plan sets on the storage parameters (plan.userStorage). */
+export interface UserStorageBounds {
+  allocatedStorage?: { min: number; max: number };
+  maxAllocatedStorage?: { max: number };
+}
+
+/**
+ * What is wrong with a plan's bounds on `allocated_storage` and `max_allocated_storage`: the plan's
+ * own values must lie within them, and every size the user may choose must still be storage RDS
+ * accepts with the plan's IOPS and throughput (the rules are monotone in the size, so the two
+ * ends decide). Fields are named from the plan (`userStorage.allocatedStorage.min`, …).
+ */
+export function userStorageProblems(
+  rds: StorageSettings,
+  bounds: UserStorageBounds | undefined,
+): Array<{ field: string; message: string }> {
+  const problems: Array<{ field: string; message: string }> = [];
+  const sizes = bounds?.allocatedStorage;
+  if (sizes) {
+    const where = 'userStorage.allocatedStorage';
+    if (sizes.min > sizes.max) problems.push({ field: `${where}.min`, message: `${sizes.min} is above max (${sizes.max})` });
+    if (rds.allocatedStorage < sizes.min || rds.allocatedStorage > sizes.max) {
+      problems.push({ field: where, message: `must include rds.allocatedStorage (${rds.allocatedStorage} GiB), the default` });
+    }
+    for (const end of ['min', 'max'] as const) {
+      const atEnd = storageProblems({ ...rds, allocatedStorage: sizes[end], maxAllocatedStorage: undefined });
+      for (const problem of atEnd) {
+        problems.push({ field: `${where}.${end}`, message: `with ${sizes[end]} GiB, rds.${problem.field} ${problem.message}` });
+      }
+    }
+  }
+  const ceiling = bounds?.maxAllocatedStorage;
+  if (ceiling) {
+    const where = 'userStorage.maxAllocatedStorage.max';
+    const least = leastMaxAllocatedStorage(sizes?.min ?? rds.allocatedStorage);
+    const largest = SIZE_RANGE[rds.storageType]?.[1] ?? 65536;
+    if (ceiling.max < least || ceiling.max > largest) {
+      problems.push({
+        field: where,
+        message: `must be at least ${least} GiB (10% above the smallest allocated storage) and at most ${largest}`,
+      });
+    }
+    if (rds.maxAllocatedStorage !== undefined && rds.maxAllocatedStorage > ceiling.max) {
+      problems.push({ field: where, message: `must include rds.maxAllocatedStorage (${rds.maxAllocatedStorage} GiB), the default` });
+    }
+  }
+  return problems;
+}

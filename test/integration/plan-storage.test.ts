@@ -21,6 +21,7 @@ describe('plan settings: storage type, IOPS, throughput, autoscaling ceiling', f
         const plans = doc.catalog.services[0].plans;
         // small: gp2 with a ceiling; medium: gp3 from 400 GiB with provisioned IOPS and throughput; a third on io1.
         Object.assign(plans[0].rds, { storageType: 'gp2', allocatedStorage: 20, maxAllocatedStorage: 30 });
+        plans[0].userStorage = { allocatedStorage: { min: 20, max: 100 }, maxAllocatedStorage: { max: 200 } };
         Object.assign(plans[1].rds, {
           storageType: 'gp3',
           allocatedStorage: 400,
@@ -32,6 +33,7 @@ describe('plan settings: storage type, IOPS, throughput, autoscaling ceiling', f
         Object.assign(io1, { id: IO1_PLAN, name: 'io1', description: 'PostgreSQL 17 on io1' });
         Object.assign(io1.rds, { storageType: 'io1', allocatedStorage: 100, iops: 3000 });
         delete io1.rds.maxAllocatedStorage;
+        delete io1.userStorage;
         plans.push(io1);
       },
     });
@@ -84,5 +86,61 @@ describe('plan settings: storage type, IOPS, throughput, autoscaling ceiling', f
     expect((await provisionAndWait(stack, io1, { plan_id: IO1_PLAN })).state).to.equal('succeeded');
     expect(await rdsView(io1)).to.deep.include({ StorageType: 'io1', AllocatedStorage: 100, Iops: 3000 });
     expect(await parametersOf(io1)).to.deep.include({ storage_type: 'io1', allocated_storage: 100, iops: 3000 });
+  });
+
+  describe("user parameters allocated_storage and max_allocated_storage, within the plan's bounds", () => {
+    const user = randomUUID();
+    const patch = (body: Record<string, unknown>) =>
+      stack.server.client.patch(`/v2/service_instances/${user}?accepts_incomplete=true`, { service_id: LOCAL_SERVICE_ID, ...body });
+    const modifyCalls = () => stack.emulator.stats().calls.ModifyDBInstance ?? 0;
+
+    it('a provision outside the bounds, or whose ceiling the size outgrows, is refused with 400 and nothing is created', async () => {
+      const before = stack.emulator.stats().calls.CreateDBInstance ?? 0;
+      const tooBig = await stack.server.client.put(`/v2/service_instances/${randomUUID()}?accepts_incomplete=true`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.small,
+        parameters: { allocated_storage: 500 },
+      });
+      expect(tooBig.status).to.equal(400);
+      expect(tooBig.json.description).to.match(/allocated_storage must be at most 100 GiB/);
+      const ceiling = await stack.server.client.put(`/v2/service_instances/${randomUUID()}?accepts_incomplete=true`, {
+        service_id: LOCAL_SERVICE_ID,
+        plan_id: LOCAL_PLANS.small,
+        parameters: { allocated_storage: 50 },
+      });
+      expect(ceiling.status).to.equal(400);
+      expect(ceiling.json.description).to.match(/ceiling of 30 GiB is too low.*max_allocated_storage of 55 GiB or more/);
+      expect(stack.emulator.stats().calls.CreateDBInstance ?? 0).to.equal(before);
+    });
+
+    it('a provision with both creates the instance with them; GET instance shows them', async () => {
+      expect((await provisionAndWait(stack, user, { parameters: { allocated_storage: 50, max_allocated_storage: 80 } })).state).to.equal(
+        'succeeded',
+      );
+      expect(await rdsView(user)).to.deep.include({ AllocatedStorage: 50, MaxAllocatedStorage: 80 });
+      expect(await parametersOf(user)).to.deep.include({ allocated_storage: 50, max_allocated_storage: 80 });
+    });
+
+    it('an update grows the storage and raises the ceiling', async () => {
+      const update = await patch({ parameters: { allocated_storage: 60, max_allocated_storage: 150 } });
+      expect(update.status, update.text).to.equal(202);
+      expect((await pollUntilDone(stack, user, 'update')).state).to.equal('succeeded');
+      expect(await rdsView(user)).to.deep.include({ AllocatedStorage: 60, MaxAllocatedStorage: 150 });
+      expect(await parametersOf(user)).to.deep.include({ allocated_storage: 60, max_allocated_storage: 150 });
+    });
+
+    it("a storage decrease is refused with 400 in the user's words, before any change reaches RDS", async () => {
+      const before = modifyCalls();
+      const shrink = await patch({ parameters: { allocated_storage: 40 } });
+      expect(shrink.status).to.equal(400);
+      expect(shrink.json.description).to.equal(
+        'allocated_storage 40 is less than the 60 GiB the instance has: RDS cannot shrink storage; ask for 60 GiB or more',
+      );
+      const low = await patch({ parameters: { max_allocated_storage: 65 } });
+      expect(low.status).to.equal(400);
+      expect(low.json.description).to.match(/max_allocated_storage 65 must be at least 10% above the instance's 60 GiB of storage: 66 GiB/);
+      expect(modifyCalls(), 'no ModifyDBInstance').to.equal(before);
+      expect(await rdsView(user)).to.deep.include({ AllocatedStorage: 60, MaxAllocatedStorage: 150 });
+    });
   });
 });

@@ -144,6 +144,58 @@ describe('user parameter validation', () => {
     });
   });
 
+  describe('allocated_storage and max_allocated_storage', () => {
+    const withBounds = testConfig((d) => {
+      d.catalog.services[0].plans[0].rds.maxAllocatedStorage = 40;
+      d.catalog.services[0].plans[0].userStorage = { allocatedStorage: { min: 20, max: 500 }, maxAllocatedStorage: { max: 1000 } };
+    });
+    const service = withBounds.catalog.services[0]!;
+    const plan = service.plans[0]!;
+    const onPlan = (kind: ParameterKind, params: unknown) => validateParameters(service, plan, kind, params);
+
+    it('a plan with userStorage accepts sizes within its bounds on provision and update', () => {
+      for (const kind of ['provision', 'update'] as const) {
+        expect(onPlan(kind, { allocated_storage: 20, max_allocated_storage: 22 })).to.deep.equal([]);
+        expect(onPlan(kind, { allocated_storage: 500, max_allocated_storage: 1000 })).to.deep.equal([]);
+      }
+    });
+
+    it('a size outside the bounds is refused naming the bound', () => {
+      expect(onPlan('provision', { allocated_storage: 501 })).to.deep.equal([
+        'parameter allocated_storage must be at most 500 GiB on this plan',
+      ]);
+      expect(onPlan('update', { allocated_storage: 19 })).to.deep.equal([
+        'parameter allocated_storage must be at least 20 GiB on this plan',
+      ]);
+      expect(onPlan('update', { max_allocated_storage: 21 })).to.deep.equal([
+        'parameter max_allocated_storage must be at least 22 GiB on this plan',
+      ]);
+      expect(onPlan('provision', { allocated_storage: 20.5 })).to.deep.equal(['parameter allocated_storage must be an integer']);
+    });
+
+    it('a plan without userStorage refuses both, naming them', () => {
+      for (const kind of ['provision', 'update'] as const)
+        expect(check(kind, { allocated_storage: 50 })).to.deep.equal([
+          `parameter "allocated_storage" is not accepted on ${kind} by this plan: its storage is fixed by the plan`,
+        ]);
+    });
+
+    it('the catalog publishes them (provision and update) only for the plan with bounds, with the bounds', () => {
+      const plans = (buildCatalog(withBounds) as any).services[0].plans;
+      const ours = plans.find((p: any) => p.id === plan.id);
+      for (const schemas of [ours.schemas.service_instance.create, ours.schemas.service_instance.update]) {
+        expect(schemas.parameters.properties.allocated_storage).to.include({ type: 'integer', minimum: 20, maximum: 500 });
+        expect(schemas.parameters.properties.max_allocated_storage).to.include({ type: 'integer', minimum: 22, maximum: 1000 });
+      }
+      for (const other of plans.filter((p: any) => p.id !== plan.id)) {
+        expect(other.schemas.service_instance.create.parameters.properties).to.not.have.any.keys(
+          'allocated_storage',
+          'max_allocated_storage',
+        );
+      }
+    });
+  });
+
   describe('agrees with the schema the catalog publishes', () => {
     // An independent validator compiled from the catalog body a platform receives.
     const ajv = new Ajv({ strict: false, allErrors: true });

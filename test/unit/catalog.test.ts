@@ -145,8 +145,9 @@ describe('catalog', () => {
 
     it('describe exactly the accepted parameters', () => {
       const small = plans.find((p) => p.id === ids.small);
-      // The small plan allows no read replicas: read_replicas is not offered.
-      const noReplicas = (names: readonly string[]) => names.filter((n) => n !== 'read_replicas');
+      // The small plan allows no read replicas and sets no storage bounds: those parameters are not offered.
+      const fixed = new Set(['read_replicas', 'allocated_storage', 'max_allocated_storage']);
+      const noReplicas = (names: readonly string[]) => names.filter((n) => !fixed.has(n));
       expect(Object.keys(small.schemas.service_instance.create.parameters.properties)).to.deep.equal(noReplicas(provisionParameterNames));
       expect(Object.keys(small.schemas.service_instance.update.parameters.properties)).to.deep.equal(noReplicas(updateParameterNames));
       expect(Object.keys(small.schemas.service_binding.create.parameters.properties)).to.deep.equal([...bindParameterNames]);
@@ -166,15 +167,20 @@ describe('catalog', () => {
     it("then the service's", () => {
       expect(acceptedParameters(mysql, mysql.plans[0], 'provision')).to.deep.equal(['backup_retention_period']);
     });
-    it('else every name the broker understands, without extension parameters when the plan allows none, nor read_replicas without replicas', () => {
+    it('else every name the broker understands, without extension parameters when the plan allows none, nor read_replicas without replicas, nor storage parameters without bounds', () => {
+      const storage = new Set(['allocated_storage', 'max_allocated_storage']);
       expect(acceptedParameters(postgres, postgres.plans[0], 'update')).to.deep.equal(
-        updateParameterNames.filter((n) => n !== 'read_replicas'),
+        updateParameterNames.filter((n) => n !== 'read_replicas' && !storage.has(n)),
       );
       expect(acceptedParameters(postgres, postgres.plans[2], 'update')).to.deep.equal(
-        updateParameterNames.filter((n) => n !== 'enable_extensions' && n !== 'disable_extensions' && n !== 'read_replicas'),
+        updateParameterNames.filter(
+          (n) => n !== 'enable_extensions' && n !== 'disable_extensions' && n !== 'read_replicas' && !storage.has(n),
+        ),
       );
       const replicated = { ...postgres.plans[0], readReplicas: { default: 0, max: 2 } };
-      expect(acceptedParameters(postgres, replicated, 'update')).to.deep.equal([...updateParameterNames]);
+      expect(acceptedParameters(postgres, replicated, 'update')).to.deep.equal(updateParameterNames.filter((n) => !storage.has(n)));
+      const bounded = { ...replicated, userStorage: { allocatedStorage: { min: 20, max: 100 }, maxAllocatedStorage: { max: 200 } } };
+      expect(acceptedParameters(postgres, bounded, 'update')).to.deep.equal([...updateParameterNames]);
       expect(acceptedParameters(mysql, mysql.plans[0], 'bind')).to.deep.equal(['read_only']);
     });
   });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { buildConfig, ConfigError } from '../../src/config/load.js';
-import { leastMaxAllocatedStorage, storageProblems } from '../../src/config/storage.js';
+import { leastMaxAllocatedStorage, storageProblems, userStorageProblems } from '../../src/config/storage.js';
+import { storageRequestProblem } from '../../src/broker/storage-request.js';
 import type { ObservedInstance } from '../../src/reconcile/observed.js';
 import { settingsDiff, type DesiredSettings } from '../../src/reconcile/settings.js';
 import { configDocument } from '../osb/fixtures.js';
@@ -133,6 +134,73 @@ describe('plan storage: type, IOPS, throughput, autoscaling ceiling', () => {
     });
     it('refuses a ceiling below the storage at rds.maxAllocatedStorage', () => {
       expect(problemsOf({ allocatedStorage: 100, maxAllocatedStorage: 100 }).join('\n')).to.match(/rds\.maxAllocatedStorage.*110 GiB/);
+    });
+  });
+
+  describe('userStorageProblems (pure): the bounds must hold storage RDS accepts', () => {
+    const gp3 = { storageType: 'gp3', allocatedStorage: 100 };
+    it('bounds around the default, on plain gp3', () => {
+      expect(userStorageProblems(gp3, { allocatedStorage: { min: 20, max: 1000 }, maxAllocatedStorage: { max: 2000 } })).to.deep.equal([]);
+    });
+    it('bounds that leave out the default', () => {
+      expect(userStorageProblems(gp3, { allocatedStorage: { min: 200, max: 1000 } }).map((p) => p.field)).to.deep.equal([
+        'userStorage.allocatedStorage',
+      ]);
+    });
+    it('provisioned gp3 IOPS with a minimum under 400 GiB', () => {
+      const problems = userStorageProblems(
+        { storageType: 'gp3', allocatedStorage: 400, iops: 12000 },
+        { allocatedStorage: { min: 100, max: 1000 } },
+      );
+      expect(problems.map((p) => p.field)).to.deep.equal(['userStorage.allocatedStorage.min']);
+      expect(problems[0]!.message).to.match(/with 100 GiB, rds\.iops can be set for gp3 only from 400 GiB/);
+    });
+    it('io1 IOPS below 1 per GiB at the maximum', () => {
+      expect(
+        userStorageProblems({ storageType: 'io1', allocatedStorage: 100, iops: 1000 }, { allocatedStorage: { min: 100, max: 2000 } }).map(
+          (p) => p.field,
+        ),
+      ).to.deep.equal(['userStorage.allocatedStorage.max']);
+    });
+    it('a ceiling bound under 10% above the smallest size, or under the plan ceiling', () => {
+      expect(
+        userStorageProblems(gp3, { allocatedStorage: { min: 50, max: 200 }, maxAllocatedStorage: { max: 54 } }).map((p) => p.field),
+      ).to.deep.equal(['userStorage.maxAllocatedStorage.max']);
+      expect(
+        userStorageProblems({ ...gp3, maxAllocatedStorage: 300 }, { maxAllocatedStorage: { max: 200 } }).map((p) => p.message),
+      ).to.deep.equal(['must include rds.maxAllocatedStorage (300 GiB), the default']);
+    });
+  });
+
+  describe('storageRequestProblem (pure): refused before anything changes', () => {
+    it('nothing asked, nothing to say, whatever the instance', () => {
+      expect(storageRequestProblem({}, desired({ maxAllocatedStorage: 21 }), { allocatedStorage: 100 })).to.equal(undefined);
+    });
+    it("a decrease, in the user's words", () => {
+      expect(storageRequestProblem({ allocated_storage: 40 }, desired({ allocatedStorage: 40 }), { allocatedStorage: 60 })).to.equal(
+        'allocated_storage 40 is less than the 60 GiB the instance has: RDS cannot shrink storage; ask for 60 GiB or more',
+      );
+    });
+    it('the current size is fine (no change)', () => {
+      expect(storageRequestProblem({ allocated_storage: 60 }, desired({ allocatedStorage: 60 }), { allocatedStorage: 60 })).to.equal(
+        undefined,
+      );
+    });
+    it('a ceiling the user sends too low for the storage', () => {
+      expect(storageRequestProblem({ max_allocated_storage: 65 }, desired({ maxAllocatedStorage: 65 }), { allocatedStorage: 60 })).to.match(
+        /max_allocated_storage 65 must be at least 10% above the instance's 60 GiB of storage: 66 GiB or more/,
+      );
+    });
+    it("a size that outgrows the plan ceiling (or the instance's) asks for max_allocated_storage too", () => {
+      expect(storageRequestProblem({ allocated_storage: 50 }, desired({ allocatedStorage: 50, maxAllocatedStorage: 30 }))).to.match(
+        /ceiling of 30 GiB is too low.*max_allocated_storage of 55 GiB or more/,
+      );
+      expect(
+        storageRequestProblem({ allocated_storage: 100 }, desired({ allocatedStorage: 100 }), {
+          allocatedStorage: 50,
+          maxAllocatedStorage: 80,
+        }),
+      ).to.match(/ceiling of 80 GiB/);
     });
   });
 });
