@@ -39,3 +39,27 @@ export function storageRequestProblem(
     `send max_allocated_storage of ${least} GiB or more too`
   );
 }
+
+/**
+ * Pure: why an update cannot go ahead on an instance RDS reports `storage-full`, or undefined for
+ * the one update RDS then takes: more storage (`allocated_storage` above what it has), alone. The
+ * answer says what to do, since the user can usually do it.
+ */
+export function storageFullRefusal(
+  parameters: Record<string, unknown>,
+  planChanges: boolean,
+  current: CurrentStorage,
+  allowedMax: number | undefined,
+): string | undefined {
+  const grows = typeof parameters.allocated_storage === 'number' && parameters.allocated_storage > current.allocatedStorage;
+  const others = Object.keys(parameters).filter((name) => name !== 'allocated_storage' && name !== 'max_allocated_storage');
+  if (grows && !planChanges && others.length === 0) return undefined;
+  const refusal = 'the instance is out of storage (RDS reports it storage-full) and RDS takes no other change until its storage grows';
+  if (allowedMax !== undefined && allowedMax > current.allocatedStorage) {
+    return (
+      `${refusal}: first update it with only allocated_storage above ${current.allocatedStorage} GiB ` +
+      `(this plan allows up to ${allowedMax} GiB), then ask for this change again`
+    );
+  }
+  return `${refusal}, and this plan lets no user choose more: ask an operator to increase its allocated storage above ${current.allocatedStorage} GiB, then ask for this change again`;
+}

@@ -15,7 +15,8 @@ import { instanceMetadata } from './metadata.js';
 import { checkEngineUpgrade, minorUpgradeTarget } from './engine-versions.js';
 import { checkMaintenanceInfo } from './provision.js';
 import { decodeRequested, desiredSettings, encodeRequested, planById, planChangeAllowed, requestedFromParameters } from './plans.js';
-import { storageRequestProblem } from './storage-request.js';
+import { checkOrderableClass } from './orderable.js';
+import { storageFullRefusal, storageRequestProblem } from './storage-request.js';
 import { tenantFromRequest, tenantTags } from './tenant.js';
 import { checkReplicaPrecondition, currentReplicaCount, requestedReplicaCount } from './replicas.js';
 
@@ -55,7 +56,20 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   );
   const encodedRequested = encodeRequested(requested);
 
-  const running = runningOperation(observed);
+  const planChanges = targetPlanId !== currentPlanId;
+  // Out of storage, RDS takes only more storage: anything else is refused here, saying what to do.
+  const storageFull = observed.status === 'storage-full';
+  if (storageFull) {
+    const refusal = storageFullRefusal(
+      parameters,
+      planChanges,
+      observed,
+      // The increase is asked on the plan the instance is on.
+      (current?.plan ?? target.plan).userStorage?.allocatedStorage?.max,
+    );
+    if (refusal) throw new BrokerError(422, refusal);
+  }
+  const running = storageFull && pendingSteps(tags).length === 0 ? undefined : runningOperation(observed);
   if (running) {
     const sameRequest =
       decodeOperation(tags[Tag.operation])?.kind === 'update' &&
@@ -64,7 +78,6 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
     if (sameRequest) return { status: 202, body: { operation: 'update' } };
     throw concurrencyError(`the instance cannot be updated now: ${running}`);
   }
-  const planChanges = targetPlanId !== currentPlanId;
   if (planChanges && current && !planChangeAllowed(target.service, current.plan, target.plan)) {
     throw new BrokerError(422, `changing from plan ${current.plan.name} to plan ${target.plan.name} is not supported`);
   }
@@ -89,6 +102,7 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
     }
   }
   await checkEngineUpgrade(deps, observed.engine, observed.engineVersion, change);
+  await checkOrderableClass(deps, observed, change, target.plan.name);
   if (reboot && !isEmptyChange(change))
     throw badRequest('reboot and force_failover cannot be combined with other changes: send them in an update of their own');
 

@@ -111,6 +111,10 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
     };
   }
 
+  if (status === 'storage-full') {
+    const growth = storageGrowth(input, now);
+    if (growth) return growth;
+  }
   if (statusClass === 'failed') {
     return { state: 'failed', description: `RDS reports the instance as ${status}; ask an operator` };
   }
@@ -211,6 +215,28 @@ export function reconcile(input: ReconcileInput, now: Date): Decision {
     default:
       return inProgress(`pending step ${current.step}`, RetryAfter.unknownStep);
   }
+}
+
+/**
+ * On a storage-full instance RDS takes one change: more storage. An update that asked for it (its
+ * settings step pending, the change nothing but storage growth) goes ahead; anything else stays
+ * failed, for an operator.
+ */
+function storageGrowth(input: ReconcileInput, now: Date): Decision | undefined {
+  const observed = input.observed!;
+  const current = pendingSteps(observed.tags)[0];
+  if (current?.step !== Step.updateSettings || !input.desired) return undefined;
+  const change = settingsDiff(observed, input.desired);
+  const onlyStorage = Object.keys(change).every((field) => field === 'AllocatedStorage' || field === 'MaxAllocatedStorage');
+  if (change.AllocatedStorage === undefined || !onlyStorage) return undefined;
+  const description = `increasing the allocated storage to ${change.AllocatedStorage} GiB (RDS reports the instance storage-full)`;
+  if (!settled(current.startedAt, now, input.settleSeconds)) return inProgress(description, RetryAfter.forStatus('modifying'));
+  return inProgress(description, RetryAfter.forStatus('modifying'), {
+    kind: 'modify-settings',
+    step: current.step,
+    change,
+    applyImmediately: true,
+  });
 }
 
 function succeededDescription(operation: OperationKind | undefined): string {
