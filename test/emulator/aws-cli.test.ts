@@ -378,7 +378,9 @@ describe('AWS CLI against the emulator: instances, snapshots, tags, parameter gr
     expect(targets.some((t) => t.IsMajorVersionUpgrade)).to.equal(true);
     expect(defaults).to.have.length(1);
     expect(defaults[0].DBParameterGroupFamily).to.equal(`postgres${defaults[0].EngineVersion.split('.')[0]}`);
-    expect(new Set(all.map((v: any) => v.Engine))).to.deep.equal(new Set(['postgres', 'mysql', 'mariadb']));
+    expect(new Set(all.map((v: any) => v.Engine))).to.deep.equal(
+      new Set(['postgres', 'mysql', 'mariadb', 'aurora-postgresql', 'aurora-mysql']),
+    );
     expect(new Set(all.map((v: any) => `${v.Engine} ${v.EngineVersion}`)).size).to.equal(all.length);
   });
 

@@ -30,13 +30,22 @@ describe('emulator catalog: engine versions and subnet groups', () => {
     expect(targets.some((t) => t.EngineVersion === '15.7' || t.EngineVersion === '14.17')).to.equal(false);
   });
 
-  it('lists MySQL 8.0 and 8.4 and MariaDB 10.11 and 11.4; one default per engine', async () => {
+  it('lists MySQL 8.0 and 8.4, MariaDB 10.11 and 11.4, the Aurora engines; one default per engine', async () => {
     const mysql = (await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'mysql' }))).DBEngineVersions!;
     expect([...new Set(mysql.map((v) => v.DBParameterGroupFamily))]).to.deep.equal(['mysql8.0', 'mysql8.4']);
     const mariadb = (await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'mariadb' }))).DBEngineVersions!;
     expect([...new Set(mariadb.map((v) => v.DBParameterGroupFamily))]).to.deep.equal(['mariadb10.11', 'mariadb11.4']);
     const defaults = (await rds.send(new DescribeDBEngineVersionsCommand({ DefaultOnly: true }))).DBEngineVersions!;
-    expect(defaults.map((v) => v.Engine)).to.deep.equal(['postgres', 'mysql', 'mariadb']);
+    expect(defaults.map((v) => v.Engine)).to.deep.equal(['postgres', 'mysql', 'mariadb', 'aurora-postgresql', 'aurora-mysql']);
+    const aurora = (await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'aurora-postgresql', EngineVersion: '16.4' })))
+      .DBEngineVersions!;
+    expect(aurora.map((v) => [v.EngineVersion, v.DBParameterGroupFamily, v.SupportedEngineModes])).to.deep.equal([
+      ['16.4', 'aurora-postgresql16', ['provisioned']],
+    ]);
+    expect(aurora[0]!.ValidUpgradeTarget!.map((t) => [t.EngineVersion, t.IsMajorVersionUpgrade])).to.deep.equal([
+      ['16.6', false],
+      ['17.4', true],
+    ]);
     const one = (await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'postgres', EngineVersion: '16.6' }))).DBEngineVersions!;
     expect(one.map((v) => v.EngineVersion)).to.deep.equal(['16.6']);
     const none = (await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'postgres', EngineVersion: '9.6.1' }))).DBEngineVersions!;

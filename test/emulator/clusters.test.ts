@@ -8,6 +8,7 @@ import {
   DeleteDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  DescribeOrderableDBInstanceOptionsCommand,
   ListTagsForResourceCommand,
   ModifyDBClusterCommand,
   ModifyDBInstanceCommand,
@@ -304,5 +305,33 @@ describe('emulator DB clusters (Aurora): model and API', function () {
     expect(
       (await rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: ['orders'] }] }))).DBInstances,
     ).to.deep.equal([]);
+  });
+});
+
+describe('emulator Aurora engines in the catalog calls', function () {
+  this.timeout(60_000);
+  let emulator: RunningEmulator;
+  let rds: RDSClient;
+  before(async () => {
+    emulator = await startModelEmulator();
+    rds = rdsClient(emulator);
+  });
+  after(async () => {
+    await emulator?.stop();
+  });
+
+  it('DescribeOrderableDBInstanceOptions for aurora-postgresql: member classes with Aurora storage, db.serverless included, no db.t3.micro', async () => {
+    const out = await rds.send(
+      new DescribeOrderableDBInstanceOptionsCommand({ Engine: 'aurora-postgresql', EngineVersion: '16.4', MaxRecords: 1000 }),
+    );
+    const rows = out.OrderableDBInstanceOptions!;
+    const classes = new Set(rows.map((r) => r.DBInstanceClass));
+    expect(classes.has('db.serverless')).to.equal(true);
+    expect(classes.has('db.r6g.large')).to.equal(true);
+    expect(classes.has('db.t3.micro')).to.equal(false);
+    expect(new Set(rows.map((r) => r.StorageType))).to.deep.equal(new Set(['aurora', 'aurora-iopt1']));
+    expect(rows.every((r) => r.SupportsClusters === true && r.LicenseModel === 'postgresql-license')).to.equal(true);
+    const one = await rds.send(new DescribeOrderableDBInstanceOptionsCommand({ Engine: 'aurora-mysql', DBInstanceClass: 'db.t4g.medium' }));
+    expect(one.OrderableDBInstanceOptions!.map((r) => r.EngineVersion)).to.include('8.0.mysql_aurora.3.08.0');
   });
 });

@@ -103,6 +103,23 @@ const AURORA_CLASSES: ReadonlySet<string> = new Set([
   ...['x2g'].flatMap((family) => SIZES.slice(0, 6).map((size) => `db.${family}.${size}`)),
 ]);
 
+export function auroraClasses(): readonly string[] {
+  return [...AURORA_CLASSES];
+}
+
+/** Newer versions of the same engine; a different major is a major upgrade. */
+export function clusterUpgradeTargets(from: ClusterVersionInfo): { version: ClusterVersionInfo; isMajorVersionUpgrade: boolean }[] {
+  return ALL.filter((v) => v.engine === from.engine && compareClusterVersions(v.version, from.version) > 0).map((v) => ({
+    version: v,
+    isMajorVersionUpgrade: v.major !== from.major,
+  }));
+}
+
+export const CLUSTER_ENGINE_DESCRIPTION: Record<ClusterEngine, string> = {
+  'aurora-postgresql': 'Aurora (PostgreSQL)',
+  'aurora-mysql': 'Aurora MySQL',
+};
+
 export function isAuroraClass(instanceClass: string): boolean {
   return AURORA_CLASSES.has(instanceClass);
 }

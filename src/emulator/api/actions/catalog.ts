@@ -1,5 +1,7 @@
 /** DescribeDBEngineVersions, and the subnet groups: DescribeDBSubnetGroups, CreateDBSubnetGroup, DeleteDBSubnetGroup. */
-import { allEngineVersions } from '../../model/catalog.js';
+import { allEngineVersions, type EngineVersionInfo } from '../../model/catalog.js';
+import { allClusterVersions, isClusterEngine, type ClusterVersionInfo } from '../../model/cluster-catalog.js';
+import { renderClusterEngineVersion } from './cluster-catalog.js';
 import type { SubnetGroupRecord } from '../../model/types.js';
 import type { ActionHandler } from '../context.js';
 import { RdsError, invalidValue, missingParameter, subnetGroupNotFound } from '../errors.js';
@@ -15,7 +17,8 @@ export const describeDBEngineVersions: ActionHandler = (ctx, params) => {
   const family = params.string('DBParameterGroupFamily');
   const defaultOnly = params.boolean('DefaultOnly') ?? false;
   const filters = params.filters();
-  const all = allEngineVersions();
+  // Aurora's engines after the instance engines, in the same order rules.
+  const all: (EngineVersionInfo | ClusterVersionInfo)[] = [...allEngineVersions(), ...allClusterVersions()];
   // Keys that sort in catalog order, so pages follow engine and version order.
   const keys = all.map((_, i) => String(i).padStart(6, '0'));
   const page = paginate(keys, params.string('Marker'), max, (key) => {
@@ -32,7 +35,13 @@ export const describeDBEngineVersions: ActionHandler = (ctx, params) => {
     return true;
   });
   let xml = '<DBEngineVersions>';
-  for (const key of page.keys) xml += `<DBEngineVersion>${renderEngineVersion(all[Number(key)]!)}</DBEngineVersion>`;
+  for (const key of page.keys) {
+    const info = all[Number(key)]!;
+    const rendered = isClusterEngine(info.engine)
+      ? renderClusterEngineVersion(info as ClusterVersionInfo)
+      : renderEngineVersion(info as EngineVersionInfo);
+    xml += `<DBEngineVersion>${rendered}</DBEngineVersion>`;
+  }
   void ctx;
   return `${xml}</DBEngineVersions>${markerXml(page.nextMarker)}`;
 };

@@ -6,6 +6,8 @@ import type { ActionHandler } from '../context.js';
 import { invalidValue } from '../errors.js';
 import { markerXml, paginate } from '../paging.js';
 import * as v from '../validate.js';
+import { isClusterEngine } from '../../model/cluster-catalog.js';
+import { clusterOrderable } from './cluster-catalog.js';
 import { el, list, stringList } from '../xml.js';
 
 interface Row {
@@ -76,8 +78,10 @@ function renderRow(row: Row, zones: string[]): string {
 }
 
 export const describeOrderableDBInstanceOptions: ActionHandler = (ctx, params) => {
-  const engine = v.engineName(params.required('Engine'));
+  const requested = params.required('Engine').toLowerCase();
   const max = maxRecords(params.integer('MaxRecords'));
+  if (isClusterEngine(requested)) return clusterOrderable(ctx, params, requested, max);
+  const engine = v.engineName(requested);
   const version = params.string('EngineVersion');
   const instanceClass = params.string('DBInstanceClass');
   const licenseModel = params.string('LicenseModel');
