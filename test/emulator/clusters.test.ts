@@ -192,6 +192,42 @@ describe('emulator DB clusters (Aurora): model and API', function () {
     expect(retention.message).to.contain('ModifyDBCluster');
   });
 
+  it('ModifyDBInstance of a member: its class (Aurora classes, db.serverless) now or queued, its promotion tier', async () => {
+    const queued = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-1', DBInstanceClass: 'db.r6g.xlarge' }));
+    expect(queued.DBInstance!.PendingModifiedValues).to.deep.equal({ DBInstanceClass: 'db.r6g.xlarge' });
+    expect(queued.DBInstance!.DBInstanceClass).to.equal('db.r6g.large');
+    const micro = await rejection(
+      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-1', DBInstanceClass: 'db.t3.micro' })),
+    );
+    expect(micro.name).to.equal('InvalidParameterCombination');
+    const now = await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: 'orders-1',
+        DBInstanceClass: 'db.serverless',
+        PromotionTier: 0,
+        ApplyImmediately: true,
+      }),
+    );
+    expect(now.DBInstance!.PendingModifiedValues).to.deep.equal({ DBInstanceClass: 'db.serverless' });
+    await emulator.settle();
+    const w = await describeInstance('orders-1');
+    expect([w.DBInstanceClass, w.DBInstanceStatus, w.PromotionTier, w.PendingModifiedValues]).to.deep.equal([
+      'db.serverless',
+      'available',
+      0,
+      {},
+    ]);
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: 'orders-1',
+        DBInstanceClass: 'db.r6g.large',
+        PromotionTier: 1,
+        ApplyImmediately: true,
+      }),
+    );
+    await emulator.settle();
+  });
+
   it('ModifyDBCluster: protection at once, capacity through modifying, password through resetting-master-credentials', async () => {
     emulator.hold('orders');
     const modified = await rds.send(

@@ -47,7 +47,7 @@ function refuseClusterSettings(given: (name: string) => boolean): void {
   }
 }
 
-function memberClass(cluster: ClusterRecord, requested: string): string {
+export function memberClass(cluster: ClusterRecord, requested: string): string {
   // db.serverless has no size part, so it is not checked against the provisioned classes' shape.
   const instanceClass = requested === SERVERLESS_CLASS ? requested : v.instanceClass(requested);
   if (!isAuroraClass(instanceClass)) {
@@ -64,7 +64,7 @@ function memberClass(cluster: ClusterRecord, requested: string): string {
 }
 
 /** Members use the DB parameter group named (of the cluster's family), or the family's default. */
-function memberParameterGroup(ctx: ActionContext, name: string | undefined, family: string): string {
+export function memberParameterGroup(ctx: ActionContext, name: string | undefined, family: string): string {
   const fallback = `default.${family}`;
   if (name === undefined || name.toLowerCase() === fallback) return fallback;
   const group = ctx.store.parameterGroups.get(name.toLowerCase());

@@ -5,6 +5,7 @@
  * always applied at once, through `resetting-master-credentials`.
  */
 import { refuseMemberModification } from './cluster-members.js';
+import { modifyClusterMember } from './member-modify.js';
 import { findVersion, upgradeTargets } from '../../model/catalog.js';
 import { defaultParameterGroupName } from '../../model/defaults.js';
 import { actualStatus, beginTransition, freezeView, refusal, visibleState } from '../../model/lifecycle.js';
@@ -106,6 +107,7 @@ function maxStorageChange(inst: InstanceRecord, params: QueryParams, storage: St
 export const modifyDBInstance: ActionHandler = (ctx, params) => {
   const inst = findInstance(ctx, params.required('DBInstanceIdentifier'));
   refuseMemberModification(inst, (name) => params.has(name));
+  if (inst.cluster) return modifyClusterMember(ctx, params, inst);
   if (params.has('NewDBInstanceIdentifier')) throw invalidValue('Renaming DB instances is not supported by this emulator.');
   if (params.has('DBPortNumber')) throw invalidValue('Changing the port of a DB instance is not supported by this emulator.');
   const refused = refusal('modify', inst);
