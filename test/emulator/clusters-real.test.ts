@@ -190,4 +190,29 @@ describe('emulator DB clusters with real databases (Aurora PostgreSQL)', functio
     const rows = await writer('aur-back', 'SELECT v FROM t ORDER BY v');
     expect(rows.map((r) => r.v)).to.deep.equal(['after the point', 'after the snapshot', 'before the point', 'first', 'second']);
   });
+  it('a failover: the writer deleted, a reader promoted takes writes, the other reader follows it', async () => {
+    await rds.send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: 'fo',
+        Engine: 'aurora-postgresql',
+        MasterUsername: 'master',
+        MasterUserPassword: password,
+        DatabaseName: 'app',
+      }),
+    );
+    for (const id of ['fo-1', 'fo-2', 'fo-3']) await member('fo', id);
+    await emulator.settle();
+    await writer('fo', 'CREATE TABLE t (v text)');
+    await writer('fo', "INSERT INTO t VALUES ('before')");
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'fo-1' }));
+    await emulator.settle();
+    const c = await describeCluster('fo');
+    expect(c.DBClusterMembers!.map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter])).to.deep.equal([
+      ['fo-2', true],
+      ['fo-3', false],
+    ]);
+    await writer('fo', "INSERT INTO t VALUES ('after the failover')");
+    await eventually(async () => (await reader('fo', 'SELECT v FROM t')).length === 2, 'the new row reaching the remaining reader');
+    expect((await reader('fo', 'SELECT pg_is_in_recovery() AS r'))[0]!.r).to.equal(true);
+  });
 });

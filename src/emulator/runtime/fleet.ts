@@ -242,7 +242,9 @@ export class Fleet {
     for (;;) {
       const source = this.store.instance(sourceId);
       const server = source && this.servers.get(source.dbiResourceId);
-      if (server || !source?.cluster || source.databaseReady || source.transition?.kind !== 'create') return server;
+      // A writer being created, or promoted in a failover, is not ready to be copied yet.
+      const settling = source?.transition?.kind === 'create' ? !source.databaseReady : source?.transition?.kind === 'promote';
+      if (!source?.cluster || !settling) return server;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -252,6 +254,13 @@ export class Fleet {
     if (!sourceServer) throw new Error(`the source ${sourceId} of read replica ${inst.identifier} is not running`);
     const engine = this.engine(inst.engine);
     if (!engine.createReplica) throw new Error(`the ${inst.engine} engine makes no read replicas`);
+    // A cluster reader made again after a failover: its old server (following the writer that went) stops first.
+    const previous = this.servers.get(inst.dbiResourceId);
+    if (previous) {
+      await previous.stop();
+      this.servers.delete(inst.dbiResourceId);
+      this.replication.delete(inst.dbiResourceId);
+    }
     const port = await this.freshDataDir(inst);
     const server = await engine.createReplica(sourceServer, await this.spec(inst, port));
     this.servers.set(inst.dbiResourceId, server);

@@ -178,7 +178,32 @@ export function memberDeleted(ctx: ActionContext, member: InstanceRecord): void 
     .membersOf(cluster.identifier)
     .filter((m) => m.identifier !== member.identifier && actualStatus(m) !== 'deleting')
     .sort((a, b) => a.cluster!.promotionTier - b.cluster!.promotionTier || a.identifier.localeCompare(b.identifier));
-  commitCluster(ctx, { ...cluster, writer: candidates[0]?.identifier });
+  const next = candidates[0];
+  commitCluster(ctx, { ...cluster, writer: next?.identifier });
+  if (next) failOver(ctx, next, candidates.slice(1));
+}
+
+/**
+ * A failover: the new writer stops replicating and opens for writes (`modifying`, its server
+ * promoted); every other reader is made again as a hot standby of it (`rebooting`), since it
+ * followed the writer that goes. Members busy with something else keep it, as they are.
+ */
+function failOver(ctx: ActionContext, writer: InstanceRecord, readers: InstanceRecord[]): void {
+  if (writer.transition || writer.status !== 'available') return;
+  const promoted = beginTransition(
+    writer,
+    'promote',
+    [phase('modifying', { work: { kind: 'promote' } })],
+    ctx.store.transitionId(),
+    ctx.now,
+    ctx.timing,
+  );
+  commitInstance(ctx, promoted);
+  for (const reader of readers) {
+    if (reader.transition || reader.status !== 'available') continue;
+    const phases = [phase('rebooting', { work: { kind: 'create-replica', source: writer.identifier } })];
+    commitInstance(ctx, beginTransition(reader, 'reboot', phases, ctx.store.transitionId(), ctx.now, ctx.timing));
+  }
 }
 
 /** Instance actions RDS refuses on a cluster member, pointing at the cluster's own. */
