@@ -325,6 +325,11 @@ describe('emulator DB clusters (Aurora): model and API', function () {
     await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'orders-1' }));
     const failedOver = await describeCluster('orders');
     expect(failedOver.DBClusterMembers!.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier).to.equal('orders-2');
+    await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'orders', DeletionProtection: true }));
+    const lastMember = await rejection(rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'orders-2' })));
+    expect(lastMember.name).to.equal('InvalidParameterCombination');
+    expect(lastMember.message).to.contain('to be able to delete the last Aurora DB instance');
+    await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'orders', DeletionProtection: false }));
     await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'orders-2' }));
     await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'orders', DeletionProtection: true }));
     const protectedOne = await rejection(rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: 'orders', SkipFinalSnapshot: true })));

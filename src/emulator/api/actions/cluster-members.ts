@@ -163,7 +163,17 @@ export const createClusterMember: ActionHandler = (ctx, params) => {
  * DeleteDBInstance of a member: no final snapshot (the cluster's data stays with the cluster). When
  * the writer goes, the reader with the best promotion tier (then the oldest name) takes over.
  */
-export function checkMemberDeletion(params: { finalId?: string }): void {
+export function checkMemberDeletion(ctx: ActionContext, member: InstanceRecord, params: { finalId?: string }): void {
+  const cluster = member.cluster && ctx.store.cluster(member.cluster.identifier);
+  const last = ctx.store
+    .membersOf(member.cluster!.identifier)
+    .every((m) => m.identifier === member.identifier || actualStatus(m) === 'deleting');
+  // RDS's own words: a protected cluster keeps its last instance.
+  if (cluster?.deletionProtection && last) {
+    throw invalidCombination(
+      'This database has deletion protection option enabled, to be able to delete the last Aurora DB instance, modify the Aurora cluster and disable deletion protection.',
+    );
+  }
   if (params.finalId !== undefined) {
     throw invalidCombination(
       'FinalDBSnapshotIdentifier can not be specified when deleting a DB instance that is a member of a DB cluster. Use CreateDBClusterSnapshot.',

@@ -243,7 +243,7 @@ export const deleteDBInstance: ActionHandler = (ctx, params) => {
       'FinalDBSnapshotIdentifier can not be specified when deleting a DB instance with SkipFinalSnapshot set to true.',
     );
   }
-  if (inst.cluster) checkMemberDeletion({ finalId });
+  if (inst.cluster) checkMemberDeletion(ctx, inst, { finalId });
   if (inst.readReplicaSource && finalId !== undefined) {
     throw invalidCombination('FinalDBSnapshotIdentifier can not be specified when deleting a replica instance');
   }
