@@ -199,6 +199,33 @@ describe('reconcile: plan changes', () => {
   });
 });
 
+describe('reconcile: a storage-full instance', () => {
+  const full = (tags: Record<string, string> = {}) => instance({ status: 'storage-full' }, tags);
+  it('grows the storage an update asked for, and nothing else', () => {
+    const decision = reconcile(input(full({ [Step.updateSettings]: 'true' }), { desired: { ...desired, allocatedStorage: 40 } }), now);
+    expect(decision.state).to.equal('in progress');
+    expect(decision.action).to.deep.equal({
+      kind: 'modify-settings',
+      step: Step.updateSettings,
+      change: { AllocatedStorage: 40 },
+      applyImmediately: true,
+    });
+  });
+  it('waits within the settle window after asking', () => {
+    const decision = reconcile(input(full({ [Step.updateSettings]: ago(2) }), { desired: { ...desired, allocatedStorage: 40 } }), now);
+    expect(decision.state).to.equal('in progress');
+    expect(decision.action).to.equal(undefined);
+  });
+  it('stays failed for an operator when the pending change is more than storage, or no storage at all', () => {
+    for (const wanted of [{ ...desired, allocatedStorage: 40, instanceClass: 'db.t4g.small' }, desired]) {
+      const decision = reconcile(input(full({ [Step.updateSettings]: 'true' }), { desired: wanted }), now);
+      expect(decision.state).to.equal('failed');
+      expect(decision.action).to.equal(undefined);
+    }
+    expect(reconcile(input(full()), now).state).to.equal('failed');
+  });
+});
+
 describe('reconcile: deletion', () => {
   it('deletes as soon as RDS allows, whatever else is pending', () => {
     const observed = instance({}, { [Step.delete]: 'true', [Step.reboot]: 'true' });

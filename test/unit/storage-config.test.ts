@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { buildConfig, ConfigError } from '../../src/config/load.js';
 import { leastMaxAllocatedStorage, storageProblems, userStorageProblems } from '../../src/config/storage.js';
-import { storageRequestProblem } from '../../src/broker/storage-request.js';
+import { storageFullRefusal, storageRequestProblem } from '../../src/broker/storage-request.js';
 import type { ObservedInstance } from '../../src/reconcile/observed.js';
 import { settingsDiff, type DesiredSettings } from '../../src/reconcile/settings.js';
 import { configDocument } from '../osb/fixtures.js';
@@ -201,6 +201,29 @@ describe('plan storage: type, IOPS, throughput, autoscaling ceiling', () => {
           maxAllocatedStorage: 80,
         }),
       ).to.match(/ceiling of 80 GiB/);
+    });
+  });
+
+  describe('storageFullRefusal (pure): out of storage, only more storage goes', () => {
+    const current = { allocatedStorage: 20 };
+    it('more storage alone (with a ceiling) is the one update taken', () => {
+      expect(storageFullRefusal({ allocated_storage: 40, max_allocated_storage: 60 }, false, current, 200)).to.equal(undefined);
+    });
+    it('a plan change, other parameters, or no growth are refused saying what to do and within which bound', () => {
+      for (const [parameters, planChanges] of [
+        [{}, true],
+        [{ allocated_storage: 40, backup_retention_period: 3 }, false],
+        [{ allocated_storage: 20 }, false],
+        [{ allocated_storage: 40 }, true],
+      ] as const) {
+        expect(storageFullRefusal(parameters, planChanges, current, 200)).to.match(
+          /storage-full.*first update it with only allocated_storage above 20 GiB \(this plan allows up to 200 GiB\)/,
+        );
+      }
+    });
+    it('a plan that lets no user grow the storage sends the user to an operator', () => {
+      expect(storageFullRefusal({}, true, current, undefined)).to.match(/ask an operator to increase its allocated storage above 20 GiB/);
+      expect(storageFullRefusal({}, true, { allocatedStorage: 200 }, 200)).to.match(/ask an operator/);
     });
   });
 });
