@@ -16,7 +16,7 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { rdsClient, rejection, startModelEmulator, until } from './helpers.js';
+import { admin, rdsClient, rejection, startModelEmulator, until } from './helpers.js';
 
 /** Aurora DB clusters and their members through the real SDK, against the emulator without databases. */
 const ARN = 'arn:aws:rds:us-east-1:123456789012';
@@ -284,6 +284,29 @@ describe('emulator DB clusters (Aurora): model and API', function () {
     expect((await describeCluster('orders')).TagList).to.deep.equal([{ Key: 'env', Value: 'test' }]);
     const unknown = await rejection(rds.send(new ListTagsForResourceCommand({ ResourceName: `${ARN}:cluster:nope` })));
     expect(unknown.name).to.equal('DBClusterNotFoundFault');
+  });
+
+  it('admin API: GET clusters shows each cluster with its writer and members; POST fail-cluster fails one', async () => {
+    const listed = await admin(emulator, 'GET', 'clusters');
+    const orders = listed.json.clusters.find((c: any) => c.identifier === 'orders');
+    expect(orders).to.deep.include({
+      engine: 'aurora-postgresql',
+      status: 'available',
+      writer: 'orders-1',
+      members: ['orders-1', 'orders-2'],
+      transition: null,
+    });
+    await rds.send(new CreateDBClusterCommand({ ...baseCluster, DBClusterIdentifier: 'to-fail' }));
+    const failed = await admin(emulator, 'POST', 'fail-cluster', { cluster: 'to-fail', reason: 'storage lost' });
+    expect(failed.status).to.equal(200);
+    const c = await describeCluster('to-fail');
+    expect(c.Status).to.equal('failed');
+    const refused = await rejection(rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'to-fail', DeletionProtection: true })));
+    expect(refused.name).to.equal('InvalidDBClusterStateFault');
+    expect((await admin(emulator, 'POST', 'fail-cluster', { cluster: 'nope' })).status).to.equal(404);
+    expect((await admin(emulator, 'POST', 'fail-cluster', {})).status).to.equal(400);
+    await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: 'to-fail', SkipFinalSnapshot: true }));
+    await emulator.settle();
   });
 
   it('DescribeDBClusters pages with Marker/MaxRecords and filters by engine', async () => {

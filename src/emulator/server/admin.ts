@@ -25,6 +25,10 @@ export interface AdminControls {
   settings(): { speed: number; visibilityLagMs: number };
   configure(settings: { speed?: number; visibilityLagMs?: number }): void;
   instances(): unknown;
+  /** Per DB cluster: status, port, writer, members, transition, failure. */
+  clusters(): unknown;
+  /** Puts a DB cluster in `failed`, whatever it was doing; the reason shows in GET clusters. */
+  failCluster(identifier: string, reason: string): string | undefined;
   /** IAM enforcement: its state and refusals, new policies (undefined: stop enforcing; throws on a bad one). */
   iam: { state(): unknown; set(policies: unknown[] | undefined): void; clearDenials(): void };
   caPem(): Promise<string | undefined>;
@@ -157,6 +161,17 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
         if (refused) throw new AdminError(404, refused);
         return send(res, 200, { failed: id });
       }
+      case 'POST /_emulator/fail-cluster': {
+        const body = await readJson(req);
+        const value = body.cluster;
+        if (typeof value !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(value)) {
+          throw new AdminError(400, '"cluster" must be a DB cluster identifier');
+        }
+        const reason = typeof body.reason === 'string' && body.reason.length <= 200 ? body.reason : 'failed on request';
+        const refused = admin.failCluster(value.toLowerCase(), reason);
+        if (refused) throw new AdminError(404, refused);
+        return send(res, 200, { failed: value.toLowerCase() });
+      }
       case 'POST /_emulator/storage-full': {
         const id = identifierOf(await readJson(req), true)!;
         const refused = admin.fillStorage(id);
@@ -193,6 +208,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
         return send(res, 200, admin.iam.state());
       case 'GET /_emulator/instances':
         return send(res, 200, { instances: admin.instances() });
+      case 'GET /_emulator/clusters':
+        return send(res, 200, { clusters: admin.clusters() });
       case 'GET /_emulator/ca.pem': {
         const pem = await admin.caPem();
         if (pem === undefined) throw new AdminError(404, 'this emulator has no certificate authority');

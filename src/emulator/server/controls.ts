@@ -4,6 +4,7 @@ import type { TokenBuckets } from '../faults/throttle.js';
 import type { IamEnforcer } from '../iam/enforcer.js';
 import { actualStatus, failInstance, fillStorage, visibleState, type Timing } from '../model/lifecycle.js';
 import type { Store } from '../model/store.js';
+import { actualClusterStatus, visibleClusterView } from '../model/cluster-lifecycle.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Fleet } from '../runtime/fleet.js';
 import { maintenanceTransition } from '../runtime/housekeeping.js';
@@ -123,6 +124,32 @@ export function adminControls(
           failureReason: inst.failureReason ?? null,
         };
       });
+    },
+    clusters: () => {
+      const now = d.clock.now();
+      return d.store.sortedClusterIds().map((id) => {
+        const c = d.store.cluster(id)!;
+        const t = c.transition;
+        return {
+          identifier: c.identifier,
+          resourceId: c.resourceId,
+          engine: c.engine,
+          status: actualClusterStatus(c),
+          visibleStatus: visibleClusterView(c, now).status,
+          port: c.port,
+          writer: c.writer ?? null,
+          members: d.store.membersOf(id).map((m) => m.identifier),
+          transition: t ? { kind: t.kind, step: t.index + 1, of: t.phases.length, statuses: t.phases.map((p) => p.status) } : null,
+          failureReason: c.failureReason ?? null,
+        };
+      });
+    },
+    failCluster: (id, reason) => {
+      const cluster = d.store.cluster(id);
+      if (!cluster) return `no DB cluster ${id}`;
+      d.store.putCluster({ ...cluster, transition: undefined, status: 'failed', failureReason: reason, shown: undefined });
+      d.clusterScheduler.kick(id);
+      return undefined;
     },
     iam: {
       state: () => ({ enforced: d.iam.enforced(), policies: d.iam.policyCount(), denials: d.iam.recentDenials() }),
