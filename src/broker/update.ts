@@ -50,10 +50,16 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   // Before anything changes: RDS would refuse these, and the user can fix them.
   const storageProblem = storageRequestProblem(parameters, desiredSettings(target.plan, requested), observed);
   if (storageProblem) throw badRequest(storageProblem);
-  checkReplicaPrecondition(
-    requestedReplicaCount(target.plan, parameters, currentReplicaCount(tags)),
-    requested.backupRetentionPeriod ?? target.plan.rds.backupRetentionPeriod,
-  );
+  const currentReplicas = currentReplicaCount(tags);
+  const replicas = requestedReplicaCount(target.plan, parameters, currentReplicas);
+  const replicaMax = target.plan.readReplicas?.max ?? 0;
+  if (replicas > replicaMax)
+    throw badRequest(
+      replicaMax === 0
+        ? `plan ${target.plan.name} allows no read replicas and the instance has ${replicas}: update it with read_replicas 0 first`
+        : `plan ${target.plan.name} allows at most ${replicaMax} read replicas and the instance has ${replicas}: send read_replicas (0 to ${replicaMax}) with the plan change`,
+    );
+  checkReplicaPrecondition(replicas, requested.backupRetentionPeriod ?? target.plan.rds.backupRetentionPeriod);
   const encodedRequested = encodeRequested(requested);
 
   const planChanges = targetPlanId !== currentPlanId;
@@ -74,7 +80,8 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
     const sameRequest =
       decodeOperation(tags[Tag.operation])?.kind === 'update' &&
       currentPlanId === targetPlanId &&
-      (tags[Tag.requestedSettings] ?? '') === encodedRequested;
+      (tags[Tag.requestedSettings] ?? '') === encodedRequested &&
+      currentReplicas === replicas;
     if (sameRequest) return { status: 202, body: { operation: 'update' } };
     throw concurrencyError(`the instance cannot be updated now: ${running}`);
   }
@@ -130,8 +137,14 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   if ((addedExtensions.length > 0 || toDrop.length > 0) && (applyNow || !rdsChange)) wanted[Step.extensions] = PENDING;
   if (rdsChange && applyNow && planChanges && currentPlanId) wanted[Tag.previousPlanId] = currentPlanId;
   if (rdsChange && applyNow && change.DBParameterGroupName) wanted[Step.reboot] = PENDING;
+  // A new count: the replica step adds or removes replicas (after any settings change).
+  const replicasChange = replicas !== currentReplicas;
+  if (replicasChange) {
+    wanted[Tag.readReplicas] = String(replicas);
+    wanted[Step.readReplicas] = PENDING;
+  }
   // Asynchronous work is an operation the platform polls; bookkeeping and SQL alone finish now.
-  const asynchronous = reboot || (rdsChange && applyNow);
+  const asynchronous = reboot || (rdsChange && applyNow) || replicasChange;
   if (asynchronous) wanted[Tag.operation] = encodeOperation('update', deps.now());
   const decision = await onDatabase(() => refusedAsConflict(() => recordAndReconcile(deps, observed, request.instanceId, wanted)));
   if (asynchronous) return { status: 202, body: { operation: 'update' } };

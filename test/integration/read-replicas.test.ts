@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
 import { emulatorAdmin, startStack, type Stack } from '../support/stack.js';
-import { caOf, cfContext, connectUri, instanceExists, loginRefused, query } from '../support/osb-flows.js';
+import { caOf, cfContext, connectUri, instanceExists, loginRefused, query, requestRestore, takeSnapshot } from '../support/osb-flows.js';
 
 /**
  * Read replicas over OSB against the emulator's real PostgreSQL: the primary is created, then each
@@ -186,6 +186,70 @@ describe('read replicas over OSB (PostgreSQL, real streaming replication)', func
     expect(rows).to.deep.equal([{ n: 1 }]);
   });
 
+  it('update to read_replicas: 1 removes the second replica as a step; bindings then offer one', async () => {
+    const response = await stack.server.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+      service_id: LOCAL_SERVICE_ID,
+      parameters: { read_replicas: 1 },
+    });
+    expect(response.status, response.text).to.equal(202);
+    const done = await pollCounting(id, 'update');
+    expect(done.state, done.description).to.equal('succeeded');
+    const removed = stack.brokerLog
+      .lines()
+      .filter(
+        (line) => line.msg === 'reconcile action performed' && line.step === 'PendingReadReplicas' && line.action === 'delete-replica',
+      );
+    expect(removed.map((line) => line.instanceId)).to.deep.equal([id]);
+    expect(await instanceExists(stack, `${id}-r2`)).to.equal(false);
+    const primary = await describeOne(primaryId);
+    expect(primary.ReadReplicaDBInstanceIdentifiers).to.deep.equal([replicaIds[0]]);
+    expect(tagsOf(primary)['Read Replicas']).to.equal('1');
+    const again = await bind('app');
+    expect(again.replica_uris).to.deep.equal([credentials.replica_uris[0]]);
+  });
+
+  it('a plan change to a plan without replicas is refused while the instance has some, saying what to do', async () => {
+    const response = await stack.server.client.patch(`/v2/service_instances/${id}?accepts_incomplete=true`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.small,
+    });
+    expect(response.status, response.text).to.equal(400);
+    expect(response.json.description).to.match(
+      /plan small allows no read replicas and the instance has 1: update it with read_replicas 0 first/,
+    );
+  });
+
+  const restored = randomUUID();
+  it('a restore from the instance’s latest snapshot gets its own replica after the post-restore steps, not the source’s', async () => {
+    await takeSnapshot(stack, id, `replicas-${id.slice(0, 8)}`);
+    const response = await requestRestore(stack, restored, { restore_from_latest_snapshot_of: id }, cfContext(), LOCAL_PLANS.replicated);
+    expect(response.status, response.text).to.equal(202);
+    const done = await pollCounting(restored, 'restore');
+    expect(done.state, done.description).to.equal('succeeded');
+    const descriptions = done.descriptions.join('\n');
+    expect(descriptions.indexOf('creating read replica')).to.be.greaterThan(
+      descriptions.indexOf("removing the source database's credentials"),
+    );
+    const copy = await describeOne(`local-${restored}`);
+    expect(copy.ReadReplicaDBInstanceIdentifiers).to.deep.equal([`local-${restored}-r1`]);
+    const replica = await describeOne(`local-${restored}-r1`);
+    expect(tagsOf(replica)['Replica Of']).to.equal(`local-${restored}`);
+    expect((await describeOne(primaryId)).ReadReplicaDBInstanceIdentifiers).to.deep.equal([replicaIds[0]]);
+    // The restored data reaches the restored instance's own replica.
+    const response2 = await stack.server.client.put(`/v2/service_instances/${restored}/service_bindings/copy`, {
+      service_id: LOCAL_SERVICE_ID,
+      plan_id: LOCAL_PLANS.replicated,
+    });
+    expect(response2.status, response2.text).to.equal(201);
+    const copyCredentials = response2.json.credentials;
+    expect(copyCredentials.replica_uris).to.have.length(1);
+    const rows = await eventually(
+      () => query(copyCredentials.replica_uri, caOf(stack), 'SELECT v FROM notes'),
+      (r) => Array.isArray(r) && r.length === 1,
+    );
+    expect(rows).to.deep.equal([{ v: 'from the primary' }]);
+  });
+
   it('unbind drops the role on the primary, and with it on every replica', async () => {
     const response = await stack.server.client.delete(
       `/v2/service_instances/${id}/service_bindings/app?service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.replicated}`,
@@ -193,31 +257,46 @@ describe('read replicas over OSB (PostgreSQL, real streaming replication)', func
     expect(response.status, response.text).to.equal(200);
     const ca = caOf(stack);
     expect(await loginRefused(credentials.uri, ca)).to.equal(true);
-    for (const uri of credentials.replica_uris)
-      await eventually(
-        () => loginRefused(uri, ca),
-        (refused) => refused === true,
+    // The replica left after the update: the drop reaches it with the WAL.
+    const loginError = () =>
+      query(credentials.replica_uris[0], ca, 'SELECT 1').then(
+        () => 'logged in',
+        (error: Error) => error.message,
       );
+    expect(await eventually(loginError, (message) => message !== 'logged in')).to.match(/password authentication failed/);
   });
 
-  it('deprovision deletes the replicas first, without final snapshots, then the primary with its final snapshot', async () => {
-    const response = await stack.server.client.delete(
-      `/v2/service_instances/${id}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.replicated}`,
-    );
-    expect(response.status, response.text).to.equal(202);
-    const done = await pollCounting(id, 'deprovision');
-    expect(done.state).to.equal('gone');
-    expect(done.descriptions.join('\n')).to.match(/read replica .*-r\d before/);
-    expect(await instanceExists(stack, id)).to.equal(false);
+  it('deprovision of both deletes the replicas first, without final snapshots, then each primary with its final snapshot', async () => {
+    for (const instanceId of [id, restored]) {
+      const response = await stack.server.client.delete(
+        `/v2/service_instances/${instanceId}?accepts_incomplete=true&service_id=${LOCAL_SERVICE_ID}&plan_id=${LOCAL_PLANS.replicated}`,
+      );
+      expect(response.status, response.text).to.equal(202);
+    }
+    for (const instanceId of [id, restored]) {
+      const done = await pollCounting(instanceId, 'deprovision');
+      expect(done.state).to.equal('gone');
+      expect(await instanceExists(stack, instanceId)).to.equal(false);
+    }
+    // In the order the broker performed them: each replica deleted before its primary.
+    const deletions = stack.brokerLog
+      .lines()
+      .filter((line) => line.msg === 'reconcile action performed' && line.step === 'PendingDelete' && /^delete/.test(line.action))
+      .map((line) => `${line.instanceId} ${line.action}`);
+    for (const instanceId of [id, restored])
+      expect(deletions.filter((d) => d.startsWith(instanceId))).to.deep.equal([`${instanceId} delete-replica`, `${instanceId} delete`]);
+    // Nothing of either left in RDS: no instance, no replica.
     const left = (await stack.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
-    expect(left.map((i) => i.DBInstanceIdentifier).filter((name) => name?.startsWith(primaryId))).to.deep.equal([]);
-    for (const replicaId of replicaIds) {
+    expect(left.map((i) => i.DBInstanceIdentifier)).to.deep.equal([]);
+    for (const replicaId of [...replicaIds, `local-${restored}-r1`]) {
       const snapshots = await stack.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: replicaId }));
       expect(snapshots.DBSnapshots ?? [], `snapshots of ${replicaId}`).to.deep.equal([]);
     }
-    const finals = await stack.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: primaryId, SnapshotType: 'manual' }));
-    expect((finals.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier)).to.satisfy((names: string[]) =>
-      names.some((name) => name.startsWith(`${primaryId}-final-`)),
-    );
+    for (const primary of [primaryId, `local-${restored}`]) {
+      const finals = await stack.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: primary, SnapshotType: 'manual' }));
+      expect((finals.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier)).to.satisfy((names: string[]) =>
+        names.some((name) => name.startsWith(`${primary}-final-`)),
+      );
+    }
   });
 });
