@@ -99,6 +99,12 @@ describe('emulator: storage type, IOPS, throughput and autoscaling', () => {
     ],
     ['an unknown storage type', { StorageType: 'gp4' }, 'InvalidParameterValue', /Invalid storage type/],
     [
+      'magnetic storage on a Graviton class (not in the orderable options)',
+      { StorageType: 'standard', DBInstanceClass: 'db.t4g.micro' },
+      'InvalidParameterCombination',
+      /Storage type standard is not supported with DB instance class db\.t4g\.micro/,
+    ],
+    [
       'a ceiling less than 10% above the storage',
       { AllocatedStorage: 100, MaxAllocatedStorage: 105 },
       'InvalidParameterCombination',
@@ -148,6 +154,17 @@ describe('emulator: storage type, IOPS, throughput and autoscaling', () => {
     expect((await describe1('st-ceiling')).MaxAllocatedStorage).to.equal(500);
     await modify('st-ceiling', { MaxAllocatedStorage: 0 });
     expect((await describe1('st-ceiling')).MaxAllocatedStorage).to.equal(undefined);
+  });
+
+  it('modifies: a class change that the storage type does not come with is refused', async () => {
+    await create('st-magnetic', { StorageType: 'standard', AllocatedStorage: 20 });
+    await emulator.settle();
+    const refused = await rejection(modify('st-magnetic', { DBInstanceClass: 'db.m7g.large', ApplyImmediately: true }));
+    expect(refused.name).to.equal('InvalidParameterCombination');
+    expect(refused.message).to.match(/standard is not supported with DB instance class db\.m7g\.large/);
+    await modify('st-magnetic', { DBInstanceClass: 'db.m7g.large', StorageType: 'gp3', ApplyImmediately: true });
+    await emulator.settle();
+    expect(await describe1('st-magnetic')).to.deep.include({ DBInstanceClass: 'db.m7g.large', StorageType: 'gp3' });
   });
 
   it('refuses a storage decrease (InvalidParameterValue)', async () => {

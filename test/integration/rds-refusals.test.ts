@@ -7,6 +7,7 @@ import { provisionAndWait } from '../support/osb-flows.js';
 
 const RETIRED_CLASS_PLAN = 'd1b2c3d4-0000-4000-8000-00000000c1a5';
 const NO_TARGET_PLAN = 'd1b2c3d4-0000-4000-8000-0000000017f9';
+const MAGNETIC_PLAN = 'd1b2c3d4-0000-4000-8000-00000000a9e7';
 
 /**
  * RDS's own refusals a platform meets, answered 422 (or 400) with RDS's reason in the user's words,
@@ -28,7 +29,10 @@ describe("RDS's refusals answered in the user's words, nothing left half-done", 
         const noTarget = structuredClone(plans[0]);
         Object.assign(noTarget, { id: NO_TARGET_PLAN, name: 'no-target', description: 'PostgreSQL 17.9' });
         noTarget.rds.engineVersion = '17.9';
-        plans.push(retired, noTarget);
+        const magnetic = structuredClone(plans[0]);
+        Object.assign(magnetic, { id: MAGNETIC_PLAN, name: 'magnetic', description: 'magnetic storage on Graviton' });
+        magnetic.rds.storageType = 'standard';
+        plans.push(retired, noTarget, magnetic);
       },
     });
   });
@@ -82,6 +86,19 @@ describe("RDS's refusals answered in the user's words, nothing left half-done", 
     expect(modifyCalls()).to.equal(before);
     expect(await planOf(id)).to.equal(LOCAL_PLANS.small);
     expect((await rdsView(id)).DBInstanceClass).to.equal('db.t4g.micro');
+  });
+
+  it('a plan change to a storage type the instance class does not come with: 422 naming both, nothing modified', async () => {
+    const id = randomUUID();
+    expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
+    const before = modifyCalls();
+    const refused = await patch(id, { plan_id: MAGNETIC_PLAN });
+    expect(refused.status).to.equal(422);
+    expect(refused.json.description).to.match(
+      /^plan magnetic asks for standard storage, which RDS does not offer with instance class db\.t4g\.micro/,
+    );
+    expect(modifyCalls()).to.equal(before);
+    expect(await planOf(id)).to.equal(LOCAL_PLANS.small);
   });
 
   it('a major upgrade to a version RDS offers no upgrade to: 422 saying so, nothing modified', async () => {

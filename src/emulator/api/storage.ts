@@ -12,7 +12,7 @@
  * - io1 and io2: IOPS required, 1,000–256,000, within the IOPS-per-GiB ratio of the type; no throughput;
  * - MaxAllocatedStorage at least 10% above the allocated storage, and within the type's maximum.
  */
-import { storageOptionOf } from '../model/instance-classes.js';
+import { classOffersStorage, storageOptionOf } from '../model/instance-classes.js';
 import type { EngineName } from '../model/types.js';
 import { invalidCombination, invalidValue } from './errors.js';
 
@@ -94,6 +94,13 @@ export function checkStorage(engine: EngineName, s: Storage): void {
         );
       }
     }
+  }
+}
+
+/** The storage type must be one DescribeOrderableDBInstanceOptions lists for the class. */
+export function checkClassStorage(instanceClass: string, storageType: string): void {
+  if (!classOffersStorage(instanceClass, storageType)) {
+    throw invalidCombination(`Storage type ${storageType} is not supported with DB instance class ${instanceClass}.`);
   }
 }
 

@@ -133,6 +133,11 @@ function storageOptionsFor(instanceClass: string): StorageOption[] {
   return magnetic ? [GP2, GP3, IO1, IO2, STANDARD] : [GP2, GP3, IO1, IO2];
 }
 
+/** Whether RDS sells this storage type with this class (magnetic only on the older x86 families). */
+export function classOffersStorage(instanceClass: string, storageType: string): boolean {
+  return storageOptionsFor(instanceClass).some((option) => option.storageType === storageType);
+}
+
 export interface OrderableOption {
   instanceClass: string;
   storage: StorageOption;

@@ -26,7 +26,7 @@ import {
 import { markerXml, paginate } from '../paging.js';
 import type { QueryParams } from '../query.js';
 import { instanceResult, renderInstance } from '../render-instance.js';
-import { checkMaxAllocatedStorage, checkStorage, checkStorageType, type Storage } from '../storage.js';
+import { checkClassStorage, checkMaxAllocatedStorage, checkStorage, checkStorageType, type Storage } from '../storage.js';
 import * as v from '../validate.js';
 import { promoteReplicasOf } from './replicas.js';
 import { checkMemberDeletion, createClusterMember, memberDeleted } from './cluster-members.js';
@@ -99,6 +99,7 @@ export const createDBInstance: ActionHandler = (ctx, params) => {
     ...(storageThroughput !== undefined ? { storageThroughput } : {}),
   };
   checkStorage(engine, storage);
+  checkClassStorage(instanceClass, storageType);
   const maxAllocatedStorage = checkMaxAllocatedStorage(engine, storage, params.integer('MaxAllocatedStorage'));
   const parameterGroupName = resolveParameterGroup(ctx, params.string('DBParameterGroupName'), version.family);
   const subnetGroup = resolveSubnetGroup(ctx, params.string('DBSubnetGroupName'));

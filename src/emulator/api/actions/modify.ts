@@ -17,7 +17,7 @@ import { invalidCombination, invalidInstanceState, invalidValue } from '../error
 import type { QueryParams } from '../query.js';
 import { instanceResult } from '../render-instance.js';
 import { DEFAULT_FEATURES, modifiedFeatures } from '../instance-features.js';
-import { checkMaxAllocatedStorage, checkStorage, checkStorageType, nextStorage, type Storage } from '../storage.js';
+import { checkClassStorage, checkMaxAllocatedStorage, checkStorage, checkStorageType, nextStorage, type Storage } from '../storage.js';
 import * as v from '../validate.js';
 import { addSnapshotRecord, commitInstance, findInstance, newAutomatedSnapshotId } from './common.js';
 import { resolveParameterGroup, resolveVersion } from './instances.js';
@@ -121,6 +121,8 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
       ? v.orderableClass(newClass, inst.engine, engine?.engineVersion ?? inst.engineVersion)
       : undefined;
   const storage = storageChange(inst, params);
+  if (instanceClass !== undefined || storage.type !== undefined)
+    checkClassStorage(instanceClass ?? inst.instanceClass, storage.next.storageType);
   const multiAZParam = params.boolean('MultiAZ');
   const multiAZ = multiAZParam !== undefined && multiAZParam !== inst.multiAZ ? multiAZParam : undefined;
   const family = engine?.family ?? findVersion(inst.engine, inst.engineVersion)!.family;

@@ -10,7 +10,7 @@ import { checkBackupWindow, windowsOverlap } from '../../model/windows.js';
 import type { ActionContext, ActionHandler } from '../context.js';
 import { instanceAlreadyExists, invalidCombination, invalidInstanceState, invalidValue, RdsError } from '../errors.js';
 import { instanceResult } from '../render-instance.js';
-import { checkMaxAllocatedStorage, checkStorage, checkStorageType, nextStorage } from '../storage.js';
+import { checkClassStorage, checkMaxAllocatedStorage, checkStorage, checkStorageType, nextStorage } from '../storage.js';
 import * as v from '../validate.js';
 import { addSnapshotRecord, commitInstance, findInstance, newAutomatedSnapshotId } from './common.js';
 import { resolveParameterGroup, resolveSubnetGroup, resolveZone } from './instances.js';
@@ -43,6 +43,7 @@ export const createDBInstanceReadReplica: ActionHandler = (ctx, params) => {
     },
   );
   checkStorage(source.engine, storage);
+  checkClassStorage(instanceClass, storage.storageType);
   const maxAllocatedStorage = checkMaxAllocatedStorage(
     source.engine,
     storage,

@@ -21,7 +21,7 @@ import {
 } from '../errors.js';
 import type { QueryParams } from '../query.js';
 import { instanceResult } from '../render-instance.js';
-import { checkStorage, checkStorageType, nextStorage } from '../storage.js';
+import { checkClassStorage, checkStorage, checkStorageType, nextStorage } from '../storage.js';
 import * as v from '../validate.js';
 import { addSnapshotRecord, commitInstance, findInstance, findSnapshot, newAutomatedSnapshotId } from './common.js';
 import { resolveParameterGroup, resolveSubnetGroup, resolveVersion, resolveZone } from './instances.js';
@@ -67,17 +67,19 @@ function newInstance(ctx: ActionContext, params: QueryParams, identifier: string
     },
   );
   checkStorage(source.engine, storage);
+  const classParam = params.string('DBInstanceClass');
+  const instanceClass = classParam === undefined ? source.instanceClass : v.orderableClass(classParam, source.engine, version.version);
+  checkClassStorage(instanceClass, storage.storageType);
   const subnetGroup = resolveSubnetGroup(ctx, params.string('DBSubnetGroupName'));
   const multiAZ = params.boolean('MultiAZ') ?? false;
   const port = params.integer('Port') ?? (source.engine === 'postgres' ? 5432 : 3306);
   if (port < 1150 || port > 65535) throw invalidValue('The port number must be between 1150 and 65535.');
-  const classParam = params.string('DBInstanceClass');
   return {
     identifier,
     dbiResourceId: newDbiResourceId(),
     engine: source.engine,
     engineVersion: version.version,
-    instanceClass: classParam === undefined ? source.instanceClass : v.orderableClass(classParam, source.engine, version.version),
+    instanceClass,
     allocatedStorage: storage.allocatedStorage,
     storageType: storage.storageType,
     iops: storage.iops,
