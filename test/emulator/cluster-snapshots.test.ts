@@ -9,6 +9,7 @@ import {
   DescribeDBClusterParameterGroupsCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
+  DescribeEventsCommand,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBClusterToPointInTimeCommand,
   type RDSClient,
@@ -223,6 +224,24 @@ describe('emulator DB cluster snapshots and cluster parameter groups', function 
     const deleted = await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'books-snap-1' }));
     expect(deleted.DBClusterSnapshot!.Status).to.equal('deleted');
     expect((await snapshots({ DBClusterIdentifier: 'books' })).map((s) => s.DBClusterSnapshotIdentifier)).to.deep.equal(['books-final']);
+  });
+
+  it('DescribeEvents tells the clusters and their snapshots, by source type and identifier', async () => {
+    const clusterEvents = await rds.send(new DescribeEventsCommand({ SourceType: 'db-cluster', SourceIdentifier: 'books' }));
+    expect(clusterEvents.Events!.map((e) => [e.Message, e.EventCategories])).to.deep.equal([
+      ['DB cluster created', ['creation']],
+      ['DB cluster deleted', ['deletion']],
+    ]);
+    expect(clusterEvents.Events![0]!.SourceArn).to.equal(`${ARN}:cluster:books`);
+    const restored = await rds.send(new DescribeEventsCommand({ SourceType: 'db-cluster', SourceIdentifier: 'books-copy' }));
+    expect(restored.Events!.map((e) => e.Message)).to.deep.equal(['DB cluster created', 'Restored from snapshot books-snap-1']);
+    const snapshotEvents = await rds.send(
+      new DescribeEventsCommand({ SourceType: 'db-cluster-snapshot', SourceIdentifier: 'books-final' }),
+    );
+    expect(snapshotEvents.Events!.map((e) => e.Message)).to.deep.equal([
+      'Creating manual cluster snapshot',
+      'Manual cluster snapshot created',
+    ]);
   });
 
   it('cluster parameter groups: defaults per family, create, use, refused deletion while used or default', async () => {

@@ -8,7 +8,7 @@
 import { actualStatus } from './lifecycle.js';
 import type { InstanceRecord, ParameterGroupRecord, SnapshotRecord } from './types.js';
 
-export type EventSourceType = 'db-instance' | 'db-snapshot' | 'db-parameter-group';
+export type EventSourceType = 'db-instance' | 'db-snapshot' | 'db-parameter-group' | 'db-cluster' | 'db-cluster-snapshot';
 
 export interface RdsEvent {
   /** RDS's event ID (RDS-EVENT-0005…), for the documentation and notifications. */

@@ -6,6 +6,7 @@
 import { EventLog, instanceEvents, parameterGroupEvents, snapshotEvents, type EventLookups, type EventRecord } from './events.js';
 import type { AutomatedBackupRecord, InstanceRecord, ParameterGroupRecord, SnapshotRecord, SubnetGroupRecord } from './types.js';
 import type { ClusterRecord, ClusterSnapshotRecord } from './cluster-types.js';
+import { clusterEvents, clusterSnapshotEvents } from './cluster-events.js';
 
 export interface StateDocument {
   version: 1;
@@ -136,13 +137,17 @@ export class Store {
   }
 
   putCluster(record: ClusterRecord): void {
+    this.events.record(clusterEvents(this.clusters.get(record.identifier), record), this.eventTime());
     if (!this.clusters.has(record.identifier)) this.clusterOrder.invalidate();
     this.clusters.set(record.identifier, record);
     this.revision++;
   }
 
   removeCluster(identifier: string): void {
-    if (!this.clusters.delete(identifier)) return;
+    const record = this.clusters.get(identifier);
+    if (!record) return;
+    this.events.record(clusterEvents(record, undefined), this.eventTime());
+    this.clusters.delete(identifier);
     this.clusterOrder.invalidate();
     this.revision++;
   }
@@ -152,13 +157,17 @@ export class Store {
   }
 
   putClusterSnapshot(record: ClusterSnapshotRecord): void {
+    this.events.record(clusterSnapshotEvents(this.clusterSnapshots.get(record.identifier), record), this.eventTime());
     if (!this.clusterSnapshots.has(record.identifier)) this.clusterSnapshotOrder.invalidate();
     this.clusterSnapshots.set(record.identifier, record);
     this.revision++;
   }
 
   removeClusterSnapshot(identifier: string): void {
-    if (!this.clusterSnapshots.delete(identifier)) return;
+    const record = this.clusterSnapshots.get(identifier);
+    if (!record) return;
+    this.events.record(clusterSnapshotEvents(record, undefined), this.eventTime());
+    this.clusterSnapshots.delete(identifier);
     this.clusterSnapshotOrder.invalidate();
     this.revision++;
   }

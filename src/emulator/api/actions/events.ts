@@ -11,7 +11,7 @@ import { markerXml, paginate } from '../paging.js';
 import { el, isoTime } from '../xml.js';
 import * as v from '../validate.js';
 
-/** Every source type RDS names; the emulator records events for the first three. */
+/** Every source type RDS names; the emulator records events for the first three and the two of clusters. */
 const SOURCE_TYPES = [
   'db-instance',
   'db-snapshot',
@@ -24,7 +24,13 @@ const SOURCE_TYPES = [
   'blue-green-deployment',
 ];
 
-const ARN_KIND: Record<EventSourceType, ArnKind> = { 'db-instance': 'db', 'db-snapshot': 'snapshot', 'db-parameter-group': 'pg' };
+const ARN_KIND: Record<EventSourceType, ArnKind> = {
+  'db-instance': 'db',
+  'db-snapshot': 'snapshot',
+  'db-parameter-group': 'pg',
+  'db-cluster': 'cluster',
+  'db-cluster-snapshot': 'cluster-snapshot',
+};
 
 const CATEGORIES = new Set([
   'availability',
