@@ -1,8 +1,15 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type DBInstance } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
-import { emulatorAdmin, startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../support/stack.js';
+import {
+  describeOne as describeOne_,
+  eventually,
+  performedActions,
+  pollCounting as pollCounting_,
+  tagsOf,
+} from '../support/replica-flows.js';
 import { caOf, cfContext, connectUri, instanceExists, loginRefused, query, requestRestore, takeSnapshot } from '../support/osb-flows.js';
 
 /**
@@ -31,28 +38,8 @@ describe('read replicas over OSB (PostgreSQL, real streaming replication)', func
     context: cfContext(),
     parameters,
   });
-  const describeOne = async (identifier: string): Promise<DBInstance> =>
-    (await stack.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances![0]!;
-  const tagsOf = (instance: DBInstance) => Object.fromEntries((instance.TagList ?? []).map((t) => [t.Key!, t.Value ?? '']));
-  const describeCalls = async () => ((await emulatorAdmin(stack, 'GET', 'stats')).calls.DescribeDBInstances ?? 0) as number;
-
-  /** Polls last_operation until it leaves "in progress", counting the DescribeDBInstances each poll makes. */
-  async function pollCounting(instanceId: string, operation: string) {
-    const reads: number[] = [];
-    const descriptions: string[] = [];
-    for (let i = 0; i < 1500; i++) {
-      const before = await describeCalls();
-      const response = await stack.server.client.get(`/v2/service_instances/${instanceId}/last_operation?operation=${operation}`);
-      reads.push((await describeCalls()) - before);
-      if (response.status === 410) return { state: 'gone', reads, descriptions };
-      expect(response.status, response.text).to.equal(200);
-      const body = response.json as { state: string; description: string };
-      if (descriptions.at(-1) !== body.description) descriptions.push(body.description);
-      if (body.state !== 'in progress') return { state: body.state, description: body.description, reads, descriptions };
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${operation} of ${instanceId} did not finish`);
-  }
+  const describeOne = (identifier: string) => describeOne_(stack, identifier);
+  const pollCounting = (instanceId: string, operation: string) => pollCounting_(stack, instanceId, operation);
 
   it('refuses read_replicas on a plan without replicas, above the plan’s maximum, and without backups, saying why', async () => {
     const refused = async (body: Record<string, unknown>) => {
@@ -105,17 +92,6 @@ describe('read replicas over OSB (PostgreSQL, real streaming replication)', func
     const after = await pollCounting(id, 'provision');
     expect(after.reads).to.deep.equal([1]);
   });
-
-  /** Retries `check` until it holds (replication lags by design), at most `attempts` times. */
-  async function eventually<T>(check: () => Promise<T>, holds: (value: T) => boolean, attempts = 200): Promise<T> {
-    let last: T | undefined;
-    for (let i = 0; i < attempts; i++) {
-      last = await check().catch((error: unknown) => error as T);
-      if (holds(last)) return last;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`did not hold after ${attempts} attempts; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-  }
 
   const bind = async (bindingId: string, parameters: Record<string, unknown> = {}) => {
     const response = await stack.server.client.put(`/v2/service_instances/${id}/service_bindings/${bindingId}`, {
@@ -194,12 +170,9 @@ describe('read replicas over OSB (PostgreSQL, real streaming replication)', func
     expect(response.status, response.text).to.equal(202);
     const done = await pollCounting(id, 'update');
     expect(done.state, done.description).to.equal('succeeded');
-    const removed = stack.brokerLog
-      .lines()
-      .filter(
-        (line) => line.msg === 'reconcile action performed' && line.step === 'PendingReadReplicas' && line.action === 'delete-replica',
-      );
-    expect(removed.map((line) => line.instanceId)).to.deep.equal([id]);
+    expect(performedActions(stack).filter((a) => a.endsWith('PendingReadReplicas delete-replica'))).to.deep.equal([
+      `${id} PendingReadReplicas delete-replica`,
+    ]);
     expect(await instanceExists(stack, `${id}-r2`)).to.equal(false);
     const primary = await describeOne(primaryId);
     expect(primary.ReadReplicaDBInstanceIdentifiers).to.deep.equal([replicaIds[0]]);
@@ -279,12 +252,12 @@ describe('read replicas over OSB (PostgreSQL, real streaming replication)', func
       expect(await instanceExists(stack, instanceId)).to.equal(false);
     }
     // In the order the broker performed them: each replica deleted before its primary.
-    const deletions = stack.brokerLog
-      .lines()
-      .filter((line) => line.msg === 'reconcile action performed' && line.step === 'PendingDelete' && /^delete/.test(line.action))
-      .map((line) => `${line.instanceId} ${line.action}`);
+    const deletions = performedActions(stack).filter((a) => / PendingDelete delete/.test(a));
     for (const instanceId of [id, restored])
-      expect(deletions.filter((d) => d.startsWith(instanceId))).to.deep.equal([`${instanceId} delete-replica`, `${instanceId} delete`]);
+      expect(deletions.filter((d) => d.startsWith(instanceId))).to.deep.equal([
+        `${instanceId} PendingDelete delete-replica`,
+        `${instanceId} PendingDelete delete`,
+      ]);
     // Nothing of either left in RDS: no instance, no replica.
     const left = (await stack.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
     expect(left.map((i) => i.DBInstanceIdentifier)).to.deep.equal([]);
