@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import {
   CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
   DescribeDBInstancesCommand,
   DescribeEventsCommand,
   ModifyDBInstanceCommand,
@@ -64,6 +66,24 @@ describe('emulator: storage type, IOPS, throughput and autoscaling', () => {
     const io1 = await describe1('st-io1');
     expect(io1).to.deep.include({ StorageType: 'io1', Iops: 3000 });
     expect(io1.StorageThroughput).to.equal(undefined);
+  });
+
+  it('a snapshot describes the storage, and a restore from it keeps the provisioned IOPS and throughput', async () => {
+    const snapshot = await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'st-gp3-big', DBSnapshotIdentifier: 'st-gp3-snap' }),
+    );
+    expect(snapshot.DBSnapshot).to.deep.include({ StorageType: 'gp3', AllocatedStorage: 400, Iops: 15000, StorageThroughput: 750 });
+    await emulator.settle();
+    await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'st-gp3-restored', DBSnapshotIdentifier: 'st-gp3-snap' }),
+    );
+    await emulator.settle();
+    expect(await describe1('st-gp3-restored')).to.deep.include({
+      StorageType: 'gp3',
+      AllocatedStorage: 400,
+      Iops: 15000,
+      StorageThroughput: 750,
+    });
   });
 
   const refusals: Array<[string, Record<string, unknown>, string, RegExp]> = [

@@ -31,6 +31,7 @@ export function renderSnapshot(s: SnapshotRecord, ctx: ActionContext, status: st
     el('OptionGroupName', optionGroupOf(s.engine, s.engineVersion)) +
     el('PercentProgress', done ? 100 : 0) +
     el('StorageType', s.storageType) +
+    el('StorageThroughput', s.storageThroughput) +
     '<Encrypted>false</Encrypted>' +
     el('DBSnapshotArn', ctx.arns.of('snapshot', s.identifier)) +
     '<IAMDatabaseAuthenticationEnabled>false</IAMDatabaseAuthenticationEnabled>' +

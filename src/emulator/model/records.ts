@@ -25,6 +25,7 @@ export function snapshotOf(
     allocatedStorage: inst.allocatedStorage,
     storageType: inst.storageType,
     iops: inst.iops,
+    storageThroughput: inst.storageThroughput,
     port: inst.port,
     availabilityZone: inst.availabilityZone,
     vpcId,

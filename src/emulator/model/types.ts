@@ -216,6 +216,7 @@ export interface SnapshotRecord {
   allocatedStorage: number;
   storageType: string;
   iops?: number;
+  storageThroughput?: number;
   port: number;
   availabilityZone: string;
   vpcId: string;

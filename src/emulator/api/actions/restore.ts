@@ -34,6 +34,7 @@ interface Source {
   allocatedStorage: number;
   storageType: string;
   iops?: number;
+  storageThroughput?: number;
   masterUsername: string;
   masterPassword: string;
   dbName?: string;
@@ -58,6 +59,7 @@ function newInstance(ctx: ActionContext, params: QueryParams, identifier: string
       storageType: source.storageType,
       allocatedStorage: source.allocatedStorage,
       ...(source.iops !== undefined ? { iops: source.iops } : {}),
+      ...(source.storageThroughput !== undefined ? { storageThroughput: source.storageThroughput } : {}),
     },
     {
       storageType: requestedType === undefined ? undefined : checkStorageType(requestedType),
