@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import {
   CreateDBClusterCommand,
+  CreateDBInstanceCommand,
+  CreateDBParameterGroupCommand,
+  DescribeDBParameterGroupsCommand,
+  DescribeDBParametersCommand,
+  DescribeEngineDefaultParametersCommand,
+  ModifyDBParameterGroupCommand,
   CreateDBClusterParameterGroupCommand,
   CreateDBClusterSnapshotCommand,
   DeleteDBClusterCommand,
@@ -224,6 +230,60 @@ describe('emulator DB cluster snapshots and cluster parameter groups', function 
     const deleted = await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'books-snap-1' }));
     expect(deleted.DBClusterSnapshot!.Status).to.equal('deleted');
     expect((await snapshots({ DBClusterIdentifier: 'books' })).map((s) => s.DBClusterSnapshotIdentifier)).to.deep.equal(['books-final']);
+  });
+
+  it('DB parameter groups of Aurora families: defaults, custom ones with the server parameters, used by a member', async () => {
+    const defaults = await rds.send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: 'default.aurora-postgresql16' }));
+    expect(defaults.DBParameterGroups![0]!.DBParameterGroupFamily).to.equal('aurora-postgresql16');
+    await rds.send(
+      new CreateDBParameterGroupCommand({
+        DBParameterGroupName: 'aurora-members',
+        DBParameterGroupFamily: 'aurora-postgresql16',
+        Description: 'm',
+      }),
+    );
+    await rds.send(
+      new ModifyDBParameterGroupCommand({
+        DBParameterGroupName: 'aurora-members',
+        Parameters: [{ ParameterName: 'work_mem', ParameterValue: '8192', ApplyMethod: 'immediate' }],
+      }),
+    );
+    const user = await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'aurora-members', Source: 'user' }));
+    expect(user.Parameters!.map((p) => [p.ParameterName, p.ParameterValue])).to.deep.equal([['work_mem', '8192']]);
+    const engineDefaults = await rds.send(new DescribeEngineDefaultParametersCommand({ DBParameterGroupFamily: 'aurora-postgresql16' }));
+    expect(engineDefaults.EngineDefaults!.Parameters!.length).to.be.greaterThan(20);
+    await rds.send(
+      new CreateDBClusterCommand({
+        ...baseCluster,
+        Engine: 'aurora-postgresql',
+        EngineVersion: '16.4',
+        MasterUsername: 'master',
+        DBClusterIdentifier: 'pg-members',
+      }),
+    );
+    const created = await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'pg-members-1',
+        DBClusterIdentifier: 'pg-members',
+        DBInstanceClass: 'db.r6g.large',
+        Engine: 'aurora-postgresql',
+        DBParameterGroupName: 'aurora-members',
+      }),
+    );
+    expect(created.DBInstance!.DBParameterGroups![0]!.DBParameterGroupName).to.equal('aurora-members');
+    const wrong = await rejection(
+      rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: 'pg-members-2',
+          DBClusterIdentifier: 'pg-members',
+          DBInstanceClass: 'db.r6g.large',
+          Engine: 'aurora-postgresql',
+          DBParameterGroupName: 'default.postgres16',
+        }),
+      ),
+    );
+    expect(wrong.name).to.equal('InvalidParameterCombination');
+    await emulator.settle();
   });
 
   it('DescribeEvents tells the clusters and their snapshots, by source type and identifier', async () => {

@@ -125,3 +125,9 @@ export function isAuroraClass(instanceClass: string): boolean {
 }
 
 export const SERVERLESS_CLASS = 'db.serverless';
+
+/** The instance family whose parameters an Aurora family's DB parameter groups have (the server standing in). */
+export function serverFamilyOf(family: string): { engine: EngineName; major: string } | undefined {
+  const info = ALL.find((v) => v.family === family);
+  return info ? { engine: SERVER_ENGINE[info.engine], major: info.engine === 'aurora-mysql' ? '8.0' : info.major } : undefined;
+}

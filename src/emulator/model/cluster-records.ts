@@ -18,6 +18,12 @@ export function seedClusterDefaults(store: Store): void {
       values: {},
     });
   }
+  // The members' DB parameter groups of the same families (default.aurora-postgresql16 for an instance in the cluster).
+  for (const family of clusterFamilies()) {
+    const name = `default.${family}`;
+    if (store.parameterGroups.has(name)) continue;
+    store.putParameterGroup({ name, family, description: `Default parameter group for ${family}`, isDefault: true, tags: [], values: {} });
+  }
 }
 
 export function clusterSnapshotOf(

@@ -9,6 +9,7 @@ import { familyParameters } from '../parameters/families.js';
 import { FormulaError, checkFormula, classResources, evaluateFormula, looksLikeFormula } from '../parameters/formulas.js';
 import type { EngineCatalogs } from '../parameters/settings-cache.js';
 import { engineOfFamily, majorOfFamily } from './catalog.js';
+import { serverFamilyOf } from './cluster-catalog.js';
 
 export type { ParameterDefinition } from '../parameters/definition.js';
 
@@ -31,7 +32,13 @@ export function parametersOfFamily(family: string): ParameterDefinition[] {
   const cached = CACHE.get(family);
   if (cached) return cached;
   const engine = engineOfFamily(family);
-  const defs = engine ? familyParameters(engine, majorOfFamily(family), catalogs) : [];
+  // An Aurora family has the parameters of the server that stands in for it (aurora-postgresql16: postgres16).
+  const aurora = engine ? undefined : serverFamilyOf(family);
+  const defs = engine
+    ? familyParameters(engine, majorOfFamily(family), catalogs)
+    : aurora
+      ? familyParameters(aurora.engine, aurora.major, catalogs)
+      : [];
   CACHE.set(family, defs);
   BY_NAME.set(family, new Map(defs.map((d) => [d.name, d])));
   return defs;

@@ -3,6 +3,7 @@
  * for dynamic values applied at once, or `pending-reboot` for static ones until a reboot.
  */
 import { allFamilies } from '../../model/catalog.js';
+import { clusterFamilies } from '../../model/cluster-catalog.js';
 import { beginParameterActivity } from '../../model/lifecycle.js';
 import { checkParameterValue, findParameter, parametersOfFamily } from '../../model/parameters.js';
 import type { ParameterGroupRecord } from '../../model/types.js';
@@ -18,7 +19,9 @@ export const createDBParameterGroup: ActionHandler = (ctx, params) => {
   const family = params.required('DBParameterGroupFamily');
   const description = params.required('Description');
   const tags = v.tags(params.tags() ?? []);
-  if (!allFamilies().includes(family)) throw invalidValue(`ParameterGroupFamily ${family} is not a valid parameter group family`);
+  if (!allFamilies().includes(family) && !clusterFamilies().includes(family)) {
+    throw invalidValue(`ParameterGroupFamily ${family} is not a valid parameter group family`);
+  }
   if (ctx.store.parameterGroups.has(name)) {
     throw new RdsError('DBParameterGroupAlreadyExists', `Parameter group ${name} already exists`);
   }
@@ -141,7 +144,9 @@ export const describeDBParameters: ActionHandler = (ctx, params) => {
 /** The parameters of a family as its default group has them, without any group (RDS's EngineDefaults). */
 export const describeEngineDefaultParameters: ActionHandler = (_ctx, params) => {
   const family = params.required('DBParameterGroupFamily');
-  if (!allFamilies().includes(family)) throw invalidValue(`ParameterGroupFamily ${family} is not a valid parameter group family`);
+  if (!allFamilies().includes(family) && !clusterFamilies().includes(family)) {
+    throw invalidValue(`ParameterGroupFamily ${family} is not a valid parameter group family`);
+  }
   const max = v.maxRecords(params.integer('MaxRecords'));
   const defs = new Map(parametersOfFamily(family).map((d) => [d.name, d]));
   const page = paginate([...defs.keys()], params.string('Marker'), max);
