@@ -1,11 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { ensureAuthority } from '../../src/emulator/databases/certificates.js';
 import { basicAuth, OsbClient, request, startBrokerProcess, type BrokerProcess } from '../support/http.js';
 
 /**
  * The foundation's acceptance list, against `rds-broker serve --config examples/config.yaml` run as
- * a real process, exactly as an operator would start it.
+ * a real process, exactly as an operator would start it — from a directory holding the emulator's
+ * authority where the example's CA bundle path expects it (.rds-emulator/ca/ca.pem), with no
+ * emulator listening: nothing here needs RDS. test/integration/example-config.test.ts runs the
+ * example with the emulator.
  */
 const example = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'config.yaml');
 const exampleCredentials = { username: 'broker', password: 'local-only-broker-password' };
@@ -16,13 +22,16 @@ const instance = '/v2/service_instances/2f1e4c55-8a7b-4c3d-9e0f-123456789abc';
 describe('serve --config examples/config.yaml', () => {
   let broker: BrokerProcess;
   let client: OsbClient;
+  const dir = mkdtempSync(join(tmpdir(), 'rds-broker-example-'));
 
   before(async () => {
-    broker = await startBrokerProcess(['serve', '--config', example, '--port', '0']);
+    await ensureAuthority(join(dir, '.rds-emulator', 'ca'));
+    broker = await startBrokerProcess(['serve', '--config', example, '--port', '0'], undefined, undefined, dir);
     client = new OsbClient(broker.url, exampleCredentials);
   });
   after(async () => {
     const code = await broker?.stop('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
     expect(code).to.equal(0);
   });
 

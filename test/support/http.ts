@@ -219,8 +219,13 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  * Starts `bin/rds-broker.js <args>` (e.g. serve --config FILE --port 0) as a real process and waits
  * for its "listening" log line. The caller must stop() it.
  */
-export function startBrokerProcess(args: string[], env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 30_000): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, [brokerBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startBrokerProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = cleanEnv(),
+  timeoutMs = 30_000,
+  cwd?: string,
+): Promise<BrokerProcess> {
+  const child = spawn(process.execPath, [brokerBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | string>((resolveExit) =>
