@@ -189,6 +189,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
     const runSweep = () => {
       if (sweep(store, scheduler, clock.now(), timing)) changed();
+      if (clusterScheduler.sweep(clock.now(), timing)) changed();
       void clusterServers.ensureBases().catch((err: unknown) => log(`a cluster base backup failed: ${String(err)}`));
     };
     const admin = adminControls({

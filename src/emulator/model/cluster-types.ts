@@ -95,6 +95,8 @@ export interface ClusterRecord {
   createdAt?: number;
   status: 'available' | 'failed';
   pending: ClusterPending;
+  /** When a queued engine version is applied: the next maintenance window after it was queued. */
+  maintenanceDueAt?: number;
   transition?: ClusterTransition;
   shown?: { until: number; view: ClusterView };
   /** The member that takes writes (IsClusterWriter); the first member created, until it goes. */

@@ -8,6 +8,7 @@ import type { ClusterRecord, ClusterWork } from '../model/cluster-types.js';
 import type { Timing } from '../model/lifecycle.js';
 import type { Store } from '../model/store.js';
 import type { Clock } from './clock.js';
+import { clusterHousekeeping, expiredClusterSnapshots } from './cluster-housekeeping.js';
 
 export interface ClusterWorkResult {
   port?: number;
@@ -147,6 +148,25 @@ export class ClusterScheduler {
       }
     }
     this.hooks.changed();
+  }
+
+  /** The emulator's clock moved (or a second passed): scheduled cluster work that is due starts. */
+  sweep(now: number, timing: Timing): boolean {
+    let changed = false;
+    for (const cluster of [...this.store.clusters.values()]) {
+      if (this.held.has(cluster.identifier)) continue;
+      const next = clusterHousekeeping(this.store, cluster, now, timing);
+      if (!next) continue;
+      this.store.putCluster(next);
+      this.kick(cluster.identifier);
+      changed = true;
+    }
+    for (const s of expiredClusterSnapshots(this.store, now)) {
+      this.store.removeClusterSnapshot(s.identifier);
+      void this.performer.removeData(s.dataPath);
+      changed = true;
+    }
+    return changed;
   }
 
   restorableWindow(cluster: ClusterRecord, now: number): { earliest: number; latest: number } | undefined {

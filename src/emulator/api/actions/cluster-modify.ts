@@ -14,6 +14,7 @@ import type { ActionHandler } from '../context.js';
 import { invalidClusterState, invalidCombination } from '../errors.js';
 import { clusterResult } from '../render-cluster.js';
 import * as v from '../validate.js';
+import { nextMaintenanceStart } from '../../model/windows.js';
 import { clusterRetention, clusterWindows } from './clusters.js';
 import { commitCluster, findCluster, findClusterParameterGroup, serverlessScaling } from './cluster-common.js';
 
@@ -72,7 +73,11 @@ export const modifyDBCluster: ActionHandler = (ctx, params) => {
       }),
     );
   } else if (upgrade) {
-    next = { ...next, pending: { ...next.pending, EngineVersion: upgrade.version } };
+    next = {
+      ...next,
+      pending: { ...next.pending, EngineVersion: upgrade.version },
+      maintenanceDueAt: nextMaintenanceStart(next.preferredMaintenanceWindow, ctx.now),
+    };
   }
   if (password !== undefined) {
     phases.push(
