@@ -42,6 +42,15 @@ export interface InstanceRow {
   pendingSteps: PendingStepView[];
   pendingModifications: string[];
   operation: OperationView | null;
+  /** The broker's read replicas of this instance (Replica Of tag), from the same listing. */
+  replicas: ReplicaView[];
+}
+
+export interface ReplicaView {
+  identifier: string;
+  status: string;
+  /** Replication as RDS reports it (StatusInfos), e.g. replicating; null when RDS reports none. */
+  replication: string | null;
 }
 
 export function ownedBy(config: Pick<Config, 'broker'>, tags: Tags): boolean {
@@ -94,6 +103,7 @@ export function instanceRow(config: Pick<Config, 'catalog'>, observed: ObservedI
     pendingSteps: pendingStepViews(tags),
     pendingModifications: observed.pendingModifications,
     operation: operationView(observed, now),
+    replicas: [],
   };
 }
 
@@ -117,9 +127,16 @@ export function instanceRows(
   filter: RowFilter,
   now: Date,
 ): InstanceRow[] {
-  return observed
-    .filter((o) => ownedBy(config, o.tags))
-    .map((o) => instanceRow(config, o, now))
+  const owned = observed.filter((o) => ownedBy(config, o.tags));
+  // A replica is a member of its primary's row, not a service instance of its own.
+  const replicasOf = (identifier: string): ReplicaView[] =>
+    owned
+      .filter((o) => o.tags[Tag.replicaOf]?.toLowerCase() === identifier.toLowerCase())
+      .map((o) => ({ identifier: o.identifier, status: o.status, replication: o.replication?.status ?? null }))
+      .sort((a, b) => a.identifier.localeCompare(b.identifier, 'en', { numeric: true }));
+  return owned
+    .filter((o) => o.tags[Tag.replicaOf] === undefined)
+    .map((o) => ({ ...instanceRow(config, o, now), replicas: replicasOf(o.identifier) }))
     .filter((row) => !filter.pending || row.pendingSteps.length > 0)
     .filter((row) => filter.tenant === undefined || matchesTenant(row.tenant, filter.tenant))
     .sort((a, b) => a.identifier.localeCompare(b.identifier));
@@ -130,6 +147,11 @@ function stepsCell(row: InstanceRow, now: Date): string {
   return row.pendingSteps
     .map((s) => (s.issuedAt ? `${s.alias} (issued ${humanDuration(secondsBetween(new Date(s.issuedAt), now))} ago)` : s.alias))
     .join(', ');
+}
+
+function replicasCell(row: InstanceRow): string {
+  if (row.replicas.length === 0) return '-';
+  return row.replicas.map((r) => `${r.identifier} ${r.status}${r.replication ? `/${r.replication}` : ''}`).join(', ');
 }
 
 function runningCell(row: InstanceRow): string {
@@ -154,7 +176,17 @@ export function noInstancesMessage(filter?: ListingFilter): string {
 
 export function renderInstanceTable(rows: readonly InstanceRow[], now: Date, filter?: ListingFilter): string {
   if (rows.length === 0) return noInstancesMessage(filter);
-  const headers = ['INSTANCE ID', 'RDS IDENTIFIER', 'PLAN', 'TENANT', 'STATUS', 'OPERATION', 'RUNNING FOR', 'PENDING STEPS'];
+  const headers = [
+    'INSTANCE ID',
+    'RDS IDENTIFIER',
+    'PLAN',
+    'TENANT',
+    'STATUS',
+    'OPERATION',
+    'RUNNING FOR',
+    'PENDING STEPS',
+    'READ REPLICAS',
+  ];
   const body = rows.map((row) => [
     row.instanceId ?? '(no Instance ID tag)',
     row.identifier,
@@ -164,6 +196,7 @@ export function renderInstanceTable(rows: readonly InstanceRow[], now: Date, fil
     row.operation?.kind ?? '-',
     runningCell(row),
     stepsCell(row, now),
+    replicasCell(row),
   ]);
   return renderTable(headers, body);
 }

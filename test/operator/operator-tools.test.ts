@@ -100,7 +100,7 @@ describe('operator tools against the emulator', function () {
     expect(table.code, table.stderr).to.equal(0);
     const line = table.stdout.split('\n').find((l) => l.startsWith(id));
     expect(line, table.stdout).to.match(
-      /small\s+cloudfoundry\/org-1\/space-1\s+creating\s+restore\s+\S+.*update-settings, reboot, reset-master-password, neutralise-users$/,
+      /small\s+cloudfoundry\/org-1\/space-1\s+creating\s+restore\s+\S+.*update-settings, reboot, reset-master-password, neutralise-users\s+-$/,
     );
     expect(table.stdout.split('\n').some((l) => l.startsWith(source))).to.equal(true);
     stack.emulator.release(identifier(id));

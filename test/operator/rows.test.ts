@@ -45,6 +45,19 @@ describe('instances: rows from one list call', () => {
     expect(rows.map((r) => r.identifier)).to.deep.equal(['local-idle', 'local-kube', 'local-other-space', 'local-restoring']);
   });
 
+  it('shows the broker’s read replicas on their primary’s row, not as instances of their own', () => {
+    const replica = (n: number, overrides: Record<string, unknown>) =>
+      observedInstance(`idle-r${n}`, overrides, { [Tag.replicaOf]: 'local-idle', [Tag.instanceId]: undefined });
+    const listing = [...all, replica(2, { status: 'creating' }), replica(1, { replication: { status: 'replicating', normal: true } })];
+    const rows = instanceRows(config, listing, {}, NOW);
+    expect(rows.map((r) => r.identifier)).to.deep.equal(['local-idle', 'local-kube', 'local-other-space', 'local-restoring']);
+    expect(rows[0]!.replicas).to.deep.equal([
+      { identifier: 'local-idle-r1', status: 'available', replication: 'replicating' },
+      { identifier: 'local-idle-r2', status: 'creating', replication: null },
+    ]);
+    expect(renderInstanceTable(rows, NOW)).to.contain('local-idle-r1 available/replicating, local-idle-r2 creating');
+  });
+
   it('fills every column from tags and the observation', () => {
     const row = instanceRows(config, all, {}, NOW).find((r) => r.instanceId === 'restoring')!;
     expect(row).to.deep.include({
@@ -92,8 +105,12 @@ describe('instances: rows from one list call', () => {
   it('renders a table a person can read', () => {
     const text = renderInstanceTable(instanceRows(config, [restoring, otherSpace], {}, NOW), NOW);
     const [header, first, second] = text.split('\n');
-    expect(header).to.match(/^INSTANCE ID\s+RDS IDENTIFIER\s+PLAN\s+TENANT\s+STATUS\s+OPERATION\s+RUNNING FOR\s+PENDING STEPS$/);
-    expect(first).to.match(/^other-space\s+local-other-space\s+small\s+cloudfoundry\/org-1\/space-2\s+modifying\s+update\s+1m 01s\s+-$/);
+    expect(header).to.match(
+      /^INSTANCE ID\s+RDS IDENTIFIER\s+PLAN\s+TENANT\s+STATUS\s+OPERATION\s+RUNNING FOR\s+PENDING STEPS\s+READ REPLICAS$/,
+    );
+    expect(first).to.match(
+      /^other-space\s+local-other-space\s+small\s+cloudfoundry\/org-1\/space-2\s+modifying\s+update\s+1m 01s\s+-\s+-$/,
+    );
     expect(second).to.contain('restore').and.contain('5m 30s').and.contain('update-settings, reboot (issued 45s ago), neutralise-users');
     expect(renderInstanceTable([], NOW)).to.equal('No instances.');
     expect(renderInstanceTable([], NOW, { tenant: 'org', unfilteredCount: 3 })).to.equal(
