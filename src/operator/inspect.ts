@@ -136,6 +136,12 @@ export function decisionFacts(observed: ObservedInstance, now: Date, settleSecon
   );
   const group = observed.parameterGroups[0];
   if (group) facts.push(`parameter group ${group.name}: ${group.applyStatus}`);
+  for (const replica of observed.replicas ?? []) {
+    const lag = replica.replication?.message ? ` (${replica.replication.message})` : '';
+    facts.push(
+      `read replica ${replica.identifier}: ${replica.status}, replication ${replica.replication?.status ?? 'not reported'}${lag}${replica.tags[Tag.replicaOf] ? '' : '; not made by the broker (no Replica Of tag)'}`,
+    );
+  }
   const steps = allPendingSteps(observed.tags);
   const first = steps[0];
   if (!first) {

@@ -1,3 +1,4 @@
+import { replicaIdentifiersToObserve } from '../broker/replicas.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
 import { createDeps } from '../broker/index.js';
@@ -108,7 +109,8 @@ export interface FoundInstance {
 export async function findInstance(deps: BrokerDeps, idOrIdentifier: string): Promise<FoundInstance> {
   const id = idOrIdentifier.trim();
   if (!id) throw new UsageError('INSTANCE_ID must not be empty');
-  const byId = await deps.rds.describeInstance(identifierOf(deps, id));
+  // With its read replicas, in the same read: inspect shows them and decides on them as a poll would.
+  const byId = await deps.rds.describeGroup(identifierOf(deps, id), (primary) => replicaIdentifiersToObserve(primary, true));
   if (byId) {
     const problem = ownershipProblem(deps, byId, id);
     return { instanceId: id, observed: byId, ...(problem ? { problem } : {}) };

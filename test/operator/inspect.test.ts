@@ -27,6 +27,30 @@ describe('inspect: the report and the next poll, decided by the pure reconcile',
     });
   }
 
+  it('names the next replica step and shows each replica with its replication state', () => {
+    const r1 = observedInstance(
+      'x',
+      { identifier: 'local-a-r1', replication: { status: 'replicating', normal: true } },
+      {
+        [Tag.replicaOf]: 'local-a',
+      },
+    );
+    const observed = observedInstance(
+      'a',
+      { replicas: [r1], readReplicaIdentifiers: ['local-a-r1'] },
+      { [Tag.readReplicas]: '2', [Step.readReplicas]: 'true' },
+    );
+    const r = report(observed);
+    expect(r.nextPoll.action).to.deep.include({
+      kind: 'create-replica',
+      step: Step.readReplicas,
+      alias: 'read-replicas',
+      synchronous: false,
+    });
+    expect(r.nextPoll.what).to.match(/^CreateDBInstanceReadReplica local-a-r2 \(db\.t4g\.micro\) of local-a/);
+    expect(r.nextPoll.why).to.include('read replica local-a-r1: available, replication replicating');
+  });
+
   it('names a settings change with its ModifyDBInstance fields, asynchronous', () => {
     const observed = observedInstance(
       'r1',
