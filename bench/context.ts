@@ -14,6 +14,8 @@ export interface BenchContext {
   derivationSecret: string;
   /** The compiled broker's cli/main.js. */
   builtEntry: string;
+  /** Node flags every broker is started with (production's, from the Dockerfile, unless overridden). */
+  brokerNodeArgs: string[];
   /** Starts `rds-broker serve --config FILE` from the compiled build; stopped with the run if not before. */
   launch(configFile: string, logName: string): Promise<BrokerProcess>;
   stop(broker: BrokerProcess): Promise<void>;

@@ -67,8 +67,8 @@ export function counterSum(samples: readonly Sample[], name: string, match: Reco
     .reduce((total, s) => total + s.value, 0);
 }
 
-export async function scrape(brokerUrl: string): Promise<Sample[]> {
-  const response = await fetch(`${brokerUrl}/metrics`);
+export async function scrape(brokerUrl: string, signal?: AbortSignal): Promise<Sample[]> {
+  const response = await fetch(`${brokerUrl}/metrics`, signal ? { signal } : {});
   if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
   return parseMetrics(await response.text());
 }

@@ -28,6 +28,7 @@ import {
   type BrokerProcess,
   type EmulatorProcess,
 } from './processes.js';
+import { productionNodeFlags } from './node-flags.js';
 import { pollPaths } from './seed.js';
 import { callDelta, median, round, summarise } from './stats.js';
 
@@ -67,8 +68,14 @@ function writeConfig(
   return { file, document, coalesce: effectiveCoalescing(document) };
 }
 
-/** Node arguments for the brokers, e.g. `--cpu-prof --cpu-prof-dir=bench/out/profiles` to profile them. */
-const brokerNodeArgs = (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * Node arguments for the brokers: production's (the image's ENTRYPOINT), unless BENCH_BROKER_NODE_ARGS
+ * names others (e.g. `--cpu-prof --cpu-prof-dir=bench/out/profiles` to profile them; empty: none).
+ */
+const brokerNodeArgs =
+  process.env.BENCH_BROKER_NODE_ARGS !== undefined
+    ? process.env.BENCH_BROKER_NODE_ARGS.split(' ').filter(Boolean)
+    : productionNodeFlags(join(root, 'Dockerfile'));
 
 async function launch(run: Run, configFile: string, entry: string, logName: string): Promise<BrokerProcess> {
   const broker = await startBroker({
@@ -303,6 +310,7 @@ async function main(): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   const started = performance.now();
   progress(`machine: ${JSON.stringify(machine())}`);
+  progress(`broker node flags: ${brokerNodeArgs.join(' ') || '(none)'}`);
   // The compiled broker stays inside the repository, whatever --out says: it resolves its packages from the
   // repository's node_modules and takes its module type from package.json, neither of which exists elsewhere.
   const buildDir = join(root, 'bench', 'out', 'build');
@@ -327,6 +335,7 @@ async function main(): Promise<number> {
     password: randomBytes(18).toString('base64url'),
     derivationSecret: randomBytes(24).toString('base64url'),
     builtEntry,
+    brokerNodeArgs,
     async launch(configFile, logName) {
       const broker = await startBroker({
         entry: builtEntry,

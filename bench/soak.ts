@@ -9,7 +9,7 @@ import { load1m, pollAnswers, prepareEmulator } from './budget-scenario.js';
 import { BENCH_REGION, writeBrokerConfig, type BenchContext } from './context.js';
 import { seedFleet } from './fleet.js';
 import { createLoadClient, offerRate, pollEachOnce } from './load.js';
-import { memoryOf } from './processes.js';
+import { cpuMsOf, memoryOf } from './processes.js';
 import { scrape, type Sample } from './prometheus.js';
 import { pollPaths } from './seed.js';
 import { median, round } from './stats.js';
@@ -47,10 +47,14 @@ export async function soakScenario(ctx: BenchContext): Promise<void> {
       ctx.progress(`soak: ${options.soakRate} polls/s for ${options.soakSeconds} s over ${targets.length} instances, housekeeping on`);
       const readings: Array<{ t: number; rss: number }> = [];
       const started = performance.now();
+      const cpuAtStart = cpuMsOf(broker.pid);
+      // RSS is read on the dot, from /proc; the heap figures come from the broker's /metrics, which
+      // a busy broker may answer late: a reading never waits for the one before it.
       const read = async () => {
         const t = round((performance.now() - started) / 1000, 1);
         const memory = memoryOf(broker.pid);
         readings.push({ t, rss: memory.rssMb });
+        const heap = await scrape(broker.url, AbortSignal.timeout(5000)).then(heapOf, () => ({ heap_used_mb: null }));
         ctx.print({
           metric: 'soak_rss_mb',
           value: round(memory.rssMb, 1),
@@ -58,23 +62,25 @@ export async function soakScenario(ctx: BenchContext): Promise<void> {
           coalescing: true,
           scenario: 'soak',
           t_s: t,
-          ...heapOf(await scrape(broker.url)),
+          ...heap,
           load_1m: load1m(),
         });
       };
       await read();
-      let reading: Promise<void> = Promise.resolve();
+      const pending = new Set<Promise<void>>();
       const sampler = setInterval(() => {
-        reading = reading.then(read);
+        const reading: Promise<void> = read().finally(() => pending.delete(reading));
+        pending.add(reading);
       }, options.rssEvery * 1000);
       let polled;
       try {
         polled = await offerRate(load, targets, options.soakRate, options.soakSeconds, MAX_IN_FLIGHT);
       } finally {
         clearInterval(sampler);
-        await reading;
+        await Promise.all(pending);
       }
       await read();
+      const cpuMs = cpuMsOf(broker.pid) - cpuAtStart;
       const memory = memoryOf(broker.pid);
       const peak = Math.max(...readings.map((r) => r.rss));
       // Growth: the last third's median against the first third's (the first reading, before any load, left out).
@@ -95,6 +101,9 @@ export async function soakScenario(ctx: BenchContext): Promise<void> {
         coalescing: true,
         ...common,
         vm_hwm_mb: round(memory.peakMb, 1),
+        // What a memory setting costs in CPU (node flags: BENCH_BROKER_NODE_ARGS, NODE_OPTIONS).
+        broker_cpu_ms_per_poll: polled.completed > 0 ? round(cpuMs / polled.completed, 3) : null,
+        node_args: ctx.brokerNodeArgs.join(' '),
         samples: readings.length,
         load_1m: load1m(),
         ...pollAnswers(polled),

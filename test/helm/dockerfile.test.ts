@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { validate } from 'dockerfile-utils';
 import { parse as parseYaml, stringify } from 'yaml';
+import { entrypointNodeFlags } from '../../bench/node-flags.js';
 
 /**
  * Docker does not run here, so the Dockerfile is checked by reading: a Dockerfile linter, the
@@ -79,6 +80,16 @@ describe('Dockerfile', function () {
     expect(cmd).to.deep.equal(['--config', '/etc/rds-broker/config/config.yaml']);
   });
 
+  it("starts node with memory flags on its command line, which Cloud Foundry's start command repeats", () => {
+    const flags = entrypointNodeFlags(dockerfile);
+    expect(flags).to.include('--optimize-for-size');
+    expect(flags.some((f) => /^--max-semi-space-size=\d+$/.test(f))).to.equal(true);
+    const manifest = parseYaml(readFileSync(join(root, 'deploy', 'cloudfoundry', 'manifest.yml'), 'utf8')) as {
+      applications: Array<{ command: string }>;
+    };
+    expect(manifest.applications[0]!.command).to.include(`exec node ${flags.join(' ')} bin/rds-broker.js serve`);
+  });
+
   it('copies only what exists in the build context and .dockerignore lets through', () => {
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
       .split('\n')
@@ -123,7 +134,8 @@ describe('Dockerfile', function () {
         env: { PATH: process.env.PATH, NODE_ENV: 'production', RDS_BROKER_USE_BUILD: '1' },
       });
       expect(stdout + stderr).to.match(/rds-broker serve --config FILE/);
-      await serveAndProbe(app);
+      // With the node flags the ENTRYPOINT gives, which node must accept.
+      await serveAndProbe(app, entrypointNodeFlags(dockerfile));
     } finally {
       rmSync(app, { recursive: true, force: true });
     }
@@ -135,23 +147,27 @@ describe('Dockerfile', function () {
  * configuration pointed at a closed loopback port for AWS (nothing leaves the machine); checks
  * /healthz answers, then that SIGTERM stops it cleanly.
  */
-async function serveAndProbe(app: string): Promise<void> {
+async function serveAndProbe(app: string, nodeFlags: string[]): Promise<void> {
   const config = parseYaml(readFileSync(join(root, 'deploy', 'cloudfoundry', 'config.yaml'), 'utf8'));
   config.aws.endpoint = 'http://127.0.0.1:9';
   config.aws.credentials = { accessKeyId: 'test', secretAccessKey: 'test-only-secret' };
   config.listen.host = '127.0.0.1';
   writeFileSync(join(app, 'config.yaml'), stringify(config));
-  const child = spawn(process.execPath, [join(app, 'bin', 'rds-broker.js'), 'serve', '--config', join(app, 'config.yaml'), '--port', '0'], {
-    cwd: tmpdir(),
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      RDS_BROKER_USE_BUILD: '1',
-      BROKER_PASSWORD: 'image-test-password',
-      RDS_BROKER_SECRET_S1: 'image-test-derivation-secret-0001',
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, join(app, 'bin', 'rds-broker.js'), 'serve', '--config', join(app, 'config.yaml'), '--port', '0'],
+    {
+      cwd: tmpdir(),
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        RDS_BROKER_USE_BUILD: '1',
+        BROKER_PASSWORD: 'image-test-password',
+        RDS_BROKER_SECRET_S1: 'image-test-derivation-secret-0001',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     let output = '';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { housekeepingEvery } from '../../bench/broker-config.js';
 import { formatFigure, judged } from '../../bench/figures.js';
+import { entrypointNodeFlags } from '../../bench/node-flags.js';
 import { budgetWaits, counterSum, parseMetrics, since } from '../../bench/prometheus.js';
 import { BenchUsageError, parseBenchOptions } from '../../bench/options.js';
 import { pollPaths } from '../../bench/seed.js';
@@ -186,6 +187,16 @@ describe('benchmark parts', () => {
       credentialCheck: '*/2 * * * * *',
       jitterSeconds: 1,
     });
+  });
+
+  it("starts brokers with the node flags of the image's ENTRYPOINT", () => {
+    const dockerfile = ['FROM x', 'ENTRYPOINT ["/nodejs/bin/node", "--a", "--b=4", "/app/bin/rds-broker.js", "serve"]', 'CMD []'].join(
+      '\n',
+    );
+    expect(entrypointNodeFlags(dockerfile)).to.deep.equal(['--a', '--b=4']);
+    expect(entrypointNodeFlags('ENTRYPOINT ["/nodejs/bin/node", "/app/bin/rds-broker.js", "serve"]')).to.deep.equal([]);
+    expect(() => entrypointNodeFlags('ENTRYPOINT node /app/bin/rds-broker.js')).to.throw(/exec form/);
+    expect(() => entrypointNodeFlags('CMD []')).to.throw(/no ENTRYPOINT/);
   });
 
   it('polls each instance of the fleet once per round, both kinds interleaved', () => {

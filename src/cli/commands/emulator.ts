@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startEmulator } from '../../emulator/index.js';
 import { parsePolicy } from '../../emulator/iam/policy.js';
 import { EXIT_OK, parseOrUsage, UsageError, type Command } from '../command.js';
 
@@ -88,6 +87,9 @@ async function run(argv: string[]): Promise<number> {
   const parsed = parseOrUsage('emulator', usage, () => parse(argv));
   if ('exitCode' in parsed) return parsed.exitCode;
   const options = parsed.options;
+  // Loaded here, not at the top: every command's module is imported by the CLI, and `serve` should
+  // not carry the emulator's code in its memory.
+  const { startEmulator } = await import('../../emulator/index.js');
   const emulator = await startEmulator({
     port: options.port,
     stateDir: options.stateDir,

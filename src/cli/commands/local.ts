@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { createBroker } from '../../broker/index.js';
 import { buildConfig } from '../../config/load.js';
-import { startEmulator } from '../../emulator/index.js';
 import { createLogger } from '../../log/logger.js';
 import { ensureLocalParameterGroups } from '../../local/parameter-groups.js';
 import { signalsOrParentExit } from '../../local/parent.js';
@@ -81,6 +80,9 @@ async function run(argv: string[]): Promise<number> {
   // Run as root, the emulator's databases run under their own account, which must reach their
   // directories below this one; the files that hold secrets stay private (mode 0600).
   if (process.getuid?.() === 0) chmodSync(stateDir, 0o711);
+  // Loaded here, not at the top: every command's module is imported by the CLI, and `serve` should
+  // not carry the emulator's code in its memory.
+  const { startEmulator } = await import('../../emulator/index.js');
   const emulator = await startEmulator({
     port: options.emulatorPort,
     stateDir: join(stateDir, 'emulator'),
