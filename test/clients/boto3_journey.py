@@ -10,6 +10,8 @@ import time
 
 import boto3
 
+from botocore_shapes import checker
+
 endpoint, region, suffix = sys.argv[1], sys.argv[2], sys.argv[3]
 rds = boto3.client(
     "rds",
@@ -18,56 +20,7 @@ rds = boto3.client(
     aws_access_key_id="boto3",
     aws_secret_access_key="not-a-secret",
 )
-model = rds.meta.service_model
-PY_TYPES = {
-    "string": str,
-    "integer": int,
-    "long": int,
-    "boolean": bool,
-    "double": float,
-    "float": float,
-    "timestamp": datetime.datetime,
-    "blob": bytes,
-}
-checked = {}
-problems = []
-
-
-def walk(shape, value, path):
-    checked[path] = checked.get(path, 0) + 1
-    if shape.type_name == "structure":
-        if not isinstance(value, dict):
-            problems.append(f"{path}: expected a structure, got {type(value).__name__}")
-            return
-        for key, item in value.items():
-            if key == "ResponseMetadata":
-                continue
-            if key not in shape.members:
-                problems.append(f"{path}.{key}: not in the model")
-                continue
-            walk(shape.members[key], item, f"{path}.{key}")
-    elif shape.type_name == "list":
-        if not isinstance(value, list):
-            problems.append(f"{path}: expected a list, got {type(value).__name__}")
-            return
-        for item in value:
-            walk(shape.member, item, f"{path}[]")
-    elif shape.type_name == "map":
-        for key, item in value.items():
-            walk(shape.value, item, f"{path}{{}}")
-    else:
-        expected = PY_TYPES[shape.type_name]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            problems.append(f"{path}: expected {shape.type_name}, got {type(value).__name__} {value!r}")
-
-
-def call(operation, **params):
-    answer = getattr(rds, operation)(**params)
-    name = model.operation_names[[n.lower() for n in model.operation_names].index(operation.replace("_", ""))]
-    output = model.operation_model(name).output_shape
-    if output is not None:
-        walk(output, answer, name)
-    return answer
+call, checked, problems = checker(rds)
 
 
 def wait_instance(identifier, status="available"):
