@@ -17,6 +17,7 @@ import { checkMaintenanceInfo } from './provision.js';
 import { decodeRequested, desiredSettings, encodeRequested, planById, planChangeAllowed, requestedFromParameters } from './plans.js';
 import { checkOrderableClass } from './orderable.js';
 import { storageFullRefusal, storageRequestProblem } from './storage-request.js';
+import { isStorageIntervalRefusal, storageIntervalAnswer } from './storage-interval.js';
 import { tenantFromRequest, tenantTags } from './tenant.js';
 import { checkReplicaPrecondition, currentReplicaCount, requestedReplicaCount } from './replicas.js';
 
@@ -146,7 +147,9 @@ export async function update(deps: BrokerDeps, request: UpdateRequest): Promise<
   // Asynchronous work is an operation the platform polls; bookkeeping and SQL alone finish now.
   const asynchronous = reboot || (rdsChange && applyNow) || replicasChange;
   if (asynchronous) wanted[Tag.operation] = encodeOperation('update', deps.now());
-  const decision = await onDatabase(() => refusedAsConflict(() => recordAndReconcile(deps, observed, request.instanceId, wanted)));
+  const decision = await onDatabase(() =>
+    refusedAsConflict(deps, observed.identifier, () => recordAndReconcile(deps, observed, request.instanceId, wanted)),
+  );
   if (asynchronous) return { status: 202, body: { operation: 'update' } };
   // Bookkeeping, SQL, or a change scheduled for the maintenance window (RDS holds it): done.
   if (decision.state === 'failed') throw new BrokerError(422, decision.description);
@@ -161,10 +164,11 @@ function stepTagsFor(update: { reboot: boolean; failover: boolean; rdsChange: bo
 }
 
 /** RDS's refusals of a change become answers the platform can read; nothing was changed. */
-async function refusedAsConflict<T>(change: () => Promise<T>): Promise<T> {
+async function refusedAsConflict<T>(deps: BrokerDeps, identifier: string, change: () => Promise<T>): Promise<T> {
   try {
     return await change();
   } catch (error) {
+    if (isStorageIntervalRefusal(error)) throw await storageIntervalAnswer(deps, identifier);
     if (error instanceof RdsError && error.kind === 'invalid-state')
       throw concurrencyError(`RDS is busy with the instance and refused the change: ${error.code}`);
     if (error instanceof RdsError && error.kind === 'rejected') throw new BrokerError(422, `RDS refused the change: ${error.message}`);

@@ -211,4 +211,34 @@ describe('emulator: storage type, IOPS, throughput and autoscaling', () => {
     await emulator.settle();
     expect(await describe1('st-full')).to.deep.include({ DBInstanceStatus: 'available', AllocatedStorage: 30 });
   });
+  it('takes one storage change every six hours of its clock (InvalidParameterCombination), other changes meanwhile; creation starts no interval', async () => {
+    await create('st-interval', { AllocatedStorage: 20, StorageType: 'gp3' });
+    await emulator.settle();
+    // The first change after creation is taken.
+    await modify('st-interval', { AllocatedStorage: 30, ApplyImmediately: true });
+    await emulator.settle();
+    const events = await rds.send(new DescribeEventsCommand({ SourceType: 'db-instance', SourceIdentifier: 'st-interval' }));
+    expect(events.Events?.map((e) => e.Message)).to.include('Finished applying modification to allocated storage');
+    for (const change of [{ AllocatedStorage: 40 }, { StorageType: 'gp2' }, { AllocatedStorage: 40, ApplyImmediately: false }]) {
+      const refused = await rejection(modify('st-interval', { ApplyImmediately: true, ...change }));
+      expect(refused.name, JSON.stringify(change)).to.equal('InvalidParameterCombination');
+      expect(refused.message).to.equal(
+        "You can't currently modify the storage of this DB instance because the previous storage change is being optimized.",
+      );
+    }
+    // A change that is not to storage is taken meanwhile.
+    await modify('st-interval', { BackupRetentionPeriod: 3, ApplyImmediately: true });
+    await emulator.settle();
+    expect(await describe1('st-interval')).to.deep.include({ AllocatedStorage: 30, StorageType: 'gp3', BackupRetentionPeriod: 3 });
+
+    expect((await admin(emulator, 'POST', 'clock', { advanceMs: 5 * 3_600_000 })).status).to.equal(200);
+    expect((await rejection(modify('st-interval', { AllocatedStorage: 40, ApplyImmediately: true }))).name, 'after 5 h').to.equal(
+      'InvalidParameterCombination',
+    );
+    expect((await admin(emulator, 'POST', 'clock', { advanceMs: 3_600_000 })).status).to.equal(200);
+    await emulator.settle();
+    await modify('st-interval', { AllocatedStorage: 40, ApplyImmediately: true });
+    await emulator.settle();
+    expect((await describe1('st-interval')).AllocatedStorage).to.equal(40);
+  });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { DescribeDBInstancesCommand, type DBInstance } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, DescribeEventsCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { LOCAL_PLANS, LOCAL_SERVICE_ID } from '../../src/local/config.js';
 import { emulatorAdmin, pollUntilDone, startStack, type Stack } from '../support/stack.js';
 import { provisionAndWait } from '../support/osb-flows.js';
@@ -113,5 +113,36 @@ describe("RDS's refusals answered in the user's words, nothing left half-done", 
     expect(modifyCalls()).to.equal(before);
     expect(await planOf(id)).to.equal(LOCAL_PLANS.postgres16);
     expect((await rdsView(id)).EngineVersion).to.equal('16.4');
+  });
+  it("a second storage change within six hours: 422 with the last change's time and when to try again, nothing left behind; taken after six hours", async () => {
+    const id = randomUUID();
+    expect((await provisionAndWait(stack, id)).state).to.equal('succeeded');
+    expect((await patch(id, { parameters: { allocated_storage: 40 } })).status).to.equal(202);
+    expect((await pollUntilDone(stack, id, 'update')).state).to.equal('succeeded');
+    const events = await stack.rds.send(new DescribeEventsCommand({ SourceType: 'db-instance', SourceIdentifier: `local-${id}` }));
+    const finished = events.Events!.filter((e) => e.Message === 'Finished applying modification to allocated storage');
+    expect(finished, 'RDS recorded the storage change').to.have.length(1);
+    const last = finished[0]!.Date!.getTime();
+    const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const parametersBefore = (await stack.server.client.get(`/v2/service_instances/${id}`)).json.parameters;
+
+    const refused = await patch(id, { parameters: { allocated_storage: 60 } });
+    expect(refused.status, refused.text).to.equal(422);
+    expect(refused.json.description).to.equal(
+      `RDS allows one storage change every six hours; the last one was at ${iso(last)}; try again after ${iso(last + 6 * 3_600_000)}`,
+    );
+    // Nothing half-done: the request is not recorded, no operation runs, RDS keeps the storage.
+    expect((await stack.server.client.get(`/v2/service_instances/${id}`)).json.parameters).to.deep.equal(parametersBefore);
+    const lastOperation = await stack.server.client.get(`/v2/service_instances/${id}/last_operation?operation=update`);
+    expect(lastOperation.status, lastOperation.text).to.equal(200);
+    expect(lastOperation.json.state, 'the earlier update, finished').to.equal('succeeded');
+    expect(await rdsView(id)).to.deep.include({ DBInstanceStatus: 'available', AllocatedStorage: 40 });
+
+    await emulatorAdmin(stack, 'POST', 'clock', { advanceMs: 6 * 3_600_000 });
+    await stack.emulator.settle();
+    expect((await patch(id, { parameters: { allocated_storage: 60 } })).status).to.equal(202);
+    const done = await pollUntilDone(stack, id, 'update');
+    expect(done.state, done.description).to.equal('succeeded');
+    expect((await rdsView(id)).AllocatedStorage).to.equal(60);
   });
 });

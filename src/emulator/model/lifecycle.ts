@@ -17,6 +17,7 @@ import type {
   VisibleState,
   Work,
 } from './types.js';
+import { storageDiffers } from './storage-interval.js';
 
 export interface Timing {
   /** Factor on RDS's own durations: 1 ≈ real RDS (minutes), 0.05 ≈ seconds, 0 = as fast as the work allows. */
@@ -272,6 +273,7 @@ export function completePhase(inst: InstanceRecord, now: number): InstanceRecord
   const t = inst.transition!;
   const finished = t.phases[t.index]!;
   let next = applySettings(inst, finished.apply);
+  if (storageDiffers(inst, next)) next = { ...next, lastStorageChangeAt: now };
   if (finished.work?.kind === 'restart' && t.clearsPendingReboot) {
     next = {
       ...next,

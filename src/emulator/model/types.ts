@@ -155,6 +155,8 @@ export interface InstanceRecord {
   iops?: number;
   /** Provisioned throughput in MiB/s (gp3 from 400 GiB). */
   storageThroughput?: number;
+  /** When a storage change (size, type, IOPS, throughput) was last applied; RDS takes no other for six hours. */
+  lastStorageChangeAt?: number;
   /** Absent on records saved before these settings existed: RDS's defaults. */
   features?: InstanceFeatures;
   masterUsername: string;

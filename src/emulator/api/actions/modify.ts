@@ -9,6 +9,7 @@ import { modifyClusterMember } from './member-modify.js';
 import { findVersion, upgradeTargets } from '../../model/catalog.js';
 import { defaultParameterGroupName } from '../../model/defaults.js';
 import { actualStatus, beginTransition, freezeView, refusal, visibleState } from '../../model/lifecycle.js';
+import { storageChangeRefusal } from '../../model/storage-interval.js';
 import { modifyPhases, pendingAsSettings, type ModifyPlan } from '../../model/plans.js';
 import type { InstanceRecord, PendingChanges } from '../../model/types.js';
 import { checkBackupWindow, checkMaintenanceWindow, nextMaintenanceStart, windowsOverlap } from '../../model/windows.js';
@@ -110,6 +111,12 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
   if (inst.cluster) return modifyClusterMember(ctx, params, inst);
   if (params.has('NewDBInstanceIdentifier')) throw invalidValue('Renaming DB instances is not supported by this emulator.');
   if (params.has('DBPortNumber')) throw invalidValue('Changing the port of a DB instance is not supported by this emulator.');
+  // Storage is checked first: while the last storage change is optimized, RDS answers about that.
+  const storage = storageChange(inst, params);
+  const storageRequested =
+    storage.size !== undefined || storage.type !== undefined || storage.iops !== undefined || storage.throughput !== undefined;
+  const tooSoon = storageRequested ? storageChangeRefusal(inst, ctx.now) : undefined;
+  if (tooSoon) throw invalidCombination(tooSoon);
   const refused = refusal('modify', inst);
   if (refused) throw invalidInstanceState(refused);
   const applyNow = params.boolean('ApplyImmediately') ?? false;
@@ -120,7 +127,6 @@ export const modifyDBInstance: ActionHandler = (ctx, params) => {
     newClass !== undefined && newClass !== inst.instanceClass
       ? v.orderableClass(newClass, inst.engine, engine?.engineVersion ?? inst.engineVersion)
       : undefined;
-  const storage = storageChange(inst, params);
   if (instanceClass !== undefined || storage.type !== undefined)
     checkClassStorage(instanceClass ?? inst.instanceClass, storage.next.storageType);
   const multiAZParam = params.boolean('MultiAZ');
