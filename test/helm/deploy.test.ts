@@ -108,7 +108,10 @@ describe('deploy/: IAM policy and Cloud Foundry manifest', () => {
       expect(app.instances).to.be.at.least(2);
       expect(app['health-check-type']).to.equal('http');
       expect(app['health-check-http-endpoint']).to.equal('/readyz');
-      expect(app.command).to.match(/node bin\/rds-broker\.js serve --config deploy\/cloudfoundry\/config\.yaml --port "\$PORT"/);
+      // Node flags may stand before the script (the image's memory flags are repeated here).
+      expect(app.command).to.match(
+        /node (?:--[a-z-]+(?:=\S+)? )*bin\/rds-broker\.js serve --config deploy\/cloudfoundry\/config\.yaml --port "\$PORT"/,
+      );
       expect(app.command).to.match(/RDS_BROKER_HOUSEKEEPING_MODE="\$\(\[ "\$CF_INSTANCE_INDEX" = 0 \] && echo always \|\| echo never\)"/);
     });
 
